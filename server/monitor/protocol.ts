@@ -1,0 +1,87 @@
+// Messages between the front end (main thread) and the mainframe (worker thread).
+// The front end never runs guest code; the mainframe never touches a socket or the disk.
+// Both directions are batched: each postMessage carries an array of messages, so 1,000 busy lines
+// cost one message per tick, not one per character.
+
+export type Lang = 'basic' | 'asm';
+
+export type JobState =
+  | 'compiling'
+  | 'waiting for core'
+  | 'ready'
+  | 'running'
+  | 'waiting for input'
+  | 'waiting for output'
+  | 'sleeping'
+  | 'stopped';
+
+/** How a job ended. */
+export type EndReason =
+  | 'normal' // HALT or EXIT 0
+  | 'exit' // EXIT with a non-zero status
+  | 'rejected' // compile or assembly errors; nothing ran
+  | 'error' // a trap or a run-time error
+  | 'interrupted' // Ctrl-C
+  | 'killed' // KILL, hangup, shutdown
+  | 'cpu limit'
+  | 'output limit'
+  | 'core'; // the program needs more core than the largest partition
+
+/** A job's meters: exact and deterministic (except wall-clock fields). */
+export interface Meters {
+  /** cycles executed by the CPU for this job, including supervisor-call and compile charges */
+  cycles: number;
+  /** supervisor calls made */
+  svcs: number;
+  /** partition size in words while the job holds core (0 before it gets core) */
+  coreWords: number;
+  /** sum over slices of partition words x cycles charged: core-time in word-cycles (divide by
+   *  the rated clock and 1000 for kilo-word-seconds) */
+  coreWordCycles: number;
+  /** characters the job typed */
+  outputChars: number;
+  /** wall-clock ms when the job was started */
+  startedAt: number;
+}
+
+export interface JobInfo {
+  job: number;
+  owner: string;
+  line: number | null;
+  name: string;
+  state: JobState;
+  meters: Meters;
+}
+
+/** Front end -> mainframe. */
+export type ToMainframe =
+  | {
+      t: 'run';
+      job: number; // chosen by the front end, unique for the server's life
+      owner: string;
+      line: number | null; // null: a background job
+      name: string;
+      lang: Lang;
+      source: string;
+      /** cycle limit for this job (overrides the default) */
+      cpuLimit?: number;
+      /** characters of output allowed (overrides the default) */
+      outputLimit?: number;
+    }
+  | { t: 'input'; job: number; line: string } // a line typed for the job (queued if it is not waiting)
+  | { t: 'eof'; job: number } // no more input will come (background jobs)
+  | { t: 'drained'; job: number; chars: number } // the front end has written this much of the job's output
+  | { t: 'interrupt'; job: number }
+  | { t: 'kill'; job: number; reason?: string }
+  | { t: 'systat'; req: number }
+  | { t: 'shutdown' };
+
+/** Mainframe -> front end. */
+export type FromMainframe =
+  | { t: 'out'; job: number; text: string }
+  | { t: 'state'; job: number; state: JobState }
+  | { t: 'compiled'; job: number; errors: string[]; warnings: string[]; words: number }
+  | { t: 'end'; job: number; reason: EndReason; status: number; message: string; meters: Meters }
+  | { t: 'meters'; at: number; jobs: { job: number; meters: Meters }[]; idleCycles: number; totalCycles: number }
+  | { t: 'systat'; req: number; jobs: JobInfo[]; idleCycles: number; totalCycles: number; load: [number, number, number]; core: { total: number; used: number } }
+  | { t: 'down' };
