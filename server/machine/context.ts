@@ -1,0 +1,64 @@
+// One job's CPU state. The monitor keeps one Context per job and hands it to CPU.run(); the CPU
+// itself holds no per-job state. A Context also owns the job's decoded-instruction cache, which is
+// indexed by VIRTUAL address so that moving a partition (changing `base`) leaves it valid.
+//
+// Construct with `new Context()` (everything zero, an empty cache); loadImage() fills it in. Code
+// that builds a Context by hand must call setCode() after choosing codeEnd and keep the invariant
+// codeEnd <= stackLow <= stackHigh <= limit (stack pushes are not checked against the cache).
+
+export class Context {
+  /** r0..r15; r[16] is where writes to r0 go, so r[0] always reads 0. r15 is SP. */
+  readonly r = new Int32Array(17);
+  /** f0..f15 (IEEE doubles) */
+  readonly f = new Float64Array(16);
+  /** virtual address of the next instruction */
+  pc = 0;
+  /** relocation register: physical core address of virtual 0 (even) */
+  base = 0;
+  /** partition size in words (even); valid virtual addresses are [0, limit) */
+  limit = 0;
+  /** the stack region [stackLow, stackHigh), virtual */
+  stackLow = 0;
+  stackHigh = 0;
+  /** the decoded-instruction cache covers instructions wholly inside [0, codeEnd) */
+  codeEnd = 0;
+  /** set when run() returns Stop.SVC */
+  svcNumber = 0;
+  /** set when run() returns Stop.TRAP: the Trap kind, the pc of the offending instruction and the
+   *  address involved (0 when no address is) */
+  trapKind = 0;
+  trapPc = 0;
+  trapAddr = 0;
+
+  // The decoded cache: slot v holds the instruction starting at virtual address v, for
+  // v < cacheEnd (= codeEnd - 1, so both of its words lie in [0, codeEnd)). The last slot,
+  // index cacheEnd, is scratch space for instructions fetched from outside the cached range.
+  // dOp 0 means "not decoded yet". Internal (specialised) op numbers are private to cpu.ts.
+  /** @internal */ dOp = new Uint8Array(1);
+  /** @internal */ dA = new Uint8Array(1);
+  /** @internal */ dB = new Uint8Array(1);
+  /** @internal */ dC = new Uint8Array(1);
+  /** @internal */ dImm = new Int32Array(1);
+  /** @internal */ cacheEnd = 0;
+
+  /** Sets codeEnd and empties the decoded cache (sized for it). */
+  setCode(codeEnd: number): void {
+    const end = Math.max(0, Math.floor(codeEnd));
+    this.codeEnd = end;
+    this.cacheEnd = Math.max(0, end - 1);
+    const n = this.cacheEnd + 1;
+    this.dOp = new Uint8Array(n);
+    this.dA = new Uint8Array(n);
+    this.dB = new Uint8Array(n);
+    this.dC = new Uint8Array(n);
+    this.dImm = new Int32Array(n);
+  }
+
+  /** Forgets cached decodes of instructions overlapping virtual words [start, end). Whoever writes
+   *  into a job's core from outside the CPU (a supervisor call filling a buffer) must call this. */
+  invalidate(start: number, end: number): void {
+    const from = Math.max(0, start - 1);
+    const to = Math.min(end, this.cacheEnd);
+    if (from < to) this.dOp.fill(0, from, to);
+  }
+}
