@@ -70,7 +70,7 @@ export type ToMainframe =
     }
   | { t: 'input'; job: number; line: string } // a line typed for the job (queued if it is not waiting)
   | { t: 'eof'; job: number } // no more input will come (background jobs)
-  | { t: 'drained'; job: number; chars: number } // the front end has written this much of the job's output
+  | { t: 'drained'; job: number; chars: number } // the front end has written this many more characters of the job's output (a delta)
   | { t: 'interrupt'; job: number }
   | { t: 'kill'; job: number; reason?: string }
   | { t: 'systat'; req: number }
@@ -78,10 +78,15 @@ export type ToMainframe =
 
 /** Mainframe -> front end. */
 export type FromMainframe =
-  | { t: 'out'; job: number; text: string }
+  /** Output for the job's terminal. `sys`: a system message (a WARN), not the program's own output
+   *  (`npm run job` sends it to stderr); it does not count against the output limit. */
+  | { t: 'out'; job: number; text: string; sys?: true }
   | { t: 'state'; job: number; state: JobState }
   | { t: 'compiled'; job: number; errors: string[]; warnings: string[]; words: number }
+  /** The job is gone. status: the EXIT status for 'normal' (0) and 'exit', else -1. message: what the
+   *  system says about the ending, '' for a normal end (for 'rejected': the errors, one per line). */
   | { t: 'end'; job: number; reason: EndReason; status: number; message: string; meters: Meters }
+  /** Checkpoint, every checkpointMs while jobs run: cumulative meters of the jobs that changed. */
   | { t: 'meters'; at: number; jobs: { job: number; meters: Meters }[]; idleCycles: number; totalCycles: number }
   | { t: 'systat'; req: number; jobs: JobInfo[]; idleCycles: number; totalCycles: number; load: [number, number, number]; core: { total: number; used: number } }
   | { t: 'down' };

@@ -1,0 +1,87 @@
+// The mainframe's configuration and its documented defaults. Every field can be overridden through
+// Mainframe.start(opts) / new Monitor({ config }) / runStandalone; README.md beside this file
+// explains the choices.
+
+export interface MonitorConfig {
+  /** Cycles per CPU second: turns a job's cycles into the CPU seconds it is billed for. */
+  ratedClock: number;
+  /** Cycles a job may run before the next ready job gets the CPU (round robin). */
+  quantum: number;
+  /** Words of core memory shared by all partitions. */
+  coreWords: number;
+  /** The smallest partition a job gets (a job whose image needs more gets what it needs). */
+  defaultPartition: number;
+  /** The largest partition: a program needing more is refused with reason 'core'. */
+  largestPartition: number;
+  /** Per-job CPU limit in cycles (a 'run' message may override it). */
+  cpuLimit: number;
+  /** Per-job output limit in characters (a 'run' message may override it). */
+  outputLimit: number;
+  /** Characters of a job's output that may be in flight (typed but not acknowledged by 'drained')
+   *  before the job waits in state 'waiting for output'. */
+  outputWindow: number;
+  /** Wall-clock ms between 'meters' checkpoints while jobs run. */
+  checkpointMs: number;
+  /** Cycles charged for compiling: base plus per source line. */
+  compileBase: number;
+  compilePerLine: number;
+  /** Wall-clock ms of guest work the worker does before it looks at its messages again. */
+  sliceMs: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
+  // 10 MHz: a round number that makes 1 CPU second = 10,000,000 cycles, the speed class of the
+  // fastest late-1960s machines (a CDC 6600 ran about 3-10 million instructions a second). The host
+  // interprets roughly 20x faster than that, so rated CPU seconds pass quickly in wall time; bills
+  // depend only on cycles, never on the host.
+  ratedClock: 10_000_000,
+  // 100,000 cycles = 10 ms of rated CPU: chosen with `npm run bench -- sched` (see README.md): at
+  // this size the cost of switching jobs is invisible in throughput, while with 100 CPU-bound jobs
+  // a newly ready job waits at most 99 quanta (about 50 ms of host time).
+  quantum: 100_000,
+  // 4M words = 16 MiB of host memory.
+  coreWords: 4 * 1024 * 1024,
+  // 4K words: a typical BASIC program with its variables and stack fits; 1,000 such jobs fill core.
+  defaultPartition: 4096,
+  // A quarter of core, so one job can never take the whole machine.
+  largestPartition: 1024 * 1024,
+  // 60 CPU seconds at the rated clock.
+  cpuLimit: 600_000_000,
+  // 100,000 characters: about 3 hours of a 10-character-a-second teletype.
+  outputLimit: 100_000,
+  // 4,096 characters in flight per job: keeps the front end's per-line buffers small.
+  outputWindow: 4096,
+  checkpointMs: 1000,
+  compileBase: 1000,
+  compilePerLine: 10,
+  sliceMs: 4,
+};
+
+/** The defaults with `over` applied; throws a plain message on nonsense values. */
+export function makeConfig(over: Partial<MonitorConfig> = {}): MonitorConfig {
+  const c: MonitorConfig = { ...DEFAULT_CONFIG };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    if (!(k in DEFAULT_CONFIG)) throw new Error(`unknown mainframe setting: ${k}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || !Number.isInteger(v)) {
+      throw new Error(`mainframe setting ${k} must be a positive integer, not ${String(v)}`);
+    }
+    (c as unknown as Record<string, number>)[k] = v;
+  }
+  // Partitions are even-sized so that doubles stay aligned when partitions move.
+  c.defaultPartition = evenUp(c.defaultPartition);
+  c.largestPartition = Math.min(c.largestPartition & ~1, c.coreWords & ~1);
+  if (c.defaultPartition > c.largestPartition) {
+    throw new Error('mainframe setting defaultPartition exceeds largestPartition');
+  }
+  return c;
+}
+
+export function evenUp(n: number): number {
+  return n + (n & 1);
+}
+
+/** Rated CPU seconds for a number of cycles. */
+export function cpuSeconds(cycles: number, cfg: Pick<MonitorConfig, 'ratedClock'>): number {
+  return cycles / cfg.ratedClock;
+}

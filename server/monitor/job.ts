@@ -1,0 +1,67 @@
+// One job in the monitor's table: its CPU context, partition, state, meters, terminal buffers.
+import type { Context } from '../machine/context.ts';
+import type { Image } from '../machine/image.ts';
+import type { JobState, Lang, Meters } from './protocol.ts';
+import { RNG_SEED } from './rng.ts';
+
+/** Why a job is off the ready queue. */
+export type Wait = 'input' | 'output' | 'sleep' | 'core' | null;
+
+export class Job {
+  state: JobState = 'compiling';
+  ended = false;
+  image: Image | null = null;
+  ctx: Context | null = null;
+  /** partition words wanted (set after compiling) */
+  need = 0;
+  wait: Wait = null;
+  /** cycles left in the current quantum */
+  quantumLeft = 0;
+
+  // terminal side
+  /** type-ahead: lines delivered but not yet read by GETS */
+  readonly input: string[] = [];
+  inputHead = 0;
+  eof = false;
+  /** output typed but not yet posted to the front end (discarded by an interrupt) */
+  pending: string[] = [];
+  /** output sent to the front end (or pending) and not yet acknowledged by 'drained' */
+  unacked = 0;
+  column = 0;
+  /** GETS arguments saved while the job waits for a line */
+  getsAddr = 0;
+  getsCap = 0;
+  /** wall-clock ms when a sleeping job wakes */
+  wakeAt = 0;
+
+  rng = RNG_SEED;
+  /** meters changed since the last checkpoint */
+  dirty = true;
+  readonly meters: Meters;
+
+  constructor(
+    readonly id: number,
+    readonly owner: string,
+    readonly line: number | null,
+    readonly name: string,
+    readonly lang: Lang,
+    readonly cpuLimit: number,
+    readonly outputLimit: number,
+    now: number,
+  ) {
+    this.meters = { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, outputChars: 0, startedAt: now };
+  }
+
+  hasInput(): boolean {
+    return this.inputHead < this.input.length;
+  }
+
+  takeLine(): string {
+    const s = this.input[this.inputHead++];
+    if (this.inputHead > 64 && this.inputHead * 2 > this.input.length) {
+      this.input.splice(0, this.inputHead);
+      this.inputHead = 0;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,472 @@
+// The monitor: the job table, core, the round-robin scheduler and the supervisor, driven by a
+// synchronous API so that it is deterministic and testable without threads. The worker thread
+// (worker.ts) and runStandalone (standalone.ts) drive it; tests drive it directly.
+import { CPU } from '../machine/cpu.ts';
+import { Context } from '../machine/context.ts';
+import { loadImage, partitionWords } from '../machine/loader.ts';
+import { Stop, Trap, TRAP_NAMES } from '../machine/isa.ts';
+import type { EndReason, FromMainframe, JobInfo, JobState, Meters, ToMainframe } from './protocol.ts';
+import { type MonitorConfig, makeConfig, evenUp } from './config.ts';
+import { CoreMap } from './core.ts';
+import { Job } from './job.ts';
+import { type Compilers, unavailable } from './compilers.ts';
+import { type SvcHost, serve, finishGets, atPc, inLine } from './supervisor.ts';
+import { LoadAverage } from './load.ts';
+import { log } from './log.ts';
+
+export interface MonitorOptions {
+  config?: Partial<MonitorConfig>;
+  /** from loadCompilers(); a language missing here is refused with a plain message */
+  compilers: Compilers;
+  /** receives every message for the front end, in order */
+  emit: (msg: FromMainframe) => void;
+  /** wall-clock ms (Date.now by default); tests pass a fake clock */
+  now?: () => number;
+}
+
+export class Monitor implements SvcHost {
+  readonly cfg: MonitorConfig;
+  readonly core: Int32Array;
+  private readonly cpu: CPU;
+  private readonly coreMap: CoreMap;
+  private readonly compilers: Compilers;
+  private readonly emit: (msg: FromMainframe) => void;
+  readonly now: () => number;
+
+  private readonly jobs = new Map<number, Job>();
+  /** FIFO of runnable jobs; ended jobs are skipped lazily when they reach the head */
+  private ready: Job[] = [];
+  private readyHead = 0;
+  private readyCount = 0;
+  /** FIFO of jobs waiting for core (strict: later jobs never overtake the head) */
+  private coreQueue: Job[] = [];
+  private readonly sleepers = new Set<Job>();
+  private readonly outputJobs = new Set<Job>();
+
+  /** cycles charged to jobs: CPU work, supervisor calls and compiles */
+  private busyCycles = 0;
+  private idleMs = 0;
+  private idleFrom: number | null;
+  private readonly load = new LoadAverage();
+  private metersDirty = false;
+
+  constructor(opts: MonitorOptions) {
+    this.cfg = makeConfig(opts.config);
+    this.core = new Int32Array(this.cfg.coreWords);
+    this.cpu = new CPU(this.core);
+    this.coreMap = new CoreMap(this.cfg.coreWords);
+    this.compilers = opts.compilers;
+    this.emit = opts.emit;
+    this.now = opts.now ?? Date.now;
+    this.idleFrom = this.now();
+    this.load.start(this.idleFrom);
+  }
+
+  // ---- the front end's messages ----
+
+  handle(msg: ToMainframe): void {
+    switch (msg.t) {
+      case 'run':
+        return this.run(msg);
+      case 'input': {
+        const job = this.jobs.get(msg.job);
+        if (!job) return;
+        if (job.wait === 'input') {
+          finishGets(this, job, msg.line);
+          this.wake(job);
+        } else job.input.push(msg.line);
+        return;
+      }
+      case 'eof': {
+        const job = this.jobs.get(msg.job);
+        if (!job) return;
+        job.eof = true;
+        if (job.wait === 'input' && !job.hasInput()) {
+          finishGets(this, job, null);
+          this.wake(job);
+        }
+        return;
+      }
+      case 'drained': {
+        const job = this.jobs.get(msg.job);
+        if (!job || !(msg.chars > 0)) return;
+        job.unacked = Math.max(0, job.unacked - msg.chars);
+        // Hysteresis: wake at half the window, so a job is not woken for every small write.
+        if (job.wait === 'output' && job.unacked <= this.cfg.outputWindow >> 1) this.wake(job);
+        return;
+      }
+      case 'interrupt': {
+        const job = this.jobs.get(msg.job);
+        if (job) this.end(job, 'interrupted', -1, `INTERRUPTED${job.ctx ? atPc(job, job.ctx.pc) : ''}`, false);
+        return;
+      }
+      case 'kill': {
+        const job = this.jobs.get(msg.job);
+        if (job) this.end(job, 'killed', -1, msg.reason ? `KILLED: ${msg.reason}` : 'KILLED', false);
+        return;
+      }
+      case 'systat':
+        this.emit(this.systat(msg.req));
+        return;
+      case 'shutdown':
+        for (const job of [...this.jobs.values()]) this.end(job, 'killed', -1, 'KILLED: SYSTEM SHUTDOWN', false);
+        return;
+    }
+  }
+
+  private run(msg: Extract<ToMainframe, { t: 'run' }>): void {
+    if (this.jobs.has(msg.job)) {
+      log.error({ job: msg.job }, 'run: job number already in use; ignored');
+      return;
+    }
+    const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, msg.cpuLimit ?? this.cfg.cpuLimit,
+      msg.outputLimit ?? this.cfg.outputLimit, this.now());
+    this.jobs.set(job.id, job);
+    this.emit({ t: 'state', job: job.id, state: 'compiling' });
+    const compile = this.compilers[msg.lang];
+    const lines = msg.source.split('\n').length;
+    this.charge(job, this.cfg.compileBase + this.cfg.compilePerLine * lines);
+    if (!compile) {
+      const text = unavailable(msg.lang);
+      this.emit({ t: 'compiled', job: job.id, errors: [text], warnings: [], words: 0 });
+      this.end(job, 'rejected', -1, text);
+      return;
+    }
+    let result;
+    try {
+      result = compile(msg.source);
+    } catch (e) {
+      log.error({ err: e, job: job.id, lang: msg.lang }, 'compiler threw');
+      result = { errors: ['INTERNAL COMPILER ERROR: THE PROGRAM COULD NOT BE COMPILED'], warnings: [] };
+    }
+    const image = result.errors.length === 0 ? result.image : undefined;
+    const words = image ? partitionWords(image) : 0;
+    const errors = image || result.errors.length > 0 ? result.errors : ['NO PROGRAM'];
+    this.emit({ t: 'compiled', job: job.id, errors, warnings: result.warnings, words });
+    if (!image) {
+      this.end(job, 'rejected', -1, errors.join('\n'));
+      return;
+    }
+    job.image = image;
+    job.need = Math.max(this.cfg.defaultPartition, evenUp(words));
+    if (job.need > this.cfg.largestPartition) {
+      this.end(job, 'core', -1,
+        `PROGRAM NEEDS ${job.need} WORDS OF CORE; THE LARGEST PARTITION IS ${this.cfg.largestPartition} WORDS`);
+      return;
+    }
+    if (this.coreQueue.length > 0 || !this.load_(job)) {
+      job.wait = 'core';
+      this.coreQueue.push(job);
+      this.setState(job, 'waiting for core');
+    }
+  }
+
+  /** Gives the job a partition and loads it; false when core is short. */
+  private load_(job: Job): boolean {
+    const base = this.coreMap.allocate(job.id, job.need, this.core, (owner, b) => {
+      this.jobs.get(owner)!.ctx!.base = b;
+    });
+    if (base === null) return false;
+    const ctx = new Context();
+    loadImage(this.core, ctx, job.image!, base, job.need);
+    job.ctx = ctx;
+    job.meters.coreWords = job.need;
+    job.wait = null;
+    this.enqueue(job);
+    return true;
+  }
+
+  private admitWaiting(): void {
+    while (this.coreQueue.length > 0) {
+      const job = this.coreQueue[0];
+      if (!job.ended && !this.load_(job)) return;
+      this.coreQueue.shift();
+    }
+  }
+
+  // ---- the scheduler ----
+
+  hasReady(): boolean {
+    return this.readyCount > 0;
+  }
+
+  /**
+   * Runs ready jobs, a quantum at a time in FIFO order, until about `maxCycles` cycles have been
+   * charged or no job is ready. Returns the cycles charged.
+   */
+  step(maxCycles: number): number {
+    const start = this.busyCycles;
+    while (this.busyCycles - start < maxCycles && this.readyCount > 0) {
+      let job = this.ready[this.readyHead];
+      while (job.ended) job = this.popReady();
+      this.runQuantum(job);
+    }
+    return this.busyCycles - start;
+  }
+
+  private runQuantum(job: Job): void {
+    const ctx = job.ctx!;
+    if (job.state !== 'running') this.setState(job, 'running');
+    for (;;) {
+      const left = job.cpuLimit - job.meters.cycles;
+      if (left <= 0) return this.endCpuLimit(job);
+      const stop = this.cpu.run(ctx, Math.min(job.quantumLeft, left));
+      this.charge(job, this.cpu.cycles);
+      switch (stop) {
+        case Stop.BUDGET:
+          if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
+          return this.rotate(job);
+        case Stop.SVC:
+          if (!serve(this, job)) return;
+          if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
+          if (job.quantumLeft <= 0) return this.rotate(job);
+          continue;
+        case Stop.HALT:
+          return this.end(job, 'normal', 0, '');
+        default:
+          return this.end(job, 'error', -1, this.trapMessage(job));
+      }
+    }
+  }
+
+  private trapMessage(job: Job): string {
+    const ctx = job.ctx!;
+    const kind = ctx.trapKind as Trap;
+    const pc = ctx.trapPc;
+    const addr = ctx.trapAddr;
+    const own = job.image?.describeTrap?.(kind, pc, addr);
+    if (own) return own + inLine(job, pc);
+    const name = TRAP_NAMES[kind] ?? `TRAP ${kind}`;
+    let text: string;
+    if (kind === Trap.ADDRESS) text = `ADDRESS TRAP AT PC ${pc}: ADDRESS ${addr} OUTSIDE PARTITION`;
+    else if (kind === Trap.ALIGNMENT) text = `ALIGNMENT TRAP AT PC ${pc}: ADDRESS ${addr} IS ODD`;
+    else text = `${name} AT PC ${pc}`;
+    return text + inLine(job, pc);
+  }
+
+  private endCpuLimit(job: Job): void {
+    const secs = (job.cpuLimit / this.cfg.ratedClock).toFixed(2);
+    this.end(job, 'cpu limit', -1, `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
+  }
+
+  private enqueue(job: Job): void {
+    if (this.readyCount === 0) this.settleIdle(this.now(), false);
+    job.quantumLeft = this.cfg.quantum;
+    this.ready.push(job);
+    this.readyCount++;
+    this.setState(job, 'ready');
+  }
+
+  /** Removes the head of the ready queue (the running job, or an ended one); returns the new head. */
+  private popReady(): Job {
+    const job = this.shiftHead();
+    if (!job.ended) {
+      this.readyCount--;
+      if (this.readyCount === 0) this.idleFrom = this.now();
+    }
+    return this.ready[this.readyHead];
+  }
+
+  private shiftHead(): Job {
+    const job = this.ready[this.readyHead];
+    this.ready[this.readyHead++] = undefined as unknown as Job;
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+    return job;
+  }
+
+  /** The running job's quantum is over: to the tail of the queue. */
+  private rotate(job: Job): void {
+    job.quantumLeft = this.cfg.quantum;
+    if (this.readyCount === 1) return; // alone: it keeps the CPU
+    this.shiftHead();
+    this.ready.push(job);
+  }
+
+  yieldCpu(job: Job): void {
+    job.quantumLeft = 0;
+    this.rotate(job);
+  }
+
+  block(job: Job, wait: 'input' | 'output' | 'sleep'): void {
+    this.popReady();
+    job.wait = wait;
+    if (wait === 'sleep') this.sleepers.add(job);
+    this.setState(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
+  }
+
+  private wake(job: Job): void {
+    if (job.wait === 'sleep') this.sleepers.delete(job);
+    job.wait = null;
+    this.enqueue(job);
+  }
+
+  /** Wakes sleepers whose time has come and samples the load average. Call it often. */
+  tick(): void {
+    const now = this.now();
+    for (const job of this.sleepers) if (job.wakeAt <= now) this.wake(job);
+    this.load.sample(now, this.readyCount);
+  }
+
+  /** Wall-clock ms when the next sleeper wakes, or null when none sleeps. */
+  nextWake(): number | null {
+    let t: number | null = null;
+    for (const job of this.sleepers) if (t === null || job.wakeAt < t) t = job.wakeAt;
+    return t;
+  }
+
+  // ---- accounting ----
+
+  charge(job: Job, cycles: number): void {
+    job.meters.cycles += cycles;
+    job.meters.coreWordCycles += job.meters.coreWords * cycles;
+    job.quantumLeft -= cycles;
+    job.dirty = true;
+    this.busyCycles += cycles;
+    this.metersDirty = true;
+  }
+
+  private settleIdle(now: number, stillIdle: boolean): void {
+    if (this.idleFrom !== null) {
+      this.idleMs += Math.max(0, now - this.idleFrom);
+      this.idleFrom = stillIdle ? now : null;
+    }
+  }
+
+  /** Idle cycles: idle wall time at the rated clock. */
+  get idleCycles(): number {
+    this.settleIdle(this.now(), true);
+    return Math.floor((this.idleMs * this.cfg.ratedClock) / 1000);
+  }
+
+  /** Every cycle: charged to jobs plus idle. */
+  get totalCycles(): number {
+    return this.busyCycles + this.idleCycles;
+  }
+
+  /** A 'meters' message with the jobs whose meters changed since the last one, or null if none did. */
+  checkpoint(): Extract<FromMainframe, { t: 'meters' }> | null {
+    if (!this.metersDirty) return null;
+    this.metersDirty = false;
+    const jobs: { job: number; meters: Meters }[] = [];
+    for (const job of this.jobs.values()) {
+      if (!job.dirty) continue;
+      job.dirty = false;
+      jobs.push({ job: job.id, meters: { ...job.meters } });
+    }
+    const idleCycles = this.idleCycles;
+    return { t: 'meters', at: this.now(), jobs, idleCycles, totalCycles: this.busyCycles + idleCycles };
+  }
+
+  systat(req: number): Extract<FromMainframe, { t: 'systat' }> {
+    this.load.sample(this.now(), this.readyCount);
+    const idleCycles = this.idleCycles;
+    return {
+      t: 'systat', req, jobs: this.table(), idleCycles, totalCycles: this.busyCycles + idleCycles,
+      load: this.load.averages(), core: { total: this.coreMap.total, used: this.coreMap.usedWords },
+    };
+  }
+
+  table(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => ({
+      job: j.id, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: { ...j.meters },
+    }));
+  }
+
+  /** A live job (for tests and tools), or undefined. */
+  job(id: number): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  // ---- the terminal ----
+
+  type(job: Job, text: string): boolean {
+    const room = job.outputLimit - job.meters.outputChars;
+    const over = text.length > room;
+    if (over) text = text.slice(0, Math.max(0, room));
+    if (text.length > 0) {
+      job.pending.push(text);
+      this.outputJobs.add(job);
+      job.unacked += text.length;
+      job.meters.outputChars += text.length;
+      job.dirty = true;
+      this.metersDirty = true;
+      job.column = advanceColumn(job.column, text);
+    }
+    if (over) {
+      this.end(job, 'output limit', -1, `OUTPUT LIMIT EXCEEDED (${job.outputLimit} CHARACTERS)`);
+      return false;
+    }
+    return true;
+  }
+
+  typeSystem(job: Job, text: string): void {
+    this.flushJob(job);
+    const s = (job.column > 0 ? '\n' : '') + text + '\n';
+    job.unacked += s.length;
+    job.column = 0;
+    this.emit({ t: 'out', job: job.id, text: s, sys: true });
+  }
+
+  wrote(job: Job, addr: number, len: number): void {
+    if (len > 0) job.ctx!.invalidate(addr, addr + len);
+  }
+
+  /** Posts every job's pending output as 'out' messages. */
+  flush(): void {
+    for (const job of this.outputJobs) this.flushJob(job);
+    this.outputJobs.clear();
+  }
+
+  private flushJob(job: Job): void {
+    if (job.pending.length === 0) return;
+    const text = job.pending.length === 1 ? job.pending[0] : job.pending.join('');
+    job.pending = [];
+    this.emit({ t: 'out', job: job.id, text });
+  }
+
+  // ---- ending ----
+
+  /** Ends a job; `keepOutput` false discards its pending output (interrupt, kill). */
+  end(job: Job, reason: EndReason, status: number, message: string, keepOutput = true): void {
+    if (job.ended) return;
+    if (keepOutput) this.flushJob(job);
+    else {
+      for (const s of job.pending) job.unacked -= s.length;
+      job.pending = [];
+    }
+    this.outputJobs.delete(job);
+    const wasReady = job.wait === null && job.ctx !== null;
+    job.ended = true;
+    this.sleepers.delete(job);
+    if (wasReady) {
+      // Its queue entry is skipped when it reaches the head.
+      this.readyCount--;
+      if (this.readyCount === 0) this.idleFrom = this.now();
+    }
+    this.jobs.delete(job.id);
+    this.setState(job, 'stopped', false);
+    this.emit({ t: 'end', job: job.id, reason, status, message, meters: { ...job.meters } });
+    if (job.ctx) this.coreMap.free(job.id);
+    this.admitWaiting();
+  }
+
+  private setState(job: Job, state: JobState, announce = true): void {
+    if (job.state === state) return;
+    job.state = state;
+    if (announce) this.emit({ t: 'state', job: job.id, state });
+  }
+}
+
+/** The carriage after typing `text` from `col`: CR and LF return it, BS backs it up. */
+export function advanceColumn(col: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) col = 0;
+    else if (c === 8) col = col > 0 ? col - 1 : 0;
+    else if (c >= 32 && c !== 127) col++;
+  }
+  return col;
+}
