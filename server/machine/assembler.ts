@@ -1,0 +1,384 @@
+// The assembler: two passes over the source. Pass 1 splits lines, defines labels and lays out
+// addresses; pass 2 evaluates operands and emits words. Every error is collected ("LINE n: ...")
+// and reported at once; assemble() never throws and runs in time linear in its output.
+//
+// A line may start with a teletype line number ("10 LOOP: ADD R1, R1, 1"); that number then names
+// the line in messages and in image.lineAt(). Otherwise the physical line number (from 1) does.
+import type { CompileResult, Image } from './image.ts';
+import { Fmt, OP_BY_NAME, encodeHead, type OpInfo } from './isa.ts';
+import { SERVICES } from './services.ts';
+import {
+  ExprError, evaluate, fregNumber, isRegisterName, regNumber, splitOperands, stringLiteral,
+} from './asm-expr.ts';
+
+/** Largest image the assembler will build (words), so a typo in `.space` cannot eat the host. */
+export const MAX_IMAGE_WORDS = 1 << 22;
+/** Default stack size in words. */
+export const DEFAULT_STACK_WORDS = 1024;
+
+interface Stmt {
+  name: number; // the line's name: teletype number or physical line
+  op: string; // upper-case mnemonic or directive
+  operands: string[];
+  addr: number; // address of the statement's first word (after any alignment padding)
+  size: number;
+}
+
+const USAGE: Record<number, string> = {
+  [Fmt.None]: '', [Fmt.RI]: 'r1, 42', [Fmt.RR]: 'r1, r2', [Fmt.RRX]: 'r1, r2, r3 OR r1, r2, 5',
+  [Fmt.Mem]: 'r1, 4(r2) OR r1, label', [Fmt.FMem]: 'f1, 4(r2) OR f1, label', [Fmt.FF]: 'f1, f2',
+  [Fmt.FFF]: 'f1, f2, f3', [Fmt.FR]: 'f1, r2', [Fmt.RF]: 'r1, f2', [Fmt.BrR]: 'r1, r2, label',
+  [Fmt.BrF]: 'f1, f2, label', [Fmt.Jump]: 'label OR 0(r3)', [Fmt.R]: 'r1', [Fmt.F]: 'f1', [Fmt.Imm]: '2',
+};
+const COUNT: Record<number, number> = {
+  [Fmt.None]: 0, [Fmt.RI]: 2, [Fmt.RR]: 2, [Fmt.RRX]: 3, [Fmt.Mem]: 2, [Fmt.FMem]: 2, [Fmt.FF]: 2,
+  [Fmt.FFF]: 3, [Fmt.FR]: 2, [Fmt.RF]: 2, [Fmt.BrR]: 3, [Fmt.BrF]: 3, [Fmt.Jump]: 1, [Fmt.R]: 1,
+  [Fmt.F]: 1, [Fmt.Imm]: 1,
+};
+
+const DIRECTIVES = new Set(['.WORD', '.DOUBLE', '.TEXT', '.SPACE', '.ALIGN', '.EQU', '.STACK', '.ENTRY']);
+const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+class LineError extends Error {}
+
+/** Removes a `;` comment, respecting "strings" and 'c' constants. */
+function stripComment(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') { if (s[i] === '\\') i++; i++; }
+    } else if (ch === "'") {
+      i += s[i + 1] === '\\' ? 3 : 2;
+    } else if (ch === ';') return s.slice(0, i);
+  }
+  return s;
+}
+
+/** The two words of a double: low half first (the CPU's layout). */
+export function doubleWords(x: number): [number, number] {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x, true);
+  return [dv.getInt32(0, true), dv.getInt32(4, true)];
+}
+
+export function assemble(source: string): CompileResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  try {
+    return assembleInner(String(source), errors, warnings);
+  } catch (e) {
+    // A bug here must not take the mainframe down: report it like any other rejection.
+    errors.push(`ASSEMBLER FAILURE: ${(e as Error).message}`);
+    return { errors, warnings };
+  }
+}
+
+function assembleInner(source: string, errors: string[], warnings: string[]): CompileResult {
+  const symbols = new Map<string, number>();
+  const services = new Map<string, number>(SERVICES.map((s) => [s.name, s.number]));
+  const lookup = (n: string) => symbols.get(n) ?? services.get(n);
+  const stmts: Stmt[] = [];
+  let addr = 0;
+  let stackWords = DEFAULT_STACK_WORDS;
+  let entryExpr: { expr: string; name: number } | undefined;
+  let tooBig = false;
+
+  const define = (name: string, value: number) => {
+    const key = name.toUpperCase();
+    if (isRegisterName(name)) throw new LineError(`${name} IS A REGISTER NAME`);
+    if (services.has(key)) throw new LineError(`${name} IS A SERVICE NAME`);
+    if (symbols.has(key)) throw new LineError(`${name} IS ALREADY DEFINED`);
+    symbols.set(key, value);
+  };
+  const known = (expr: string, what: string) => {
+    try {
+      return evaluate(expr, lookup, addr);
+    } catch (e) {
+      if (e instanceof ExprError) throw new LineError(`${what}: ${e.message}`);
+      throw e;
+    }
+  };
+
+  // Pass 1: layout.
+  const lines = source.split(/\r\n|\r|\n/);
+  for (let ln = 0; ln < lines.length; ln++) {
+    let text = lines[ln];
+    let name = ln + 1;
+    const num = /^\s*(\d+)(?=\s|$)/.exec(text);
+    if (num) {
+      name = Number(num[1]);
+      text = text.slice(num[0].length);
+    }
+    // Labels take the address of the statement after any alignment padding it adds.
+    const labels: string[] = [];
+    let pad = 0;
+    const defineLabels = () => {
+      for (const l of labels.splice(0)) {
+        try { define(l, addr + pad); } catch (e) { if (e instanceof LineError) errors.push(`LINE ${name}: ${e.message}`); else throw e; }
+      }
+    };
+    try {
+      text = stripComment(text);
+      for (;;) {
+        const lab = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/.exec(text);
+        if (!lab) break;
+        text = text.slice(lab[0].length);
+        labels.push(lab[1]);
+      }
+      text = text.trim();
+      if (text === '') { defineLabels(); continue; }
+      const m = /^(\.?[A-Za-z_][A-Za-z0-9_]*)(.*)$/.exec(text);
+      if (!m || (m[2] !== '' && !/^\s/.test(m[2]))) throw new LineError(`CANNOT READ '${text}'`);
+      const op = m[1].toUpperCase();
+      let operands: string[];
+      try { operands = splitOperands(m[2]); } catch (e) { throw new LineError((e as Error).message); }
+      const st: Stmt = { name, op, operands, addr, size: 0 };
+      if (op.startsWith('.')) {
+        if (!DIRECTIVES.has(op)) throw new LineError(`UNKNOWN DIRECTIVE ${m[1]}`);
+        const need = (n: number) => {
+          if (operands.length !== n) throw new LineError(`${op} NEEDS ${n} OPERAND${n === 1 ? '' : 'S'}`);
+        };
+        switch (op) {
+          case '.WORD':
+            if (operands.length === 0) throw new LineError('.WORD NEEDS AT LEAST ONE VALUE');
+            st.size = operands.length;
+            break;
+          case '.DOUBLE':
+            if (operands.length === 0) throw new LineError('.DOUBLE NEEDS AT LEAST ONE VALUE');
+            pad = addr & 1;
+            st.addr = addr + pad;
+            st.size = 2 * operands.length;
+            break;
+          case '.TEXT': {
+            if (operands.length === 0) throw new LineError('.TEXT NEEDS A STRING');
+            let n = 0;
+            for (const o of operands) {
+              let chars: number[] | undefined;
+              try { chars = stringLiteral(o); } catch (e) { throw new LineError((e as Error).message); }
+              n += chars ? chars.length : 1;
+            }
+            st.size = n;
+            break;
+          }
+          case '.SPACE': {
+            need(1);
+            const n = known(operands[0], '.SPACE');
+            if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.SPACE ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
+            st.size = n;
+            break;
+          }
+          case '.ALIGN': {
+            if (operands.length > 1) throw new LineError('.ALIGN TAKES AT MOST ONE OPERAND');
+            const n = operands.length ? known(operands[0], '.ALIGN') : 2;
+            if (n < 1 || n > 4096) throw new LineError(`.ALIGN ${n} IS OUT OF RANGE (1 TO 4096)`);
+            st.size = (n - (addr % n)) % n;
+            pad = st.size;
+            break;
+          }
+          case '.EQU': {
+            need(2);
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(operands[0])) throw new LineError(`BAD NAME '${operands[0]}' IN .EQU`);
+            define(operands[0], known(operands[1], '.EQU'));
+            break;
+          }
+          case '.STACK': {
+            need(1);
+            st.size = 0;
+            break;
+          }
+          case '.ENTRY':
+            need(1);
+            if (entryExpr) throw new LineError('.ENTRY GIVEN TWICE');
+            entryExpr = { expr: operands[0], name };
+            break;
+        }
+      } else {
+        const info = OP_BY_NAME.get(op);
+        if (!info) throw new LineError(`UNKNOWN INSTRUCTION ${m[1]}`);
+        st.size = 2;
+      }
+      defineLabels();
+      stmts.push(st);
+      addr = st.addr + st.size;
+      if (addr > MAX_IMAGE_WORDS && !tooBig) {
+        tooBig = true;
+        throw new LineError(`PROGRAM TOO BIG (MORE THAN ${MAX_IMAGE_WORDS} WORDS)`);
+      }
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      errors.push(`LINE ${name}: ${e.message}`);
+      defineLabels(); // so one bad line does not cascade into "undefined symbol" errors
+    }
+    if (tooBig) break;
+  }
+  if (tooBig) return { errors, warnings };
+
+  // Pass 2: emit.
+  const total = addr;
+  const words = new Int32Array(total);
+  const lineOf = new Int32Array(total).fill(-1);
+  let codeEnd = 0;
+  for (const st of stmts) {
+    const here = st.addr;
+    const val = (expr: string, what: string): number => {
+      let v: number;
+      try { v = evaluate(expr, lookup, here); } catch (e) {
+        if (e instanceof ExprError) throw new LineError(`${what}${e.message}`);
+        throw e;
+      }
+      if (v < -0x80000000 || v > 0xffffffff) throw new LineError(`${what}VALUE ${v} OUT OF RANGE`);
+      return v | 0;
+    };
+    try {
+      let p = here;
+      const put = (w: number) => { words[p] = w; lineOf[p] = st.name; p++; };
+      switch (st.op) {
+        case '.WORD': for (const o of st.operands) put(val(o, '')); break;
+        case '.DOUBLE':
+          for (const o of st.operands) {
+            const t = o.replace(/\s+/g, '');
+            let x: number;
+            if (FLOAT_RE.test(t)) x = Number(t);
+            else if (/^[+-]?INF(INITY)?$/i.test(t)) x = t.startsWith('-') ? -Infinity : Infinity;
+            else if (/^NAN$/i.test(t)) x = NaN;
+            else x = val(o, '.DOUBLE: ');
+            const [lo, hi] = doubleWords(x);
+            put(lo); put(hi);
+          }
+          break;
+        case '.TEXT':
+          for (const o of st.operands) {
+            const chars = stringLiteral(o);
+            if (chars) for (const c of chars) put(c);
+            else put(val(o, '.TEXT: '));
+          }
+          break;
+        case '.SPACE': case '.ALIGN':
+          for (let k = 0; k < st.size; k++) put(0);
+          break;
+        case '.EQU': case '.ENTRY': break;
+        case '.STACK': {
+          const n = val(st.operands[0], '.STACK: ');
+          if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.STACK ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
+          stackWords = n;
+          break;
+        }
+        default: {
+          const info = OP_BY_NAME.get(st.op)!;
+          const [head, imm] = encodeOperands(info, st.operands, val);
+          put(head); put(imm);
+          codeEnd = p;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      errors.push(`LINE ${st.name}: ${e.message}`);
+    }
+  }
+
+  let entry = 0;
+  if (entryExpr) {
+    try { entry = evaluate(entryExpr.expr, lookup, 0); } catch (e) {
+      errors.push(`LINE ${entryExpr.name}: .ENTRY: ${(e as Error).message}`);
+    }
+  } else if (symbols.has('START')) entry = symbols.get('START')!;
+  if (errors.length > 0) return { errors, warnings };
+  if (codeEnd === 0) warnings.push('THE PROGRAM HAS NO INSTRUCTIONS');
+
+  const image: Image = {
+    words,
+    entry,
+    bssWords: 0,
+    stackWords,
+    codeEnd,
+    lineAt(pc: number) {
+      const v = pc >= 0 && pc < lineOf.length ? lineOf[pc] : -1;
+      return v >= 0 ? v : undefined;
+    },
+  };
+  return { image, errors, warnings };
+}
+
+type Val = (expr: string, what: string) => number;
+
+function reg(s: string | undefined, what: string): number {
+  const r = s === undefined ? undefined : regNumber(s);
+  if (r === undefined) throw new LineError(`${what} MUST BE A REGISTER R0-R15, NOT '${s ?? ''}'`);
+  return r;
+}
+function freg(s: string | undefined, what: string): number {
+  const r = s === undefined ? undefined : fregNumber(s);
+  if (r === undefined) throw new LineError(`${what} MUST BE A FLOAT REGISTER F0-F15, NOT '${s ?? ''}'`);
+  return r;
+}
+
+/** disp(rb), disp(rb,rc), (rb), or an absolute expression: [b, c, imm]. */
+function address(s: string, val: Val, maxRegs: number, what: string): [number, number, number] {
+  if (regNumber(s) !== undefined || fregNumber(s) !== undefined) {
+    throw new LineError(`${what} MUST BE AN ADDRESS: WRITE 0(${s}) TO USE A REGISTER`);
+  }
+  if (s.endsWith(')')) {
+    let depth = 0, open = -1;
+    for (let i = s.length - 1; i >= 0; i--) {
+      if (s[i] === ')') depth++;
+      else if (s[i] === '(' && --depth === 0) { open = i; break; }
+    }
+    if (open >= 0) {
+      const inner = s.slice(open + 1, -1).split(',').map((x) => x.trim());
+      const regs = inner.map((x) => regNumber(x));
+      if (regs.every((x) => x !== undefined)) {
+        if (regs.length > maxRegs) throw new LineError(`${what}: AT MOST ${maxRegs} INDEX REGISTER${maxRegs > 1 ? 'S' : ''}`);
+        const disp = s.slice(0, open).trim();
+        return [regs[0]!, regs[1] ?? 0, disp === '' ? 0 : val(disp, '')];
+      }
+      if (inner.some((x) => fregNumber(x) !== undefined)) throw new LineError(`${what}: INDEX REGISTERS MUST BE R0-R15`);
+    }
+  }
+  return [0, 0, val(s, '')];
+}
+
+function encodeOperands(info: OpInfo, ops: string[], val: Val): [number, number] {
+  const n = COUNT[info.fmt];
+  if (ops.length !== n) {
+    const usage = USAGE[info.fmt];
+    throw new LineError(n === 0 ? `${info.name} TAKES NO OPERANDS`
+      : `${info.name} NEEDS ${n} OPERAND${n > 1 ? 'S' : ''}, AS IN ${info.name} ${usage}`);
+  }
+  const code = info.code;
+  switch (info.fmt) {
+    case Fmt.None: return [encodeHead(code), 0];
+    case Fmt.RI: return [encodeHead(code, reg(ops[0], 'OPERAND 1')), val(ops[1], '')];
+    case Fmt.RR: return [encodeHead(code, reg(ops[0], 'OPERAND 1'), reg(ops[1], 'OPERAND 2')), 0];
+    case Fmt.RRX: {
+      const a = reg(ops[0], 'OPERAND 1'), b = reg(ops[1], 'OPERAND 2');
+      const x = ops[2];
+      const m = /^([A-Za-z][A-Za-z0-9]*)\s*([+-].*)?$/.exec(x);
+      if (m && regNumber(m[1]) !== undefined) {
+        return [encodeHead(code, a, b, regNumber(m[1])), m[2] ? val(m[2], '') : 0];
+      }
+      if (fregNumber(x) !== undefined) throw new LineError(`OPERAND 3 MUST BE AN INTEGER REGISTER OR A VALUE, NOT '${x}'`);
+      return [encodeHead(code, a, b, 0), val(x, '')];
+    }
+    case Fmt.Mem: case Fmt.FMem: {
+      const a = info.fmt === Fmt.Mem ? reg(ops[0], 'OPERAND 1') : freg(ops[0], 'OPERAND 1');
+      const [b, c, imm] = address(ops[1], val, 2, 'OPERAND 2');
+      return [encodeHead(code, a, b, c), imm];
+    }
+    case Fmt.FF: return [encodeHead(code, freg(ops[0], 'OPERAND 1'), freg(ops[1], 'OPERAND 2')), 0];
+    case Fmt.FFF: return [encodeHead(code, freg(ops[0], 'OPERAND 1'), freg(ops[1], 'OPERAND 2'), freg(ops[2], 'OPERAND 3')), 0];
+    case Fmt.FR: return [encodeHead(code, freg(ops[0], 'OPERAND 1'), reg(ops[1], 'OPERAND 2')), 0];
+    case Fmt.RF: return [encodeHead(code, reg(ops[0], 'OPERAND 1'), freg(ops[1], 'OPERAND 2')), 0];
+    case Fmt.BrR: return [encodeHead(code, reg(ops[0], 'OPERAND 1'), reg(ops[1], 'OPERAND 2')), val(ops[2], '')];
+    case Fmt.BrF: return [encodeHead(code, freg(ops[0], 'OPERAND 1'), freg(ops[1], 'OPERAND 2')), val(ops[2], '')];
+    case Fmt.Jump: {
+      const [b, , imm] = address(ops[0], val, 1, 'OPERAND 1');
+      return [encodeHead(code, 0, b, 0), imm];
+    }
+    case Fmt.R: return [encodeHead(code, reg(ops[0], 'OPERAND 1')), 0];
+    case Fmt.F: return [encodeHead(code, freg(ops[0], 'OPERAND 1')), 0];
+    case Fmt.Imm: return [encodeHead(code), val(ops[0], '')];
+  }
+  throw new LineError(`${info.name}: UNSUPPORTED FORMAT`);
+}
+
