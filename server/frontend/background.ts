@@ -1,0 +1,62 @@
+// A background job's "terminal": its output is collected (up to a bound) and kept as the saved file
+// NAME.OUT of its owner when the job ends, together with how it ended.
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import { stamp } from './format.ts';
+import type { JobSink, LiveJob } from './jobs.ts';
+import { outputName } from './names.ts';
+
+export class OutputCollector implements JobSink {
+  private parts: string[] = [];
+  private kept = 0;
+  private cut = 0;
+  /** resolves once the .OUT file has been written */
+  readonly saved: Promise<void>;
+  private resolveSaved!: () => void;
+
+  constructor(
+    private store: Store,
+    private owner: string,
+    private program: string,
+    private limit: number,
+    private log: Logger,
+  ) {
+    this.saved = new Promise((r) => (this.resolveSaved = r));
+  }
+
+  get fileName(): string {
+    return outputName(this.program);
+  }
+
+  output(text: string, done: () => void): void {
+    const room = this.limit - this.kept;
+    if (room >= text.length) {
+      this.parts.push(text);
+      this.kept += text.length;
+    } else {
+      if (room > 0) this.parts.push(text.slice(0, room));
+      this.kept += Math.max(0, room);
+      this.cut += text.length - Math.max(0, room);
+    }
+    done(); // kept in memory at once: the credit goes straight back
+  }
+
+  compiled(errors: string[], warnings: string[]): void {
+    this.parts.push([...errors, ...warnings].join('\n') + '\n');
+  }
+
+  async ended(e: { reason: string; message: string }, job: LiveJob): Promise<void> {
+    let text = this.parts.join('');
+    if (text !== '' && !text.endsWith('\n')) text += '\n';
+    if (this.cut) text += `*** ${this.cut} MORE CHARACTERS NOT KEPT (${this.limit} AT MOST)\n`;
+    text += `*** JOB ${job.job} ${this.program} ENDED ${stamp(Date.now())}: ${e.message || e.reason.toUpperCase()}\n`;
+    try {
+      await this.store.programs.save(this.owner, { name: this.fileName, lang: 'text', text }, true);
+    } catch (err) {
+      this.log.error({ err, job: job.job }, 'could not save job output');
+    } finally {
+      this.parts = [];
+      this.resolveSaved();
+    }
+  }
+}

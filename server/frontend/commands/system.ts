@@ -1,0 +1,53 @@
+// HELP, SYSTAT and BYE.
+import { crlf, duration, stamp, table } from '../format.ts';
+import type { Command } from './registry.ts';
+
+export const systemCommands: Command[] = [
+  {
+    name: 'HELP', usage: 'HELP', help: 'this list',
+    run(ctx) {
+      const list = ctx.sys.commands.list(ctx.session.operator);
+      const width = Math.max(...list.map((c) => c.usage.length));
+      ctx.session.print(crlf([
+        'COMMANDS (ANY CASE):',
+        ...list.map((c) => `  ${c.usage.padEnd(width)}  ${c.help.toUpperCase()}${c.operator ? ' (OPERATORS)' : ''}`),
+        'A LINE STARTING WITH A NUMBER ENTERS OR REPLACES THAT LINE; A NUMBER ALONE DELETES IT.',
+        'RUBOUT OR BACKSPACE ERASES A CHARACTER, CTRL-U THE LINE, CTRL-C STOPS A RUNNING PROGRAM.',
+      ]));
+    },
+  },
+  {
+    name: 'SYSTAT', usage: 'SYSTAT', help: 'lines, jobs, uptime and load',
+    async run(ctx) {
+      const { session, sys } = ctx;
+      const now = Date.now();
+      const st = await sys.jobs.systat();
+      const lines = [...sys.lines.values()].sort((a, b) => a.line - b.line);
+      const out = [
+        `TIMESHARE SYSTAT  ${stamp(now)}  UP ${duration(now - sys.startedAt)}`,
+        st
+          ? `LOAD AVERAGES ${st.load.map((x) => x.toFixed(2)).join(' ')}   CORE ${st.core.used}/${st.core.total} WORDS`
+          : 'THE MAINFRAME DID NOT ANSWER.',
+        '',
+        `${lines.length} LINE${lines.length === 1 ? '' : 'S'} IN USE (${sys.config.maxLines} AT MOST):`,
+        ...table(['LINE', 'USER', 'CONNECTED', 'STATE'], lines.map((s) => [s.line, s.user ?? '-', duration(now - s.connectedAt), s.state]), [true, false, true, false]),
+      ];
+      const jobs = st?.jobs ?? [];
+      out.push('', `${jobs.length} JOB${jobs.length === 1 ? '' : 'S'}:`);
+      if (jobs.length) {
+        out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE'],
+          jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords]),
+          [true, false, false, true, false, true, true]));
+      }
+      session.print(crlf(out));
+    },
+  },
+  {
+    name: 'BYE', aliases: ['GOODBYE'], usage: 'BYE', help: 'log off (also GOODBYE)',
+    async run(ctx) {
+      const { session, sys } = ctx;
+      for (const t of await sys.hub.ask('beforeBye', session)) session.print(t.endsWith('\n') ? t : t + '\r\n');
+      session.hangup(`${session.user} LOGGED OFF AT ${stamp(Date.now())}. GOODBYE.`, 'bye');
+    },
+  },
+];

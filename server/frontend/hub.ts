@@ -1,0 +1,92 @@
+// The session event hub: what happened on the lines and to the jobs, for whoever keeps accounts.
+// Two kinds of subscriber:
+//  - listeners (`on`): told after the fact, synchronously, in order; they cannot change anything.
+//  - hooks: asked at decision points and awaited: `beforeJob` may refuse a job (return a message),
+//    `afterRun` and `beforeBye` may return text to type on the line (e.g. "TIME: 0.42 SECS.").
+// A failing subscriber is logged and skipped; it never takes a line down.
+import type { Logger } from 'pino';
+import type { EndReason, FromMainframe, Lang, Meters } from '../monitor/protocol.ts';
+
+/** What a subscriber may know about, and do with, a line. */
+export interface LineView {
+  readonly line: number;
+  readonly user: string | null;
+  readonly operator: boolean;
+  readonly address: string;
+  readonly connectedAt: number;
+  readonly loginAt: number | null;
+  /** types text on the line (use "\r\n" for new lines) */
+  print(text: string): void;
+}
+
+export interface JobView {
+  readonly job: number;
+  readonly owner: string;
+  /** null: a background job */
+  readonly line: number | null;
+  readonly name: string;
+  readonly lang: Lang;
+  readonly startedAt: number;
+}
+
+export type LogoutReason = 'bye' | 'hangup' | 'dropped' | 'shutdown';
+
+export interface HubEvents {
+  login: { session: LineView; at: number; previousLogin: number | null };
+  logout: { session: LineView; at: number; reason: LogoutReason };
+  jobStarted: { job: JobView; at: number };
+  jobEnded: { job: JobView; at: number; reason: EndReason; status: number; message: string; meters: Meters };
+  /** the mainframe's periodic checkpoint of every running job's cumulative meters */
+  meters: Extract<FromMainframe, { t: 'meters' }>;
+}
+
+export interface Hooks {
+  beforeJob: ((job: Omit<JobView, 'job' | 'startedAt'>, session: LineView | null) => Promise<string | null | void> | string | null | void)[];
+  afterRun: ((session: LineView, ended: HubEvents['jobEnded']) => Promise<string | null | void> | string | null | void)[];
+  beforeBye: ((session: LineView) => Promise<string | null | void> | string | null | void)[];
+}
+
+type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
+
+export class Hub {
+  readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [] };
+  private listeners: { [K in keyof HubEvents]?: Listener<K>[] } = {};
+
+  constructor(private log: Logger) {}
+
+  on<K extends keyof HubEvents>(kind: K, fn: Listener<K>): () => void {
+    const list = (this.listeners[kind] ??= []) as Listener<K>[];
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  emit<K extends keyof HubEvents>(kind: K, e: HubEvents[K]): void {
+    for (const fn of (this.listeners[kind] ?? []) as Listener<K>[]) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log.error({ err, event: kind }, 'hub listener failed');
+      }
+    }
+  }
+
+  /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
+  async ask<K extends keyof Hooks>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
+    const texts: string[] = [];
+    for (const fn of this.hooks[kind]) {
+      try {
+        const r = await (fn as (...a: unknown[]) => unknown)(...args);
+        if (typeof r === 'string' && r !== '') {
+          texts.push(r);
+          if (kind === 'beforeJob') break;
+        }
+      } catch (err) {
+        this.log.error({ err, hook: kind }, 'hook failed');
+      }
+    }
+    return texts;
+  }
+}

@@ -1,0 +1,188 @@
+// The front end's table of live jobs: numbers them (a counter for the server's life), routes the
+// mainframe's messages to the line or background collector that owns each job, and returns output
+// credit ('drained') once the characters have really been written, which is what makes a terminal
+// that stops reading stall only its own job.
+import type { Logger } from 'pino';
+import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } from '../monitor/protocol.ts';
+import type { Hub, JobView, LineView } from './hub.ts';
+
+/** What the front end needs of the mainframe (server/monitor/mainframe.ts; tests may fake it). */
+export interface MainframeLike {
+  post(msg: ToMainframe): void;
+  onMessage(handler: (msg: FromMainframe) => void): void;
+  close(): Promise<void>;
+}
+
+/** Where a job's output and fate go: a terminal line, or a background collector. */
+export interface JobSink {
+  /** `done` must be called once the text has been written out (it returns the credit). */
+  output(text: string, done: () => void): void;
+  compiled(errors: string[], warnings: string[]): void;
+  ended(e: { reason: EndReason; status: number; message: string; meters: Meters }, job: LiveJob): void | Promise<void>;
+}
+
+export interface LiveJob extends JobView {
+  state: JobState;
+  sink: JobSink;
+  /** after Ctrl-C or KILL: output still in flight is thrown away */
+  discarding: boolean;
+  lastMeters: Meters | null;
+}
+
+export interface JobSpec {
+  owner: string;
+  line: number | null;
+  name: string;
+  lang: Lang;
+  source: string;
+  sink: JobSink;
+  session: LineView | null;
+}
+
+type SystatReply = Extract<FromMainframe, { t: 'systat' }>;
+
+export class JobTable {
+  private next = 1;
+  private nextReq = 1;
+  readonly live = new Map<number, LiveJob>();
+  private systatWaiters = new Map<number, (r: SystatReply | null) => void>();
+  private endWaiters: (() => void)[] = [];
+  /** sinks still finishing (e.g. saving a .OUT file) */
+  private finishing = new Set<Promise<void>>();
+
+  constructor(
+    private mainframe: MainframeLike,
+    private hub: Hub,
+    private log: Logger,
+  ) {
+    mainframe.onMessage((m) => this.receive(m));
+  }
+
+  /** Starts a job unless a hook refuses it; returns the job or the refusal message. */
+  async start(spec: JobSpec): Promise<LiveJob | string> {
+    const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
+    if (refusal.length) return refusal[0];
+    const job: LiveJob = {
+      job: this.next++, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
+      state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
+    };
+    this.live.set(job.job, job);
+    this.mainframe.post({ t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source });
+    if (job.line === null) this.mainframe.post({ t: 'eof', job: job.job }); // background jobs have no typist
+    this.log.info({ job: job.job, user: job.owner, line: job.line, program: job.name, lang: job.lang }, 'job started');
+    this.hub.emit('jobStarted', { job, at: job.startedAt });
+    return job;
+  }
+
+  input(job: number, line: string): void {
+    if (this.live.has(job)) this.mainframe.post({ t: 'input', job, line });
+  }
+
+  /** Ctrl-C: the job stops and its queued output is thrown away at once. */
+  interrupt(job: number): void {
+    const j = this.live.get(job);
+    if (!j) return;
+    j.discarding = true;
+    this.mainframe.post({ t: 'interrupt', job });
+  }
+
+  kill(job: number, reason: string): void {
+    const j = this.live.get(job);
+    if (!j) return;
+    j.discarding = true;
+    this.mainframe.post({ t: 'kill', job, reason });
+  }
+
+  /** The mainframe's job table, load and core; null if it does not answer within `ms`. */
+  systat(ms = 3000): Promise<SystatReply | null> {
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.systatWaiters.delete(req);
+        resolve(null);
+      }, ms);
+      this.systatWaiters.set(req, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.mainframe.post({ t: 'systat', req });
+    });
+  }
+
+  /** Resolves when no job is live and their sinks have finished, or after `ms`. */
+  async settle(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.live.size && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.max(1, deadline - Date.now()));
+        this.endWaiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    await Promise.race([Promise.all(this.finishing), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+  }
+
+  private receive(m: FromMainframe): void {
+    switch (m.t) {
+      case 'out': {
+        const j = this.live.get(m.job);
+        const chars = m.text.length;
+        if (!j || j.discarding) {
+          // nobody will read it; return the credit so the window never jams
+          this.mainframe.post({ t: 'drained', job: m.job, chars });
+          return;
+        }
+        j.sink.output(m.text, () => {
+          if (this.live.has(m.job)) this.mainframe.post({ t: 'drained', job: m.job, chars });
+        });
+        return;
+      }
+      case 'state': {
+        const j = this.live.get(m.job);
+        if (j) j.state = m.state;
+        return;
+      }
+      case 'compiled': {
+        const j = this.live.get(m.job);
+        if (j && (m.errors.length || m.warnings.length)) j.sink.compiled(m.errors, m.warnings);
+        return;
+      }
+      case 'end': {
+        const j = this.live.get(m.job);
+        if (!j) return;
+        this.live.delete(m.job);
+        j.state = 'stopped';
+        const cpu = m.meters.cycles;
+        this.log.info({ job: j.job, user: j.owner, line: j.line, program: j.name, reason: m.reason, status: m.status, meters: m.meters, cycles: cpu }, 'job ended');
+        const ended = { job: j as JobView, at: Date.now(), reason: m.reason, status: m.status, message: m.message, meters: m.meters };
+        this.hub.emit('jobEnded', ended);
+        const done = Promise.resolve(j.sink.ended(m, j))
+          .catch((err) => this.log.error({ err, job: j.job }, 'job sink failed'))
+          .finally(() => this.finishing.delete(done));
+        this.finishing.add(done);
+        for (const w of this.endWaiters.splice(0)) w();
+        return;
+      }
+      case 'meters':
+        for (const { job, meters } of m.jobs) {
+          const j = this.live.get(job);
+          if (j) j.lastMeters = meters;
+        }
+        this.hub.emit('meters', m);
+        return;
+      case 'systat': {
+        const w = this.systatWaiters.get(m.req);
+        if (w) {
+          this.systatWaiters.delete(m.req);
+          w(m);
+        }
+        return;
+      }
+      case 'down':
+        this.log.warn('mainframe is down');
+        return;
+    }
+  }
+}

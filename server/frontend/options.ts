@@ -1,0 +1,96 @@
+// The server's command-line options (`npm start -- --help`).
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT } from '../../shared/wire.ts';
+import type { MonitorConfig } from '../monitor/config.ts';
+import { isPowerOfTwo, DEFAULT_SCRYPT_N } from './password.ts';
+import { DEFAULT_FRONTEND, type ServerOptions } from './server.ts';
+
+export interface MainOptions {
+  server: ServerOptions;
+  data: string;
+  pretty: boolean;
+  logLevel: string;
+  mainframe: Partial<MonitorConfig>;
+}
+
+export const USAGE = `usage: npm start -- [options]
+  --host HOST         address to listen on (default 127.0.0.1; anything else is reachable from
+                      other machines, and ws:// sends passwords in clear text)
+  --port N            port (default ${DEFAULT_PORT}; 0 = any free port)
+  --data DIR          where timeshare.db lives (default ./data)
+  --max-lines N       terminal lines served at once (default ${DEFAULT_FRONTEND.maxLines}); past it: ALL LINES BUSY
+  --banner TEXT       replaces the banner typed when a line connects
+  --no-register       unknown user names may not register (accounts come from npm run admin)
+  --pretty            human-readable logs instead of JSON lines
+  --log-level LEVEL   pino level (default info)
+  --quantum CYCLES    mainframe scheduling quantum
+  --core WORDS        mainframe core memory
+  --cpu-limit CYCLES  per-job CPU limit
+  --rated-clock N     cycles per rated CPU second
+  --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
+  --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
+  --heartbeat-ms N    ping interval; silent peers are dropped (default ${DEFAULT_FRONTEND.heartbeatMs})`;
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new Error(`--${name} must be a whole number >= ${min}, not "${v}"`);
+  return Number(v);
+}
+
+/** Parses argv; throws an Error with a plain message on bad input. `null` means --help. */
+export function parseOptions(argv: string[]): MainOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      data: { type: 'string', default: './data' },
+      'max-lines': { type: 'string' },
+      banner: { type: 'string' },
+      'no-register': { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      quantum: { type: 'string' },
+      core: { type: 'string' },
+      'cpu-limit': { type: 'string' },
+      'rated-clock': { type: 'string' },
+      'scrypt-n': { type: 'string' },
+      'fail-delay-ms': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return null;
+  const scryptN = int('scrypt-n', values['scrypt-n'], 2) ?? DEFAULT_SCRYPT_N;
+  if (!isPowerOfTwo(scryptN)) throw new Error(`--scrypt-n must be a power of two, not ${scryptN}`);
+  const port = int('port', values.port, 0) ?? DEFAULT_PORT;
+  if (port > 65535) throw new Error(`--port must be at most 65535`);
+  const mainframe: Partial<MonitorConfig> = {};
+  const q = int('quantum', values.quantum, 1);
+  if (q !== undefined) mainframe.quantum = q;
+  const core = int('core', values.core, 1024);
+  if (core !== undefined) mainframe.coreWords = core;
+  const cpu = int('cpu-limit', values['cpu-limit'], 1);
+  if (cpu !== undefined) mainframe.cpuLimit = cpu;
+  const clock = int('rated-clock', values['rated-clock'], 1);
+  if (clock !== undefined) mainframe.ratedClock = clock;
+  return {
+    data: values.data!,
+    pretty: values.pretty!,
+    logLevel: values['log-level']!,
+    mainframe,
+    server: {
+      ...DEFAULT_FRONTEND,
+      host: values.host!,
+      port,
+      maxLines: int('max-lines', values['max-lines'], 1) ?? DEFAULT_FRONTEND.maxLines,
+      banner: values.banner ?? null,
+      register: !values['no-register'],
+      scryptN,
+      failDelayMs: int('fail-delay-ms', values['fail-delay-ms'], 0) ?? DEFAULT_FRONTEND.failDelayMs,
+      heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 100) ?? DEFAULT_FRONTEND.heartbeatMs,
+      ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
+    },
+  };
+}

@@ -1,0 +1,421 @@
+// One terminal line from connect to hang-up: the login dialog, then commands and program lines, and
+// a foreground job's input and output. Typed characters are echoed at once (the line discipline);
+// complete lines are handled strictly in order, one at a time, so pasted text and type-ahead are
+// never reordered or dropped.
+import type { Logger } from 'pino';
+import { Prompt } from '../../shared/wire.ts';
+import type { EndReason, Meters } from '../monitor/protocol.ts';
+import type { Account } from '../store/store.ts';
+import { crlf, stamp } from './format.ts';
+import type { LineView, LogoutReason } from './hub.ts';
+import type { JobSink, LiveJob } from './jobs.ts';
+import { LineDiscipline, MAX_INPUT_LINE, type LineEvent } from './line.ts';
+import { userName } from './names.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import type { System } from './system.ts';
+import { Workspace } from './workspace.ts';
+
+/** The socket side of a line (server.ts adapts a ws WebSocket to it). */
+export interface Port {
+  readonly address: string;
+  /** `done` runs once the text has been handed to the network (or the line is gone) */
+  write(text: string, done?: () => void): void;
+  close(code: number, reason: string): void;
+  /** stop / start reading from the peer (back-pressure on input) */
+  pause(): void;
+  resume(): void;
+}
+
+type Mode = 'user' | 'password' | 'new-password' | 'retype' | 'command' | 'job' | 'closed';
+
+export const MAX_LOGIN_FAILURES = 3;
+export const MIN_PASSWORD = 4;
+export const MAX_PASSWORD = 64;
+/** Complete lines waiting for a command to finish before the line stops reading its socket. */
+const QUEUE_HIGH = 256;
+const QUEUE_LOW = 16;
+/** Characters typed during a login step that are held until it finishes. */
+const HELD_MAX = 16 * 1024;
+
+export class Session implements LineView {
+  readonly workspace = new Workspace();
+  readonly connectedAt = Date.now();
+  user: string | null = null;
+  operator = false;
+  loginAt: number | null = null;
+  /** the running foreground job */
+  fg: LiveJob | null = null;
+  log: Logger;
+
+  private mode: Mode = 'user';
+  private disc = new LineDiscipline();
+  private queue: LineEvent[] = [];
+  private busy = false;
+  private paused = false;
+  /** characters typed while a login step is being decided (the next line may be a password) */
+  private held: string | null = null;
+  private failures = 0;
+  private candidate: { name: string; account: Account | null } | null = null;
+  private newPassword: string | null = null;
+  private jobOutputSeen = false;
+
+  constructor(
+    private sys: System,
+    private port: Port,
+    readonly line: number,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  get address(): string {
+    return this.port.address;
+  }
+
+  /** What SYSTAT shows for the line. */
+  get state(): string {
+    if (this.mode === 'job' && this.fg) return `RUN ${this.fg.name}`;
+    if (this.mode === 'command') return this.busy ? 'COMMAND' : 'IDLE';
+    if (this.mode === 'closed') return 'HANGING UP';
+    return 'LOGIN';
+  }
+
+  get loggedIn(): boolean {
+    return this.user !== null && this.mode !== 'closed';
+  }
+
+  print(text: string): void {
+    if (this.mode !== 'closed') this.port.write(text);
+  }
+
+  println(...lines: string[]): void {
+    this.print(crlf(lines));
+  }
+
+  /** A message from outside (BROADCAST, shutdown) typed on a line of its own; the user's partly
+   *  typed line is typed again after it. */
+  notify(text: string): void {
+    const partial = this.disc.echo ? this.disc.pending : '';
+    this.print(`\r\n${text}\r\n${partial}`);
+  }
+
+  start(): void {
+    const banner = this.sys.config.banner ?? `TIMESHARE  ${stamp(Date.now())}  LINE ${this.line}`;
+    this.print(`${banner}\r\n\r\n`);
+    this.promptUser();
+  }
+
+  // ---- input ------------------------------------------------------------------------------------
+
+  input(chars: string): void {
+    if (this.mode === 'closed') return;
+    if (this.held !== null) {
+      this.held += chars;
+      if (this.held.length > HELD_MAX) this.pauseInput();
+      return;
+    }
+    this.consume(chars);
+  }
+
+  private consume(chars: string): void {
+    const events: LineEvent[] = [];
+    const login = this.inLogin();
+    const echo = this.disc.feed(chars, events, login);
+    if (echo) this.print(echo);
+    const rest = this.disc.rest;
+    if (login) {
+      // at most one line (the last event): the login step decides whether the next is echoed.
+      // A Ctrl-C here has already thrown away the partial line; there is no job to stop.
+      const ev = events.find((e) => e.kind !== 'interrupt');
+      if (!ev) return;
+      this.held = rest;
+      this.loginEvent(ev);
+      return;
+    }
+    for (const ev of events) {
+      if (ev.kind === 'interrupt') this.interrupt();
+      else this.queue.push(ev);
+    }
+    if (this.queue.length > QUEUE_HIGH) this.pauseInput();
+    void this.pump();
+  }
+
+  private inLogin(): boolean {
+    return this.mode === 'user' || this.mode === 'password' || this.mode === 'new-password' || this.mode === 'retype';
+  }
+
+  private pauseInput(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.port.pause();
+    }
+  }
+
+  private resumeInput(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.port.resume();
+    }
+  }
+
+  /** Typed again after a login step: what arrived while it was being decided. */
+  private releaseHeld(): void {
+    const h = this.held;
+    this.held = null;
+    this.resumeInput();
+    if (h && this.mode !== 'closed') this.consume(h);
+  }
+
+  private interrupt(): void {
+    this.queue.length = 0; // Ctrl-C also throws away type-ahead
+    if (this.fg) this.sys.jobs.interrupt(this.fg.job);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length && this.mode !== 'closed') {
+        if (this.mode === 'job' && !this.fg) break; // the job is ending: these lines wait for READY.
+        const ev = this.queue.shift()!;
+        if (this.queue.length < QUEUE_LOW) this.resumeInput();
+        if (ev.kind === 'toolong') {
+          this.println(`LINE TOO LONG (${ev.length} CHARACTERS; ${MAX_INPUT_LINE} AT MOST). IGNORED.`);
+          continue;
+        }
+        if (ev.kind !== 'line') continue;
+        if (this.mode === 'job' && this.fg) {
+          this.sys.jobs.input(this.fg.job, ev.text);
+          continue;
+        }
+        if (this.mode === 'command') await this.command(ev.text);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'command failed');
+      this.println('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
+      if (this.mode === 'command') this.ready();
+    } finally {
+      this.busy = false;
+    }
+    this.resumeInput();
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------
+
+  ready(): void {
+    this.println(Prompt.READY);
+  }
+
+  private async command(text: string): Promise<void> {
+    const line = text.trim();
+    if (line === '') return;
+    if (Workspace.isNumbered(line)) {
+      const r = this.workspace.edit(text);
+      if (!r.ok) this.println(r.error);
+      return;
+    }
+    const m = /^(\S+)\s*(.*)$/s.exec(line)!;
+    const keyword = m[1].toUpperCase();
+    const cmd = this.sys.commands.find(keyword);
+    if (!cmd || (cmd.operator && !this.operator)) {
+      this.println(`WHAT? ${keyword.slice(0, 20)} IS NOT A COMMAND. TYPE HELP FOR A LIST.`);
+      this.ready();
+      return;
+    }
+    await cmd.run({ session: this, sys: this.sys, args: m[2].trim(), keyword });
+    if (this.mode === 'command') this.ready();
+  }
+
+  /** Starts the workspace program (or given source) as this line's foreground job. */
+  async runForeground(name: string, lang: 'basic' | 'asm', source: string): Promise<void> {
+    const sink: JobSink = {
+      output: (text, done) => {
+        this.jobOutputSeen = true;
+        this.port.write(text, done);
+      },
+      compiled: (errors, warnings) => {
+        const msgs = [...errors, ...warnings];
+        if (msgs.length) this.println(...msgs);
+      },
+      ended: (e, job) => this.foregroundEnded(e, job),
+    };
+    this.jobOutputSeen = false;
+    this.mode = 'job';
+    const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, sink, session: this });
+    if (typeof r === 'string') {
+      if (this.mode === 'job') this.mode = 'command';
+      this.println(r);
+      return;
+    }
+    if ((this.mode as Mode) === 'closed') {
+      // the line dropped while the job was being started
+      this.sys.jobs.kill(r.job, 'line dropped');
+      return;
+    }
+    if (r.state !== 'stopped') this.fg = r;
+  }
+
+  private async foregroundEnded(e: { reason: EndReason; status: number; message: string; meters: Meters }, job: LiveJob): Promise<void> {
+    if (this.fg === job) this.fg = null;
+    if (this.mode !== 'job') return;
+    // the job's last line may lack its CR LF
+    const lead = this.jobOutputSeen ? '\r\n' : '';
+    if (e.reason === 'interrupted') this.print(`${lead}STOPPED.\r\n`);
+    else if (e.message) this.print(`${lead}${e.message}\r\n`);
+    else if (this.jobOutputSeen) this.print('\r\n');
+    const texts = await this.sys.hub.ask('afterRun', this, {
+      job, at: Date.now(), reason: e.reason, status: e.status, message: e.message, meters: e.meters,
+    });
+    for (const t of texts) this.print(t.endsWith('\n') ? t : t + '\r\n');
+    if (this.mode !== 'job') return;
+    this.mode = 'command';
+    this.ready();
+    void this.pump(); // lines typed after the job ended are commands again
+  }
+
+  // ---- login ------------------------------------------------------------------------------------
+
+  private promptUser(): void {
+    this.mode = 'user';
+    this.disc.echo = true;
+    this.print(Prompt.USER);
+  }
+
+  private promptPassword(mode: 'password' | 'new-password' | 'retype'): void {
+    this.mode = mode;
+    this.disc.echo = false;
+    this.print(Prompt.PASSWORD);
+  }
+
+  /** Handles one login line; what was typed after it (`held`) is read once the step is decided. */
+  private loginEvent(ev: LineEvent): void {
+    if (ev.kind === 'toolong') {
+      this.println(`LINE TOO LONG (${MAX_INPUT_LINE} CHARACTERS AT MOST).`);
+      this.candidate = null;
+      this.promptUser();
+      this.releaseHeld();
+      return;
+    }
+    if (ev.kind !== 'line') return;
+    this.loginStep(ev.text)
+      .catch((err) => {
+        this.log.error({ err }, 'login step failed');
+        this.println('SYSTEM ERROR. TRY AGAIN.');
+        if (this.inLogin()) this.promptUser();
+      })
+      .finally(() => this.releaseHeld());
+  }
+
+  private async loginStep(text: string): Promise<void> {
+    switch (this.mode) {
+      case 'user': {
+        if (text.trim() === '') return this.promptUser();
+        const u = userName(text);
+        if ('error' in u) {
+          this.println(u.error);
+          return this.promptUser();
+        }
+        const account = await this.sys.store.accounts.get(u.name);
+        this.candidate = { name: u.name, account };
+        if (!account && this.sys.config.register && !this.sys.stopping) {
+          this.println(`NEW USER ${u.name}. CHOOSE A PASSWORD (${MIN_PASSWORD} TO ${MAX_PASSWORD} CHARACTERS).`);
+          return this.promptPassword('new-password');
+        }
+        return this.promptPassword('password');
+      }
+      case 'password': {
+        const c = this.candidate!;
+        // an unknown name costs the same scrypt as a known one, so timing does not tell them apart
+        const ok = await verifyPassword(text, c.account?.password ?? (await this.sys.dummyHash()));
+        this.disc.echo = true;
+        if (ok && c.account) return this.loggedIn_(c.account);
+        return this.failed('INCORRECT USER NAME OR PASSWORD.', c.name);
+      }
+      case 'new-password': {
+        if (text.length < MIN_PASSWORD || text.length > MAX_PASSWORD) {
+          this.println(`A PASSWORD HAS ${MIN_PASSWORD} TO ${MAX_PASSWORD} CHARACTERS. CHOOSE ANOTHER.`);
+          return this.promptPassword('new-password');
+        }
+        this.newPassword = text;
+        this.println('TYPE IT AGAIN.');
+        return this.promptPassword('retype');
+      }
+      case 'retype': {
+        const c = this.candidate!;
+        const first = this.newPassword;
+        this.newPassword = null;
+        this.disc.echo = true;
+        if (first !== text) return this.failed('THE PASSWORDS DO NOT MATCH.', c.name);
+        const hash = await hashPassword(text, this.sys.config.scryptN);
+        if (!(await this.sys.store.accounts.create({ name: c.name, password: hash }))) {
+          this.println(`THE NAME ${c.name} WAS TAKEN A MOMENT AGO. CHOOSE ANOTHER.`);
+          return this.promptUser();
+        }
+        this.log.info({ user: c.name }, 'account registered');
+        this.println(`ACCOUNT ${c.name} CREATED.`);
+        const account = await this.sys.store.accounts.get(c.name);
+        return this.loggedIn_(account!);
+      }
+      default:
+        return;
+    }
+  }
+
+  private async failed(message: string, name: string): Promise<void> {
+    this.failures++;
+    const delay = this.sys.throttle.fail(this.address);
+    this.log.warn({ user: name, failures: this.failures, delayMs: delay }, 'login failed');
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (this.mode === 'closed') return;
+    this.println(message);
+    if (this.failures >= MAX_LOGIN_FAILURES) {
+      this.hangup('TOO MANY FAILURES. GOODBYE.', 'hangup');
+      return;
+    }
+    this.candidate = null;
+    this.promptUser();
+  }
+
+  private async loggedIn_(account: Account): Promise<void> {
+    if (this.mode === 'closed') return;
+    const now = Date.now();
+    const previous = await this.sys.store.accounts.recordLogin(account.name, now);
+    this.user = account.name;
+    this.operator = account.operator;
+    this.loginAt = now;
+    this.candidate = null;
+    this.log = this.log.child({ user: account.name });
+    this.log.info({ operator: account.operator }, 'login');
+    this.println(previous === null ? `WELCOME, ${account.name}. FIRST LOGIN.` : `LAST LOGIN ${stamp(previous)}.`);
+    this.mode = 'command';
+    this.sys.hub.emit('login', { session: this, at: now, previousLogin: previous });
+    this.ready();
+  }
+
+  // ---- hanging up -------------------------------------------------------------------------------
+
+  /** Types a last message and closes the line. */
+  hangup(message: string, reason: LogoutReason, code = 1000): void {
+    if (this.mode === 'closed') return;
+    this.println(message);
+    this.dispose(reason);
+    this.port.close(code, reason);
+  }
+
+  /** The line is gone (or going): its foreground job is stopped; background jobs go on. */
+  dispose(reason: LogoutReason): void {
+    if (this.mode === 'closed') return;
+    this.mode = 'closed';
+    this.queue.length = 0;
+    this.held = null;
+    if (this.fg) {
+      this.sys.jobs.kill(this.fg.job, reason === 'dropped' ? 'line dropped' : 'line hung up');
+      this.fg = null;
+    }
+    if (this.user !== null) {
+      const at = Date.now();
+      this.log.info({ reason, connectMs: at - (this.loginAt ?? at) }, 'logout');
+      this.sys.hub.emit('logout', { session: this, at, reason });
+    }
+  }
+}

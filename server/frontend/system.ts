@@ -1,0 +1,47 @@
+// What every line and command shares: configuration, the store, the job table, the hub, the
+// command registry, the program library and the table of lines in use.
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import type { Registry } from './commands/registry.ts';
+import type { Hub } from './hub.ts';
+import type { JobTable } from './jobs.ts';
+import type { Session } from './session.ts';
+import type { FailureThrottle } from './throttle.ts';
+import type { Library } from '../library/library.ts';
+
+export interface FrontendConfig {
+  /** lines served at once; newcomers past it hear ALL LINES BUSY */
+  maxLines: number;
+  /** replaces the banner typed when a line connects */
+  banner: string | null;
+  /** unknown user names may register */
+  register: boolean;
+  /** scrypt cost for new passwords (a power of two) */
+  scryptN: number;
+  /** first delay after a failed login from an address (doubles with each further failure) */
+  failDelayMs: number;
+  /** ping interval; a peer that has not answered the previous ping is dropped */
+  heartbeatMs: number;
+  /** cycles per rated CPU second (from the mainframe's configuration) */
+  ratedClock: number;
+  /** output of a background job kept in its .OUT file, in characters */
+  maxJobOutput: number;
+}
+
+export interface System {
+  readonly config: FrontendConfig;
+  readonly store: Store;
+  readonly jobs: JobTable;
+  readonly hub: Hub;
+  readonly commands: Registry;
+  readonly library: Library;
+  readonly log: Logger;
+  readonly throttle: FailureThrottle;
+  /** line number -> session, for the lines in use */
+  readonly lines: Map<number, Session>;
+  readonly startedAt: number;
+  /** a hash nobody's password matches, checked for unknown names so timing reveals nothing */
+  dummyHash(): Promise<string>;
+  /** true once SIGTERM or SIGINT has begun the shutdown */
+  readonly stopping: boolean;
+}

@@ -1,0 +1,53 @@
+// Numbered schema migrations, applied in order, each in its own transaction, recorded in the
+// `migrations` table. Append new ones at the end; never edit one that has shipped (databases in the
+// field already ran it). Migration 2 (the ledger) belongs to the accounting code.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'accounts and programs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE accounts (
+          name        TEXT PRIMARY KEY,
+          password    TEXT NOT NULL,            -- scrypt$N$r$p$salt$hash (base64)
+          operator    INTEGER NOT NULL DEFAULT 0,
+          budget      INTEGER,                  -- micro-dollars; NULL = unlimited
+          created_at  INTEGER NOT NULL,         -- ms since 1970
+          last_login  INTEGER                   -- ms since 1970; NULL = never
+        ) STRICT;
+        CREATE TABLE programs (
+          owner     TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+          name      TEXT NOT NULL,
+          lang      TEXT NOT NULL CHECK (lang IN ('basic', 'asm', 'text')),
+          text      TEXT NOT NULL,
+          saved_at  INTEGER NOT NULL,
+          PRIMARY KEY (owner, name)
+        ) STRICT;
+      `);
+    },
+  },
+];
+
+/** Brings the database up to the newest migration. Returns the ids applied now. */
+export function migrate(db: Database, list: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const done = new Set((db.prepare('SELECT id FROM migrations').all() as { id: number }[]).map((r) => r.id));
+  const applied: number[] = [];
+  for (const m of [...list].sort((a, b) => a.id - b.id)) {
+    if (done.has(m.id)) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.prepare('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, Date.now());
+    })();
+    applied.push(m.id);
+  }
+  return applied;
+}

@@ -1,0 +1,105 @@
+// The SQLite store: one file DATA/timeshare.db, WAL, foreign keys on, migrations at open, and one
+// transaction per change. better-sqlite3 is synchronous and each call here is one short statement,
+// so the promises resolve at once; the interface is async for the sake of a networked database.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
+import type { Account, AccountStore, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store } from './store.ts';
+
+interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null }
+interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number }
+
+const toAccount = (r: AccountRow): Account => ({
+  name: r.name, password: r.password, operator: r.operator !== 0, budget: r.budget, createdAt: r.created_at, lastLogin: r.last_login,
+});
+
+export class SqliteStore implements Store {
+  /** The open database, for modules that keep their own tables in it (the ledger). */
+  readonly db: Database.Database;
+  readonly accounts: AccountStore;
+  readonly programs: ProgramStore;
+
+  /** Opens DIR/timeshare.db (":memory:" as dir for a private in-memory database). */
+  static open(dir: string, migrations: readonly Migration[] = MIGRATIONS): SqliteStore {
+    let file = ':memory:';
+    if (dir !== ':memory:') {
+      mkdirSync(dir, { recursive: true });
+      file = join(dir, 'timeshare.db');
+    }
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
+    db.pragma('busy_timeout = 5000'); // the admin CLI may write while the server runs
+    migrate(db, migrations);
+    return new SqliteStore(db);
+  }
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    const q = {
+      getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
+      insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (name, password, operator, budget, created_at) VALUES (?, ?, ?, ?, ?)'),
+      setLogin: db.prepare('UPDATE accounts SET last_login = ? WHERE name = ?'),
+      setBudget: db.prepare('UPDATE accounts SET budget = ? WHERE name = ?'),
+      setPassword: db.prepare('UPDATE accounts SET password = ? WHERE name = ?'),
+      listAccounts: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name'),
+      listPrograms: db.prepare<[string], ProgramRow>('SELECT owner, name, lang, saved_at, length(text) AS size FROM programs WHERE owner = ? ORDER BY name'),
+      getProgram: db.prepare<[string, string], ProgramRow>('SELECT owner, name, lang, text, saved_at, length(text) AS size FROM programs WHERE owner = ? AND name = ?'),
+      insertProgram: db.prepare('INSERT OR IGNORE INTO programs (owner, name, lang, text, saved_at) VALUES (?, ?, ?, ?, ?)'),
+      upsertProgram: db.prepare(`INSERT INTO programs (owner, name, lang, text, saved_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (owner, name) DO UPDATE SET lang = excluded.lang, text = excluded.text, saved_at = excluded.saved_at`),
+      existsProgram: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM programs WHERE owner = ? AND name = ?'),
+      deleteProgram: db.prepare('DELETE FROM programs WHERE owner = ? AND name = ?'),
+      renameProgram: db.prepare('UPDATE programs SET name = ?, lang = ?, saved_at = ? WHERE owner = ? AND name = ?'),
+    };
+
+    const recordLogin = db.transaction((name: string, at: number): number | null => {
+      const row = q.getAccount.get(name);
+      if (!row) return null;
+      q.setLogin.run(at, name);
+      return row.last_login;
+    });
+    const save = db.transaction((owner: string, p: { name: string; lang: ProgramLang; text: string }, replace: boolean): SaveResult => {
+      const existed = q.existsProgram.get(owner, p.name) !== undefined;
+      if (replace) {
+        q.upsertProgram.run(owner, p.name, p.lang, p.text, Date.now());
+        return existed ? 'replaced' : 'saved';
+      }
+      if (existed) return 'duplicate';
+      q.insertProgram.run(owner, p.name, p.lang, p.text, Date.now());
+      return 'saved';
+    });
+    const rename = db.transaction((owner: string, from: string, to: string, lang: ProgramLang): RenameResult => {
+      if (q.existsProgram.get(owner, from) === undefined) return 'missing';
+      if (from !== to && q.existsProgram.get(owner, to) !== undefined) return 'duplicate';
+      q.renameProgram.run(to, lang, Date.now(), owner, from);
+      return 'renamed';
+    });
+
+    this.accounts = {
+      get: async (name) => { const r = q.getAccount.get(name); return r ? toAccount(r) : null; },
+      create: async (a) => q.insertAccount.run(a.name, a.password, a.operator ? 1 : 0, a.budget ?? null, Date.now()).changes === 1,
+      recordLogin: async (name, at) => recordLogin(name, at),
+      setBudget: async (name, budget) => q.setBudget.run(budget, name).changes === 1,
+      setPassword: async (name, password) => q.setPassword.run(password, name).changes === 1,
+      list: async () => q.listAccounts.all().map(toAccount),
+    };
+    this.programs = {
+      list: async (owner): Promise<ProgramInfo[]> =>
+        q.listPrograms.all(owner).map((r) => ({ name: r.name, lang: r.lang, size: r.size, savedAt: r.saved_at })),
+      get: async (owner, name): Promise<Program | null> => {
+        const r = q.getProgram.get(owner, name);
+        return r ? { owner: r.owner, name: r.name, lang: r.lang, text: r.text, size: r.size, savedAt: r.saved_at } : null;
+      },
+      save: async (owner, p, replace) => save(owner, p, replace),
+      delete: async (owner, name) => q.deleteProgram.run(owner, name).changes === 1,
+      rename: async (owner, from, to, lang) => rename(owner, from, to, lang),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
