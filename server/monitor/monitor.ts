@@ -346,6 +346,11 @@ export class Monitor implements SvcHost {
     return this.busyCycles + this.idleCycles;
   }
 
+  /** Meters changed since the last checkpoint. */
+  get metersPending(): boolean {
+    return this.metersDirty;
+  }
+
   /** A 'meters' message with the jobs whose meters changed since the last one, or null if none did. */
   checkpoint(): Extract<FromMainframe, { t: 'meters' }> | null {
     if (!this.metersDirty) return null;

@@ -1,0 +1,87 @@
+// The mainframe thread: the monitor and the CPU. It takes batches of messages from the front end,
+// runs ready jobs in slices of about cfg.sliceMs so that messages are never kept waiting long, and
+// sends its own messages back in batches. With nothing ready it sleeps in its event loop (2 cores:
+// never spin), woken by a message, a sleeping job's alarm or a checkpoint.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromMainframe, ToMainframe } from './protocol.ts';
+import type { MonitorConfig } from './config.ts';
+import { Monitor } from './monitor.ts';
+import { loadCompilers } from './compilers.ts';
+import { log } from './log.ts';
+
+if (!parentPort) throw new Error('worker.ts is the mainframe thread; start it with Mainframe.start()');
+const port = parentPort;
+const config = (workerData as { config?: Partial<MonitorConfig> } | null)?.config ?? {};
+
+const outbox: FromMainframe[] = [];
+const monitor = new Monitor({ config, compilers: await loadCompilers(), emit: (m) => outbox.push(m) });
+const cfg = monitor.cfg;
+
+let loopQueued = false;
+let alarm: NodeJS.Timeout | null = null;
+let nextCheckpoint = Date.now() + cfg.checkpointMs;
+let down = false;
+
+function send(): void {
+  if (outbox.length === 0) return;
+  port.postMessage(outbox.splice(0, outbox.length));
+}
+
+function kick(): void {
+  if (loopQueued || down) return;
+  loopQueued = true;
+  setImmediate(loop);
+}
+
+function checkpoint(now: number): void {
+  if (now < nextCheckpoint) return;
+  nextCheckpoint = now + cfg.checkpointMs;
+  const m = monitor.checkpoint();
+  if (m) outbox.push(m);
+}
+
+function loop(): void {
+  loopQueued = false;
+  if (alarm) {
+    clearTimeout(alarm);
+    alarm = null;
+  }
+  monitor.tick();
+  const t0 = performance.now();
+  while (monitor.hasReady() && performance.now() - t0 < cfg.sliceMs) monitor.step(cfg.quantum);
+  monitor.flush();
+  const now = Date.now();
+  checkpoint(now);
+  send();
+  if (monitor.hasReady()) return kick();
+  // Idle: sleep until a job's alarm or the next checkpoint of meters not yet reported.
+  let wakeAt = monitor.nextWake();
+  if (monitor.metersPending && (wakeAt === null || nextCheckpoint < wakeAt)) wakeAt = nextCheckpoint;
+  if (wakeAt !== null) alarm = setTimeout(kick, Math.max(0, wakeAt - now));
+}
+
+port.on('message', (batch: ToMainframe[]) => {
+  if (down) return;
+  monitor.tick();
+  for (const msg of batch) {
+    try {
+      monitor.handle(msg);
+    } catch (e) {
+      log.error({ err: e, msg: msg.t }, 'mainframe: message failed');
+    }
+    if (msg.t === 'shutdown') {
+      monitor.flush();
+      outbox.push({ t: 'down' });
+      send();
+      down = true;
+      if (alarm) clearTimeout(alarm);
+      port.close();
+      return;
+    }
+  }
+  monitor.flush();
+  send();
+  kick();
+});
+
+port.postMessage([{ t: 'ready' }]);

@@ -1,0 +1,92 @@
+// `npm run bench -- sched [--seconds S] [--quantum Q] [--sweep]`: the round-robin scheduler under
+// 1, 10 and 100 CPU-bound jobs on the real mainframe thread. Each job is a tight loop of 1-cycle
+// instructions, so guest instructions = cycles. Throughput and fairness are measured between two
+// SYSTAT snapshots (after a warm-up), so compiling and starting the jobs are not counted.
+// --sweep also measures 100 jobs at other quanta (the README's table of the quantum's effect).
+import { Mainframe } from '../../server/monitor/mainframe.ts';
+import type { FromMainframe, JobInfo } from '../../server/monitor/protocol.ts';
+import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
+
+const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
+const WARMUP_MS = 500;
+
+interface Run {
+  jobs: number;
+  quantum: number;
+  mips: number;
+  jain: number;
+  /** quanta of CPU the average job got in the window */
+  quantaPerJob: number;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+}
+
+export function jain(xs: number[]): number {
+  const sum = xs.reduce((a, b) => a + b, 0);
+  const sq = xs.reduce((a, b) => a + b * b, 0);
+  return sq === 0 ? 1 : (sum * sum) / (xs.length * sq);
+}
+
+async function measure(jobs: number, quantum: number, seconds: number): Promise<Run> {
+  const mf = await Mainframe.start({ quantum });
+  let waiting: ((jobs: JobInfo[]) => void) | null = null;
+  mf.onMessage((m: FromMainframe) => {
+    if (m.t === 'systat' && waiting) waiting(m.jobs);
+    if (m.t === 'end') console.error(`job ${m.job} ended: ${m.reason} ${m.message}`);
+  });
+  const systat = (): Promise<{ at: number; cycles: Map<number, number> }> =>
+    new Promise((resolve) => {
+      waiting = (js) => resolve({ at: performance.now(), cycles: new Map(js.map((j) => [j.job, j.meters.cycles])) });
+      mf.post({ t: 'systat', req: 0 });
+    });
+  for (let j = 1; j <= jobs; j++) {
+    mf.post({ t: 'run', job: j, owner: 'bench', line: null, name: 'loop', lang: 'asm', source: LOOP, cpuLimit: 2 ** 52 });
+  }
+  await sleep(WARMUP_MS);
+  const a = await systat();
+  await sleep(seconds * 1000);
+  const b = await systat();
+  await mf.close();
+  const deltas = [...b.cycles].map(([job, c]) => c - (a.cycles.get(job) ?? 0));
+  const total = deltas.reduce((x, y) => x + y, 0);
+  const mips = total / ((b.at - a.at) / 1000) / 1e6;
+  return { jobs, quantum, mips, jain: jain(deltas), quantaPerJob: total / jobs / quantum };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function show(r: Run): void {
+  console.log(`${String(r.jobs).padStart(4)} jobs  quantum ${String(r.quantum).padStart(9)}  ` +
+    `${r.mips.toFixed(1).padStart(7)} guest MIPS  jain ${r.jain.toFixed(6)}  ${r.quantaPerJob.toFixed(1)} quanta/job`);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const seconds = option(args, '--seconds', 3);
+  const quantum = option(args, '--quantum', DEFAULT_CONFIG.quantum);
+  console.log(`sched: a tight loop per job, ${seconds} s per measurement after ${WARMUP_MS} ms warm-up`);
+  const runs: Run[] = [];
+  for (const n of [1, 10, 100]) {
+    const r = await measure(n, quantum, seconds);
+    show(r);
+    runs.push(r);
+  }
+  if (args.includes('--sweep')) {
+    for (const q of [1_000, 10_000, 1_000_000]) show(await measure(100, q, seconds));
+  }
+  const one = runs[0];
+  const hundred = runs[2];
+  const ratio = hundred.mips / one.mips;
+  console.log(`throughput ratio (100 jobs / 1 job): ${ratio.toFixed(4)}; Jain over 100 jobs: ${hundred.jain.toFixed(6)}`);
+  console.log(JSON.stringify({
+    bench: 'sched', jobs: 100, throughput_ratio: Number(ratio.toFixed(4)), jain: Number(hundred.jain.toFixed(6)),
+    quantum_cycles: quantum,
+  }));
+}
