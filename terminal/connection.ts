@@ -79,6 +79,11 @@ export class Line {
     return true;
   }
 
+  /** Reading is paused because the printer is behind. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Stop reading from the line (the printer is behind); the server then sees a slow line. */
   pause(): void {
     if (this.paused) return;

@@ -109,6 +109,7 @@ export function openScreen(opts: ScreenOptions): TeletypeScreen {
       } else {
         program.hideCursor();
       }
+      program.flush();
       startReading();
     },
     bell() {

@@ -36,6 +36,10 @@ export function formatStatus(info: StatusInfo, width: number): string {
     : info.scrolledBack > 0
       ? `BACK ${info.scrolledBack} LINES (any key: end)`
       : 'Ctrl-] q: quit';
-  const text = ` ${info.url}  ${line}  ${speed}  | ${right}`;
-  return text.length > width ? text.slice(0, width) : text.padEnd(width);
+  // The hint on the right matters most when it changes, so the URL gives way first.
+  const left = ` ${line}  ${speed}  ${info.url}`;
+  const room = width - right.length - 3;
+  if (room < 10) return left.slice(0, width).padEnd(width);
+  const l = left.length > room ? left.slice(0, room - 3) + '...' : left;
+  return `${l.padEnd(room)} | ${right}`.slice(0, width);
 }
