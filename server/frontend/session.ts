@@ -57,7 +57,9 @@ export class Session implements LineView {
   private failures = 0;
   private candidate: { name: string; account: Account | null } | null = null;
   private newPassword: string | null = null;
-  private jobOutputSeen = false;
+  private lastOutCR = false;
+  /** the job's output so far ended a line */
+  private lastOutLF = true;
 
   constructor(
     private sys: System,
@@ -168,7 +170,10 @@ export class Session implements LineView {
 
   private interrupt(): void {
     this.queue.length = 0; // Ctrl-C also throws away type-ahead
-    if (this.fg) this.sys.jobs.interrupt(this.fg.job);
+    if (this.fg) {
+      this.sys.jobs.interrupt(this.fg.job);
+      this.lastOutLF = true; // the ^C echo ended the line
+    }
   }
 
   private async pump(): Promise<void> {
@@ -230,8 +235,7 @@ export class Session implements LineView {
   async runForeground(name: string, lang: 'basic' | 'asm', source: string): Promise<void> {
     const sink: JobSink = {
       output: (text, done) => {
-        this.jobOutputSeen = true;
-        this.port.write(text, done);
+        this.port.write(this.onlcr(text), done);
       },
       compiled: (errors, warnings) => {
         const msgs = [...errors, ...warnings];
@@ -239,7 +243,8 @@ export class Session implements LineView {
       },
       ended: (e, job) => this.foregroundEnded(e, job),
     };
-    this.jobOutputSeen = false;
+    this.lastOutCR = false;
+    this.lastOutLF = true;
     this.mode = 'job';
     const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, sink, session: this });
     if (typeof r === 'string') {
@@ -255,14 +260,23 @@ export class Session implements LineView {
     if (r.state !== 'stopped') this.fg = r;
   }
 
+  /** Programs end lines with LF; a teletype needs CR LF (Unix calls this ONLCR). */
+  private onlcr(text: string): string {
+    let out = text.replace(/(?<!\r)\n/g, '\r\n');
+    if (this.lastOutCR && text.startsWith('\n')) out = out.slice(1);
+    this.lastOutCR = text.endsWith('\r');
+    this.lastOutLF = text.endsWith('\n');
+    return out;
+  }
+
   private async foregroundEnded(e: { reason: EndReason; status: number; message: string; meters: Meters }, job: LiveJob): Promise<void> {
     if (this.fg === job) this.fg = null;
     if (this.mode !== 'job') return;
     // the job's last line may lack its CR LF
-    const lead = this.jobOutputSeen ? '\r\n' : '';
+    const lead = this.lastOutLF ? '' : '\r\n';
     if (e.reason === 'interrupted') this.print(`${lead}STOPPED.\r\n`);
     else if (e.message) this.print(`${lead}${e.message}\r\n`);
-    else if (this.jobOutputSeen) this.print('\r\n');
+    else this.print(lead);
     const texts = await this.sys.hub.ask('afterRun', this, {
       job, at: Date.now(), reason: e.reason, status: e.status, message: e.message, meters: e.meters,
     });

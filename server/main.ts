@@ -1,0 +1,62 @@
+// `npm start`: the Timeshare server. The front end (this thread) serves the terminal lines; the
+// mainframe (a worker thread) runs the jobs; the store keeps accounts and programs in DATA.
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { DirectoryLibrary } from './library/library.ts';
+import { makeConfig } from './monitor/config.ts';
+import { Mainframe } from './monitor/mainframe.ts';
+import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
+import { FrontEnd } from './frontend/server.ts';
+import { SqliteStore } from './store/sqlite.ts';
+
+let opts: MainOptions | null;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (!opts) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const log: Logger = opts.pretty
+  ? pino({ level: opts.logLevel }, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:standard', sync: true }))
+  : pino({ level: opts.logLevel });
+
+async function main(o: MainOptions): Promise<void> {
+  if (o.server.host !== '127.0.0.1' && o.server.host !== 'localhost' && o.server.host !== '::1') {
+    log.warn({ host: o.server.host }, 'listening beyond this machine: ws:// carries passwords in clear text; put a TLS proxy in front');
+  }
+  const mfConfig = makeConfig(o.mainframe);
+  const store = SqliteStore.open(o.data);
+  const mainframe = await Mainframe.start(mfConfig);
+  const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
+  log.info({ url: fe.url, data: o.data, maxLines: o.server.maxLines }, `timeshare listening on ${fe.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await fe.shutdown(signal);
+      await mainframe.close();
+      await store.close();
+      log.info('stopped');
+    } catch (err) {
+      log.error({ err }, 'error while stopping');
+    } finally {
+      log.flush?.();
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main(opts).catch((err: Error & { code?: string }) => {
+  log.fatal({ err }, 'could not start');
+  console.error(err.code === 'EADDRINUSE' ? `the port is in use (${err.message}); try --port` : `could not start: ${err.message}`);
+  process.exit(1);
+});
