@@ -31,14 +31,12 @@ export class Context {
   trapAddr = 0;
 
   // The decoded cache: slot v holds the instruction starting at virtual address v, for
-  // v < cacheEnd (= codeEnd - 1, so both of its words lie in [0, codeEnd)). The last slot,
-  // index cacheEnd, is scratch space for instructions fetched from outside the cached range.
-  // dOp 0 means "not decoded yet". Internal (specialised) op numbers are private to cpu.ts.
-  /** @internal */ dOp = new Uint8Array(1);
-  /** @internal */ dA = new Uint8Array(1);
-  /** @internal */ dB = new Uint8Array(1);
-  /** @internal */ dC = new Uint8Array(1);
-  /** @internal */ dImm = new Int32Array(1);
+  // v < cacheEnd (= codeEnd - 1, so both of its words lie in [0, codeEnd)); slot cacheEnd is scratch
+  // space for instructions fetched from outside the cached range. Slot v is code[2v] (internal op
+  // | a << 7 | b << 12 | c << 16 | cycles << 20; 0 means "not decoded yet") and code[2v+1]
+  // (the immediate).
+  // Internal (specialised) op numbers are private to cpu.ts.
+  /** @internal */ code = new Int32Array(2);
   /** @internal */ cacheEnd = 0;
 
   /** Sets codeEnd and empties the decoded cache (sized for it). */
@@ -46,12 +44,7 @@ export class Context {
     const end = Math.max(0, Math.floor(codeEnd));
     this.codeEnd = end;
     this.cacheEnd = Math.max(0, end - 1);
-    const n = this.cacheEnd + 1;
-    this.dOp = new Uint8Array(n);
-    this.dA = new Uint8Array(n);
-    this.dB = new Uint8Array(n);
-    this.dC = new Uint8Array(n);
-    this.dImm = new Int32Array(n);
+    this.code = new Int32Array(2 * (this.cacheEnd + 1));
   }
 
   /** Forgets cached decodes of instructions overlapping virtual words [start, end). Whoever writes
@@ -59,6 +52,6 @@ export class Context {
   invalidate(start: number, end: number): void {
     const from = Math.max(0, start - 1);
     const to = Math.min(end, this.cacheEnd);
-    if (from < to) this.dOp.fill(0, from, to);
+    for (let v = from; v < to; v++) this.code[2 * v] = 0;
   }
 }

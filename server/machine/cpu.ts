@@ -9,7 +9,8 @@ import {
   CYCLES, HEAD_RESERVED_MASK, OP_BY_CODE, Op, SP, Stop, Trap,
 } from './isa.ts';
 
-// Internal ops. Dense small numbers so the switch compiles to a jump table; 0 = not decoded.
+// Internal ops. Dense small numbers (below 128: they share the decoded head word with a, b, c
+// and the cycle cost) so the switch compiles to a jump table; 0 = not decoded.
 const enum K {
   NONE = 0,
   ILLEGAL, PRIV, FETCH, HALT, NOP, SVC,
@@ -21,7 +22,7 @@ const enum K {
   FEXP, FLOG, ITOF, FTOI,
   JMPI, JMPX, BEQ, BNE, BLT, BLE, BGT, BGE, FBEQ, FBNE, FBLT, FBLE, FBGT, FBGE,
   CALL, RET, PUSH, POP, FPUSH, FPOP, PRIV1,
-  COUNT,
+  COUNT, // must stay below 128
 }
 
 // Cycle cost of each internal op, from the ISA table (ILLEGAL and FETCH cost 1: the attempt).
@@ -67,6 +68,8 @@ const WRITES_RA = new Uint8Array(256);
 for (const name of ['LI', 'MOV', 'ADD', 'SUB', 'MUL', 'DIV', 'MOD', 'AND', 'OR', 'XOR', 'SHL', 'SHR', 'SRA',
   'NEG', 'NOT', 'LD', 'LA', 'FTOI', 'POP']) WRITES_RA[Op[name]] = 1;
 
+const OP_JMP = Op.JMP;
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class CPU {
@@ -84,33 +87,6 @@ export class CPU {
     this.f64 = new Float64Array(core.buffer, core.byteOffset, core.length >> 1);
   }
 
-  /** Decodes the instruction at virtual pc into cache slot i; returns its internal op. */
-  private decode(ctx: Context, pc: number, i: number): number {
-    const limit = ctx.limit;
-    if ((pc >>> 0) >= limit || pc + 1 >= limit) {
-      ctx.dOp[i] = K.FETCH;
-      ctx.dImm[i] = (pc >>> 0) >= limit ? pc : pc + 1;
-      return K.FETCH;
-    }
-    const w = this.core[ctx.base + pc];
-    const imm = this.core[ctx.base + pc + 1];
-    const code = w >>> 24;
-    const spec = SPEC[code];
-    let k: number;
-    const a = (w >>> 20) & 15, b = (w >>> 16) & 15, c = (w >>> 12) & 15;
-    if (spec === undefined || (w & HEAD_RESERVED_MASK) !== 0) k = K.ILLEGAL;
-    else if (code === Op.JMP) k = b === 0 ? spec[1] : spec[0];
-    else if (c === 0) k = spec[1];
-    else if (imm === 0) k = spec[2];
-    else k = spec[0];
-    ctx.dOp[i] = k;
-    ctx.dA[i] = a === 0 && WRITES_RA[code] === 1 ? 16 : a;
-    ctx.dB[i] = b;
-    ctx.dC[i] = c;
-    ctx.dImm[i] = imm;
-    return k;
-  }
-
   /** Runs the job until `budget` cycles are used (the last instruction may overshoot), an SVC,
    *  a trap or HALT. Runs at least one instruction if budget > 0. */
   run(ctx: Context, budget: number): Stop {
@@ -118,120 +94,150 @@ export class CPU {
     let stop: Stop = Stop.BUDGET;
     const r = ctx.r, f = ctx.f, core = this.core, f64 = this.f64;
     const base = ctx.base, limit = ctx.limit, codeEnd = ctx.codeEnd, cacheEnd = ctx.cacheEnd;
-    const dOp = ctx.dOp, dA = ctx.dA, dB = ctx.dB, dC = ctx.dC, dImm = ctx.dImm;
-    const kcyc = KCYC;
+    const code = ctx.code;
+    const scratch = cacheEnd << 1;
+    const kcyc = KCYC, spec = SPEC, writesRa = WRITES_RA;
     let pc = ctx.pc | 0;
     let tKind = 0, tAddr = 0;
     let v = 0, sp = 0;
 
+    // No calls in this loop (they would make V8 reload every typed array's base on each access):
+    // decoding is inline, and so is cache invalidation.
     loop: while (used < budget) {
-      let i = pc;
-      let k: number;
-      if ((pc >>> 0) >= cacheEnd) { i = cacheEnd; k = this.decode(ctx, pc, i); }
-      else if ((k = dOp[i]) === 0) k = this.decode(ctx, pc, i);
-      used += kcyc[k];
+      let j: number;
+      if ((pc >>> 0) < cacheEnd) j = pc << 1;
+      else { j = scratch; code[j] = 0; }
+      let h = code[j];
+      if (h === 0) {
+        if ((pc >>> 0) >= limit || pc + 1 >= limit) {
+          h = K.FETCH | (kcyc[K.FETCH] << 20);
+          code[j + 1] = (pc >>> 0) >= limit ? pc : pc + 1;
+        } else {
+          const w = core[base + pc];
+          const imm = core[base + pc + 1];
+          const op = w >>> 24;
+          const sp3 = spec[op];
+          const a = (w >>> 20) & 15, b = (w >>> 16) & 15, c = (w >>> 12) & 15;
+          let k: number;
+          if (sp3 === undefined || (w & HEAD_RESERVED_MASK) !== 0) k = K.ILLEGAL;
+          else if (op === OP_JMP) k = b === 0 ? sp3[1] : sp3[0];
+          else if (c === 0) k = sp3[1];
+          else if (imm === 0) k = sp3[2];
+          else k = sp3[0];
+          h = k | ((a === 0 && writesRa[op] === 1 ? 16 : a) << 7) | (b << 12) | (c << 16) | (kcyc[k] << 20);
+          code[j + 1] = imm;
+        }
+        code[j] = h;
+      }
+      const k = h & 127;
+      const ra = (h >>> 7) & 31, rb = (h >>> 12) & 15;
+      used += h >>> 20;
       switch (k) {
-        case K.ADDI: r[dA[i]] = (r[dB[i]] + dImm[i]) | 0; pc += 2; continue;
-        case K.ADDR: r[dA[i]] = (r[dB[i]] + r[dC[i]]) | 0; pc += 2; continue;
-        case K.ADDX: r[dA[i]] = (r[dB[i]] + ((r[dC[i]] + dImm[i]) | 0)) | 0; pc += 2; continue;
-        case K.SUBI: r[dA[i]] = (r[dB[i]] - dImm[i]) | 0; pc += 2; continue;
-        case K.SUBR: r[dA[i]] = (r[dB[i]] - r[dC[i]]) | 0; pc += 2; continue;
-        case K.SUBX: r[dA[i]] = (r[dB[i]] - ((r[dC[i]] + dImm[i]) | 0)) | 0; pc += 2; continue;
-        case K.LI: r[dA[i]] = dImm[i]; pc += 2; continue;
-        case K.MOV: r[dA[i]] = r[dB[i]]; pc += 2; continue;
+        case K.ADDI: r[ra] = (r[rb] + code[j + 1]) | 0; pc += 2; continue;
+        case K.ADDR: r[ra] = (r[rb] + r[(h >>> 16) & 15]) | 0; pc += 2; continue;
+        case K.ADDX: r[ra] = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0; pc += 2; continue;
+        case K.SUBI: r[ra] = (r[rb] - code[j + 1]) | 0; pc += 2; continue;
+        case K.SUBR: r[ra] = (r[rb] - r[(h >>> 16) & 15]) | 0; pc += 2; continue;
+        case K.SUBX: r[ra] = (r[rb] - ((r[(h >>> 16) & 15] + code[j + 1]) | 0)) | 0; pc += 2; continue;
+        case K.LI: r[ra] = code[j + 1]; pc += 2; continue;
+        case K.MOV: r[ra] = r[rb]; pc += 2; continue;
         case K.LDI:
-          v = (r[dB[i]] + dImm[i]) | 0;
+          v = (r[rb] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
-          r[dA[i]] = core[base + v]; pc += 2; continue;
+          r[ra] = core[base + v]; pc += 2; continue;
         case K.LDX:
-          v = (r[dB[i]] + r[dC[i]] + dImm[i]) | 0;
+          v = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
-          r[dA[i]] = core[base + v]; pc += 2; continue;
+          r[ra] = core[base + v]; pc += 2; continue;
         case K.STI:
-          v = (r[dB[i]] + dImm[i]) | 0;
+          v = (r[rb] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
-          core[base + v] = r[dA[i]];
-          if (v < codeEnd) { dOp[v] = 0; if (v > 0) dOp[v - 1] = 0; }
+          core[base + v] = r[ra];
+          if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; }
           pc += 2; continue;
         case K.STX:
-          v = (r[dB[i]] + r[dC[i]] + dImm[i]) | 0;
+          v = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
-          core[base + v] = r[dA[i]];
-          if (v < codeEnd) { dOp[v] = 0; if (v > 0) dOp[v - 1] = 0; }
+          core[base + v] = r[ra];
+          if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; }
           pc += 2; continue;
-        case K.BEQ: pc = r[dA[i]] === r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.BNE: pc = r[dA[i]] !== r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.BLT: pc = r[dA[i]] < r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.BLE: pc = r[dA[i]] <= r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.BGT: pc = r[dA[i]] > r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.BGE: pc = r[dA[i]] >= r[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.JMPI: pc = dImm[i]; continue;
-        case K.JMPX: pc = (r[dB[i]] + dImm[i]) | 0; continue;
-        case K.MULI: r[dA[i]] = Math.imul(r[dB[i]], dImm[i]); pc += 2; continue;
-        case K.MULX: r[dA[i]] = Math.imul(r[dB[i]], (r[dC[i]] + dImm[i]) | 0); pc += 2; continue;
+        case K.BEQ: pc = r[ra] === r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.BNE: pc = r[ra] !== r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.BLT: pc = r[ra] < r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.BLE: pc = r[ra] <= r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.BGT: pc = r[ra] > r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.BGE: pc = r[ra] >= r[rb] ? code[j + 1] : pc + 2; continue;
+        case K.JMPI: pc = code[j + 1]; continue;
+        case K.JMPX: pc = (r[rb] + code[j + 1]) | 0; continue;
+        case K.MULI: r[ra] = Math.imul(r[rb], code[j + 1]); pc += 2; continue;
+        case K.MULX: r[ra] = Math.imul(r[rb], (r[(h >>> 16) & 15] + code[j + 1]) | 0); pc += 2; continue;
         case K.DIV:
-          v = (r[dC[i]] + dImm[i]) | 0;
+          v = (r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if (v === 0) { tKind = Trap.DIVIDE; tAddr = 0; break loop; }
-          r[dA[i]] = (r[dB[i]] / v) | 0; pc += 2; continue;
+          r[ra] = (r[rb] / v) | 0; pc += 2; continue;
         case K.MOD:
-          v = (r[dC[i]] + dImm[i]) | 0;
+          v = (r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if (v === 0) { tKind = Trap.DIVIDE; tAddr = 0; break loop; }
-          r[dA[i]] = (r[dB[i]] % v) | 0; pc += 2; continue;
-        case K.ANDI: r[dA[i]] = r[dB[i]] & dImm[i]; pc += 2; continue;
-        case K.ANDX: r[dA[i]] = r[dB[i]] & (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.ORI: r[dA[i]] = r[dB[i]] | dImm[i]; pc += 2; continue;
-        case K.ORX: r[dA[i]] = r[dB[i]] | (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.XORI: r[dA[i]] = r[dB[i]] ^ dImm[i]; pc += 2; continue;
-        case K.XORX: r[dA[i]] = r[dB[i]] ^ (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.SHLI: r[dA[i]] = r[dB[i]] << dImm[i]; pc += 2; continue;
-        case K.SHLX: r[dA[i]] = r[dB[i]] << (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.SHRI: r[dA[i]] = r[dB[i]] >>> dImm[i]; pc += 2; continue;
-        case K.SHRX: r[dA[i]] = r[dB[i]] >>> (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.SRAI: r[dA[i]] = r[dB[i]] >> dImm[i]; pc += 2; continue;
-        case K.SRAX: r[dA[i]] = r[dB[i]] >> (r[dC[i]] + dImm[i]); pc += 2; continue;
-        case K.NEG: r[dA[i]] = -r[dB[i]] | 0; pc += 2; continue;
-        case K.NOT: r[dA[i]] = ~r[dB[i]]; pc += 2; continue;
-        case K.LA: r[dA[i]] = (r[dB[i]] + r[dC[i]] + dImm[i]) | 0; pc += 2; continue;
+          r[ra] = (r[rb] % v) | 0; pc += 2; continue;
+        case K.ANDI: r[ra] = r[rb] & code[j + 1]; pc += 2; continue;
+        case K.ANDX: r[ra] = r[rb] & (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.ORI: r[ra] = r[rb] | code[j + 1]; pc += 2; continue;
+        case K.ORX: r[ra] = r[rb] | (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.XORI: r[ra] = r[rb] ^ code[j + 1]; pc += 2; continue;
+        case K.XORX: r[ra] = r[rb] ^ (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.SHLI: r[ra] = r[rb] << code[j + 1]; pc += 2; continue;
+        case K.SHLX: r[ra] = r[rb] << (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.SHRI: r[ra] = r[rb] >>> code[j + 1]; pc += 2; continue;
+        case K.SHRX: r[ra] = r[rb] >>> (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.SRAI: r[ra] = r[rb] >> code[j + 1]; pc += 2; continue;
+        case K.SRAX: r[ra] = r[rb] >> (r[(h >>> 16) & 15] + code[j + 1]); pc += 2; continue;
+        case K.NEG: r[ra] = -r[rb] | 0; pc += 2; continue;
+        case K.NOT: r[ra] = ~r[rb]; pc += 2; continue;
+        case K.LA: r[ra] = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0; pc += 2; continue;
         case K.LDFI: case K.LDFX: case K.STFI: case K.STFX:
-          v = (r[dB[i]] + r[dC[i]] + dImm[i]) | 0;
+          v = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
           if (v + 1 >= limit) { tKind = Trap.ADDRESS; tAddr = v + 1; break loop; }
           if ((v & 1) !== 0) { tKind = Trap.ALIGNMENT; tAddr = v; break loop; }
-          if (k === K.LDFI || k === K.LDFX) f[dA[i]] = f64[(base + v) >> 1];
+          if (k === K.LDFI || k === K.LDFX) f[ra] = f64[(base + v) >> 1];
           else {
-            f64[(base + v) >> 1] = f[dA[i]];
-            if (v - 1 < codeEnd) ctx.invalidate(v, v + 2);
+            f64[(base + v) >> 1] = f[ra];
+            if (v <= codeEnd) {
+              if (v > 0) code[(v - 1) << 1] = 0;
+              if (v < cacheEnd) code[v << 1] = 0;
+              if (v + 1 < cacheEnd) code[(v + 1) << 1] = 0;
+            }
           }
           pc += 2; continue;
-        case K.FMOV: f[dA[i]] = f[dB[i]]; pc += 2; continue;
-        case K.FADD: f[dA[i]] = f[dB[i]] + f[dC[i]]; pc += 2; continue;
-        case K.FSUB: f[dA[i]] = f[dB[i]] - f[dC[i]]; pc += 2; continue;
-        case K.FMUL: f[dA[i]] = f[dB[i]] * f[dC[i]]; pc += 2; continue;
-        case K.FDIV: f[dA[i]] = f[dB[i]] / f[dC[i]]; pc += 2; continue;
-        case K.FPOW: f[dA[i]] = Math.pow(f[dB[i]], f[dC[i]]); pc += 2; continue;
-        case K.FNEG: f[dA[i]] = -f[dB[i]]; pc += 2; continue;
-        case K.FABS: f[dA[i]] = Math.abs(f[dB[i]]); pc += 2; continue;
-        case K.FSGN: { const x = f[dB[i]]; f[dA[i]] = x > 0 ? 1 : x < 0 ? -1 : 0; pc += 2; continue; }
-        case K.FFLOOR: f[dA[i]] = Math.floor(f[dB[i]]); pc += 2; continue;
-        case K.FSQRT: f[dA[i]] = Math.sqrt(f[dB[i]]); pc += 2; continue;
-        case K.FSIN: f[dA[i]] = Math.sin(f[dB[i]]); pc += 2; continue;
-        case K.FCOS: f[dA[i]] = Math.cos(f[dB[i]]); pc += 2; continue;
-        case K.FTAN: f[dA[i]] = Math.tan(f[dB[i]]); pc += 2; continue;
-        case K.FATN: f[dA[i]] = Math.atan(f[dB[i]]); pc += 2; continue;
-        case K.FEXP: f[dA[i]] = Math.exp(f[dB[i]]); pc += 2; continue;
-        case K.FLOG: f[dA[i]] = Math.log(f[dB[i]]); pc += 2; continue;
-        case K.ITOF: f[dA[i]] = r[dB[i]]; pc += 2; continue;
+        case K.FMOV: f[ra] = f[rb]; pc += 2; continue;
+        case K.FADD: f[ra] = f[rb] + f[(h >>> 16) & 15]; pc += 2; continue;
+        case K.FSUB: f[ra] = f[rb] - f[(h >>> 16) & 15]; pc += 2; continue;
+        case K.FMUL: f[ra] = f[rb] * f[(h >>> 16) & 15]; pc += 2; continue;
+        case K.FDIV: f[ra] = f[rb] / f[(h >>> 16) & 15]; pc += 2; continue;
+        case K.FPOW: f[ra] = Math.pow(f[rb], f[(h >>> 16) & 15]); pc += 2; continue;
+        case K.FNEG: f[ra] = -f[rb]; pc += 2; continue;
+        case K.FABS: f[ra] = Math.abs(f[rb]); pc += 2; continue;
+        case K.FSGN: { const x = f[rb]; f[ra] = x > 0 ? 1 : x < 0 ? -1 : 0; pc += 2; continue; }
+        case K.FFLOOR: f[ra] = Math.floor(f[rb]); pc += 2; continue;
+        case K.FSQRT: f[ra] = Math.sqrt(f[rb]); pc += 2; continue;
+        case K.FSIN: f[ra] = Math.sin(f[rb]); pc += 2; continue;
+        case K.FCOS: f[ra] = Math.cos(f[rb]); pc += 2; continue;
+        case K.FTAN: f[ra] = Math.tan(f[rb]); pc += 2; continue;
+        case K.FATN: f[ra] = Math.atan(f[rb]); pc += 2; continue;
+        case K.FEXP: f[ra] = Math.exp(f[rb]); pc += 2; continue;
+        case K.FLOG: f[ra] = Math.log(f[rb]); pc += 2; continue;
+        case K.ITOF: f[ra] = r[rb]; pc += 2; continue;
         case K.FTOI: {
-          const x = f[dB[i]];
-          r[dA[i]] = x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : x | 0;
+          const x = f[rb];
+          r[ra] = x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : x | 0;
           pc += 2; continue;
         }
-        case K.FBEQ: pc = f[dA[i]] === f[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.FBNE: pc = f[dA[i]] !== f[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.FBLT: pc = f[dA[i]] < f[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.FBLE: pc = f[dA[i]] <= f[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.FBGT: pc = f[dA[i]] > f[dB[i]] ? dImm[i] : pc + 2; continue;
-        case K.FBGE: pc = f[dA[i]] >= f[dB[i]] ? dImm[i] : pc + 2; continue;
+        case K.FBEQ: pc = f[ra] === f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBNE: pc = f[ra] !== f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBLT: pc = f[ra] < f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBLE: pc = f[ra] <= f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBGT: pc = f[ra] > f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBGE: pc = f[ra] >= f[rb] ? code[j + 1] : pc + 2; continue;
         // The stack: SP must stay inside [stackLow, stackHigh). Going below is STACK OVERFLOW,
         // popping at or above stackHigh is STACK UNDERFLOW; an SP the program moved elsewhere
         // traps ADDRESS. The loader keeps the stack above the cached code, so pushes need no
@@ -241,15 +247,15 @@ export class CPU {
           if (sp < ctx.stackLow) { tKind = Trap.STACK_OVERFLOW; tAddr = sp; break loop; }
           if (sp >= ctx.stackHigh) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           r[SP] = sp;
-          if (k === K.PUSH) { core[base + sp] = r[dA[i]]; pc += 2; }
-          else { core[base + sp] = pc + 2; pc = (r[dB[i]] + dImm[i]) | 0; }
+          if (k === K.PUSH) { core[base + sp] = r[ra]; pc += 2; }
+          else { core[base + sp] = pc + 2; pc = (r[rb] + code[j + 1]) | 0; }
           continue;
         case K.POP: case K.RET:
           sp = r[SP];
           if (sp >= ctx.stackHigh) { tKind = Trap.STACK_UNDERFLOW; tAddr = sp; break loop; }
           if (sp < ctx.stackLow) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           r[SP] = sp + 1;
-          if (k === K.POP) { r[dA[i]] = core[base + sp]; pc += 2; }
+          if (k === K.POP) { r[ra] = core[base + sp]; pc += 2; }
           else pc = core[base + sp];
           continue;
         case K.FPUSH:
@@ -258,7 +264,7 @@ export class CPU {
           if (sp + 1 >= ctx.stackHigh) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           if ((sp & 1) !== 0) { tKind = Trap.ALIGNMENT; tAddr = sp; break loop; }
           r[SP] = sp;
-          f64[(base + sp) >> 1] = f[dA[i]];
+          f64[(base + sp) >> 1] = f[ra];
           pc += 2; continue;
         case K.FPOP:
           sp = r[SP];
@@ -266,13 +272,13 @@ export class CPU {
           if (sp < ctx.stackLow) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           if ((sp & 1) !== 0) { tKind = Trap.ALIGNMENT; tAddr = sp; break loop; }
           r[SP] = sp + 2;
-          f[dA[i]] = f64[(base + sp) >> 1];
+          f[ra] = f64[(base + sp) >> 1];
           pc += 2; continue;
         case K.NOP: pc += 2; continue;
-        case K.SVC: ctx.svcNumber = dImm[i]; pc += 2; stop = Stop.SVC; break loop;
+        case K.SVC: ctx.svcNumber = code[j + 1]; pc += 2; stop = Stop.SVC; break loop;
         case K.HALT: pc += 2; stop = Stop.HALT; break loop;
         case K.PRIV: case K.PRIV1: tKind = Trap.PRIVILEGED; tAddr = 0; break loop;
-        case K.FETCH: tKind = Trap.ADDRESS; tAddr = dImm[i]; break loop;
+        case K.FETCH: tKind = Trap.ADDRESS; tAddr = code[j + 1]; break loop;
         default: tKind = Trap.ILLEGAL; tAddr = 0; break loop;
       }
     }

@@ -1,0 +1,107 @@
+// `npm run bench -- cpu [N] [RUNS]`: the sieve of Eratosthenes over N (default 10,000,000) flags,
+// written in the machine's assembly and run by the interpreter, against the same algorithm in
+// plain JavaScript in this process. Medians of RUNS (default 5) runs each. The guest's instruction
+// count is measured once by single-stepping (run(ctx, 1) executes exactly one instruction).
+import { assemble } from '../../server/machine/assembler.ts';
+import { Context } from '../../server/machine/context.ts';
+import { CPU } from '../../server/machine/cpu.ts';
+import type { Image } from '../../server/machine/image.ts';
+import { Stop } from '../../server/machine/isa.ts';
+import { loadImage, partitionWords } from '../../server/machine/loader.ts';
+
+export const SIEVE = `
+; flags[i] = 1 marks i composite; at the end r5 = the number of primes below N
+start:  LI    r1, 2              ; i
+        LI    r9, N
+outer:  MUL   r2, r1, r1         ; j = i*i
+        BGE   r2, r9, count
+        LD    r3, flags(r1)
+        BNE   r3, r0, nexti
+        LI    r4, 1
+inner:  ST    r4, flags(r2)
+        ADD   r2, r2, r1
+        BLT   r2, r9, inner
+nexti:  ADD   r1, r1, 1
+        JMP   outer
+count:  LI    r1, 2
+        LI    r5, 0
+cloop:  LD    r3, flags(r1)
+        BNE   r3, r0, skip
+        ADD   r5, r5, 1
+skip:   ADD   r1, r1, 1
+        BLT   r1, r9, cloop
+        HALT
+flags:                           ; N words of zeroed data follow the code
+`;
+
+function nativeSieve(n: number): number {
+  const flags = new Int32Array(n);
+  for (let i = 2; i * i < n; i++) {
+    if (flags[i] !== 0) continue;
+    for (let j = i * i; j < n; j += i) flags[j] = 1;
+  }
+  let count = 0;
+  for (let i = 2; i < n; i++) if (flags[i] === 0) count++;
+  return count;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = Number(args[0] ?? 10_000_000);
+  const runs = Math.max(5, Number(args[1] ?? 5));
+  const res = assemble(`.equ N, ${n}\n${SIEVE}`);
+  if (!res.image) throw new Error(res.errors.join('\n'));
+  const image: Image = { ...res.image, bssWords: n, stackWords: 16 };
+  const size = partitionWords(image);
+  const core = new Int32Array(size + 1024);
+  const cpu = new CPU(core);
+  const ctx = new Context();
+
+  // Exact instruction count, once, by single-stepping.
+  loadImage(core, ctx, image, 0, size);
+  let instructions = 0;
+  let cycles = 0;
+  for (;;) {
+    const stop = cpu.run(ctx, 1);
+    instructions++;
+    cycles += cpu.cycles;
+    if (stop === Stop.HALT) break;
+    if (stop !== Stop.BUDGET) throw new Error(`sieve stopped with ${stop}`);
+  }
+  const expected = nativeSieve(n);
+  if (ctx.r[5] !== expected) throw new Error(`guest counted ${ctx.r[5]} primes, native ${expected}`);
+  console.log(`sieve of ${n}: ${expected} primes; guest ${instructions} instructions, ${cycles} cycles`);
+
+  const guestMs: number[] = [];
+  const nativeMs: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    loadImage(core, ctx, image, 0, size);
+    let t = performance.now();
+    let stop: Stop;
+    do stop = cpu.run(ctx, 10_000_000); while (stop === Stop.BUDGET);
+    guestMs.push(performance.now() - t);
+    if (stop !== Stop.HALT || ctx.r[5] !== expected) throw new Error('guest sieve went wrong');
+    t = performance.now();
+    const c = nativeSieve(n);
+    nativeMs.push(performance.now() - t);
+    if (c !== expected) throw new Error('native sieve went wrong');
+    console.log(`run ${k + 1}: guest ${guestMs[k].toFixed(1)} ms, native ${nativeMs[k].toFixed(1)} ms`);
+  }
+  const g = median(guestMs);
+  const a = median(nativeMs);
+  const mips = instructions / g / 1000;
+  console.log(`medians: guest ${g.toFixed(1)} ms (${mips.toFixed(0)} MIPS), native ${a.toFixed(1)} ms, slowdown ${(g / a).toFixed(2)}x`);
+  console.log(JSON.stringify({
+    bench: 'cpu',
+    guest_instructions: instructions,
+    guest_mips: Math.round(mips * 10) / 10,
+    guest_ms: Math.round(g * 10) / 10,
+    native_ms: Math.round(a * 10) / 10,
+    slowdown: Math.round((g / a) * 100) / 100,
+  }));
+}
