@@ -24,7 +24,7 @@ export function strNumber(x: number): string {
     const intPart = digits.slice(0, exp + 1);
     const frac = digits.slice(exp + 1).replace(/0+$/, '');
     body = frac ? `${intPart}.${frac}` : intPart;
-  } else if (exp < 0 && exp >= -1 - 0 && fitsUnscaled(digits, exp, d)) {
+  } else if (exp < 0 && fitsUnscaled(digits, exp, d)) {
     const frac = ('0'.repeat(-exp - 1) + digits).replace(/0+$/, '');
     body = `.${frac}`;
   } else {
@@ -37,7 +37,8 @@ export function strNumber(x: number): string {
   return neg ? `-${body}` : body;
 }
 
-// A number below 0.1 is printed unscaled only if no significant digit would be lost.
+// A number below 1 is printed unscaled only if that needs at most d digits after the point
+// (ECMA-55: .000001 but 1E-07 with d = 6), so no significant digit is lost.
 function fitsUnscaled(digits: string, exp: number, d: number): boolean {
   const sig = digits.replace(/0+$/, '').length;
   return -exp - 1 + sig <= d;

@@ -1,0 +1,575 @@
+// The parser: source text to a Program, with the standard's static checks made in line order
+// (arrays dimensioned before use, DEF before FN, OPTION BASE before arrays, types). Every error is
+// collected; a bad line is skipped and parsing goes on, so the user sees all errors at once.
+import type { ArrayInfo, Datum, Expr, FnDef, Line, LValue, PrintItem, Program, Stmt, Ty } from './ast.ts';
+import { ScanError, scanLine, type Token } from './scanner.ts';
+import { parseNumber } from './numbers.ts';
+
+export const MAX_LINE = 99999;
+export const MAX_STRING = 255;
+
+class ParseError extends Error {
+  constructor(message: string, readonly pos: number) { super(message); }
+}
+
+interface Builtin { args: Ty[]; optional?: number; ret: Ty }
+const BUILTINS: Record<string, Builtin> = {
+  ABS: { args: ['n'], ret: 'n' }, ATN: { args: ['n'], ret: 'n' }, COS: { args: ['n'], ret: 'n' },
+  EXP: { args: ['n'], ret: 'n' }, INT: { args: ['n'], ret: 'n' }, LOG: { args: ['n'], ret: 'n' },
+  SGN: { args: ['n'], ret: 'n' }, SIN: { args: ['n'], ret: 'n' }, SQR: { args: ['n'], ret: 'n' },
+  TAN: { args: ['n'], ret: 'n' }, RND: { args: ['n'], optional: 1, ret: 'n' },
+  LEN: { args: ['s'], ret: 'n' }, ASC: { args: ['s'], ret: 'n' }, VAL: { args: ['s'], ret: 'n' },
+  'CHR$': { args: ['n'], ret: 's' }, 'STR$': { args: ['n'], ret: 's' },
+  'LEFT$': { args: ['s', 'n'], ret: 's' }, 'RIGHT$': { args: ['s', 'n'], ret: 's' },
+  'MID$': { args: ['s', 'n', 'n'], optional: 1, ret: 's' },
+};
+
+const RELOPS = new Set(['=', '<>', '<', '>', '<=', '>=']);
+const DEFAULT_BOUND = 10;
+/** Words of core an array may take (the largest partition is 1M words). */
+const MAX_ARRAY_WORDS = 512 * 1024;
+
+export interface ParseResult { program: Program; errors: string[] }
+
+export function parseProgram(source: string): ParseResult {
+  return new Parser().run(source);
+}
+
+class Parser {
+  private toks: Token[] = [];
+  private i = 0;
+  private text = '';
+  private lineNum = 0;
+  private errors: string[] = [];
+  private params: { fn: string; names: string[] } | null = null;
+  private baseSeen = false;
+  private arraysUsed = false;
+  private readonly prog: Program = {
+    lines: [], arrays: new Map(), fns: new Map(), data: [], dataAt: new Map(), base: 0, refs: [],
+  };
+
+  run(source: string): ParseResult {
+    const rawLines = source.replace(/\r\n?/g, '\n').split('\n');
+    let last = 0;
+    rawLines.forEach((raw, idx) => {
+      if (raw.trim() === '') return;
+      const m = /^\s*(\d+)\s?(.*)$/.exec(raw);
+      if (!m) {
+        this.errors.push(`LINE ${last > 0 ? last : '?'}: the text line ${idx + 1} (${near(raw.trim())}) has no line number`);
+        return;
+      }
+      const num = Number(m[1]);
+      this.lineNum = num;
+      if (num < 1 || num > MAX_LINE) { this.err(`LINE NUMBER ${m[1]} IS OUTSIDE 1 TO ${MAX_LINE}`); return; }
+      if (num <= last) {
+        this.err(num === last ? 'THIS LINE NUMBER IS USED TWICE' : `LINE NUMBERS MUST GO UP: ${num} COMES AFTER ${last}`);
+        return;
+      }
+      last = num;
+      const line: Line = { num, stmts: [] };
+      this.prog.lines.push(line);
+      this.text = m[2];
+      try {
+        this.toks = scanLine(m[2]);
+        this.i = 0;
+        line.stmts = this.statements(false);
+        if (this.peek().k !== 'eol') this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
+      } catch (e) {
+        if (e instanceof ParseError) this.errors.push(`LINE ${num}: ${e.message}${this.nearText(e.pos)}`);
+        else if (e instanceof ScanError) this.errors.push(`LINE ${num}: ${e.message}`);
+        else throw e;
+        line.stmts = [];
+      }
+    });
+    const lines = this.prog.lines;
+    if (lines.length === 0) this.errors.push('LINE ?: THE PROGRAM IS EMPTY');
+    else {
+      const endLine = lines[lines.length - 1];
+      const isEnd = endLine.stmts.length === 1 && endLine.stmts[0].k === 'end';
+      if (!isEnd && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
+        this.errors.push(`LINE ${endLine.num}: THE LAST LINE OF A PROGRAM MUST BE AN END STATEMENT`);
+      }
+    }
+    return { program: this.prog, errors: this.errors };
+  }
+
+  // ---- helpers
+  private err(msg: string): void { this.errors.push(`LINE ${this.lineNum}: ${msg}`); }
+  private fail(msg: string, pos = this.peek().pos): never { throw new ParseError(msg, pos); }
+  private nearText(pos: number): string {
+    const rest = this.text.slice(pos).trim();
+    return rest ? ` NEAR "${near(rest)}"` : ' AT THE END OF THE LINE';
+  }
+  private peek(o = 0): Token { return this.toks[Math.min(this.i + o, this.toks.length - 1)]; }
+  private next(): Token { return this.toks[this.i < this.toks.length - 1 ? this.i++ : this.i]; }
+  private isOp(v: string, o = 0): boolean { const t = this.peek(o); return t.k === 'op' && t.v === v; }
+  private isKw(v: string, o = 0): boolean { const t = this.peek(o); return t.k === 'kw' && t.v === v; }
+  private acceptOp(v: string): boolean { if (this.isOp(v)) { this.i++; return true; } return false; }
+  private acceptKw(v: string): boolean { if (this.isKw(v)) { this.i++; return true; } return false; }
+  private expectOp(v: string, what = `"${v}"`): void { if (!this.acceptOp(v)) this.fail(`${what} EXPECTED`); }
+  private expectKw(v: string): void { if (!this.acceptKw(v)) this.fail(`${v} EXPECTED`); }
+  private atEnd(): boolean { const t = this.peek(); return t.k === 'eol' || (t.k === 'op' && t.v === ':') || (t.k === 'kw' && t.v === 'ELSE'); }
+  private describe(t: Token): string {
+    switch (t.k) {
+      case 'eol': return 'END OF LINE';
+      case 'num': return t.text;
+      case 'str': return `"${t.v}"`;
+      case 'id': return t.text;
+      default: return t.v;
+    }
+  }
+  private lineRef(): number {
+    const t = this.peek();
+    if (t.k !== 'num' || !Number.isInteger(t.v) || !/^\d+$/.test(t.text)) this.fail('A LINE NUMBER EXPECTED');
+    this.i++;
+    this.prog.refs.push([this.lineNum, t.v]);
+    return t.v;
+  }
+
+  // ---- statements
+  private statements(inIf: boolean): Stmt[] {
+    const out: Stmt[] = [];
+    for (;;) {
+      if (this.peek().k === 'eol') break;
+      if (inIf && this.isKw('ELSE')) break;
+      if (this.acceptOp(':')) continue;
+      const s = this.statement();
+      out.push(s);
+      if (s.k === 'if') break; // an IF takes the rest of the line
+      if (this.acceptOp(':')) continue;
+      if (this.peek().k === 'eol' || (inIf && this.isKw('ELSE'))) break;
+      this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
+    }
+    return out;
+  }
+
+  private statement(): Stmt {
+    const t = this.peek();
+    if (t.k === 'id') return this.letStmt();
+    if (t.k !== 'kw') this.fail(`A STATEMENT CANNOT BEGIN WITH ${this.describe(t)}`);
+    this.i++;
+    switch (t.v) {
+      case 'LET': return this.letStmt();
+      case 'PRINT': return this.printStmt();
+      case 'INPUT': return this.inputStmt();
+      case 'READ': return { k: 'read', targets: this.lvalueList() };
+      case 'DATA': this.dataStmt(); return { k: 'nop' };
+      case 'RESTORE': return { k: 'restore', line: this.peek().k === 'num' ? this.lineRef() : null };
+      case 'GOTO': return { k: 'goto', line: this.lineRef() };
+      case 'GOSUB': return { k: 'gosub', line: this.lineRef() };
+      case 'RETURN': return { k: 'return' };
+      case 'ON': return this.onStmt();
+      case 'IF': return this.ifStmt();
+      case 'FOR': return this.forStmt();
+      case 'NEXT': return this.nextStmt();
+      case 'DIM': this.dimStmt(); return { k: 'nop' };
+      case 'OPTION': this.optionStmt(); return { k: 'nop' };
+      case 'DEF': this.defStmt(); return { k: 'nop' };
+      case 'RANDOMIZE': return { k: 'randomize' };
+      case 'REM': this.i++; return { k: 'nop' };
+      case 'STOP': return { k: 'stop' };
+      case 'END': return { k: 'end' };
+      default: return this.fail(`A STATEMENT CANNOT BEGIN WITH ${t.v}`, t.pos);
+    }
+  }
+
+  private letStmt(): Stmt {
+    const target = this.lvalue();
+    this.expectOp('=');
+    const e = this.expr();
+    if (e.t !== target.t) this.fail(target.t === 's' ? 'A STRING VARIABLE NEEDS A STRING VALUE' : 'A NUMERIC VARIABLE NEEDS A NUMBER');
+    return { k: 'let', target, e };
+  }
+
+  private printStmt(): Stmt {
+    const items: PrintItem[] = [];
+    while (!this.atEnd()) {
+      if (this.acceptOp(',')) { items.push({ k: ',' }); continue; }
+      if (this.acceptOp(';')) { items.push({ k: ';' }); continue; }
+      if ((this.isKw('TAB') || this.isKw('SPC')) && this.isOp('(', 1)) {
+        const k = (this.next() as { v: string }).v === 'TAB' ? 'tab' : 'spc';
+        this.expectOp('(');
+        const e = this.numExpr();
+        this.expectOp(')');
+        items.push({ k, e });
+        continue;
+      }
+      items.push({ k: 'e', e: this.expr() });
+    }
+    return { k: 'print', items };
+  }
+
+  private inputStmt(): Stmt {
+    let prompt: string | null = null;
+    let question = true;
+    const t = this.peek();
+    if (t.k === 'str' && (this.isOp(';', 1) || this.isOp(',', 1))) {
+      this.i++;
+      prompt = t.v;
+      question = (this.next() as { v: string }).v === ';';
+    }
+    const targets = this.lvalueList();
+    if (targets.length > 64) this.fail('AN INPUT STATEMENT MAY HAVE AT MOST 64 VARIABLES');
+    return { k: 'input', prompt, question, targets };
+  }
+
+  private lvalueList(): LValue[] {
+    const out = [this.lvalue()];
+    while (this.acceptOp(',')) out.push(this.lvalue());
+    return out;
+  }
+
+  private dataStmt(): void {
+    const raw = this.next();
+    const text = raw.k === 'raw' ? raw.v : '';
+    if (!this.prog.dataAt.has(this.lineNum)) this.prog.dataAt.set(this.lineNum, this.prog.data.length);
+    const items = splitData(text);
+    if (items === null) this.fail('A DATA ITEM HAS NO CLOSING QUOTE', raw.pos);
+    for (const d of items) {
+      if (d.str.length > MAX_STRING) this.fail(`A DATA ITEM IS LONGER THAN ${MAX_STRING} CHARACTERS`, raw.pos);
+      this.prog.data.push(d);
+    }
+  }
+
+  private onStmt(): Stmt {
+    const e = this.numExpr();
+    let gosub = false;
+    if (this.acceptKw('GOSUB')) gosub = true;
+    else this.expectKw('GOTO');
+    const lines = [this.lineRef()];
+    while (this.acceptOp(',')) lines.push(this.lineRef());
+    return { k: 'on', e, lines, gosub };
+  }
+
+  private ifStmt(): Stmt {
+    const cond = this.expr();
+    if (cond.t !== 'n') this.fail('IF NEEDS A CONDITION, NOT A STRING');
+    let then: Stmt[];
+    if (this.acceptKw('GOTO')) then = [{ k: 'goto', line: this.lineRef() }];
+    else {
+      this.expectKw('THEN');
+      if (this.peek().k === 'num') then = [{ k: 'goto', line: this.lineRef() }];
+      else then = this.statements(true);
+      if (then.length === 0) this.fail('A LINE NUMBER OR A STATEMENT EXPECTED AFTER THEN');
+    }
+    let els: Stmt[] | null = null;
+    if (this.acceptKw('ELSE')) {
+      if (this.peek().k === 'num') els = [{ k: 'goto', line: this.lineRef() }];
+      else els = this.statements(true);
+    }
+    return { k: 'if', cond, then, els };
+  }
+
+  private simpleNumVar(what: string): string {
+    const t = this.peek();
+    if (t.k !== 'id' || t.str || this.isOp('(', 1)) this.fail(`${what} NEEDS A SIMPLE NUMERIC VARIABLE`);
+    this.i++;
+    return t.name;
+  }
+
+  private forStmt(): Stmt {
+    const v = this.simpleNumVar('FOR');
+    this.expectOp('=');
+    const from = this.numExpr();
+    this.expectKw('TO');
+    const to = this.numExpr();
+    const step = this.acceptKw('STEP') ? this.numExpr() : null;
+    return { k: 'for', v, from, to, step };
+  }
+
+  private nextStmt(): Stmt {
+    const vars: string[] = [];
+    if (!this.atEnd()) {
+      vars.push(this.simpleNumVar('NEXT'));
+      while (this.acceptOp(',')) vars.push(this.simpleNumVar('NEXT'));
+    }
+    return { k: 'next', vars };
+  }
+
+  private dimStmt(): void {
+    do {
+      const t = this.peek();
+      if (t.k !== 'id') this.fail('AN ARRAY NAME EXPECTED');
+      this.i++;
+      this.expectOp('(');
+      const bounds: number[] = [];
+      do {
+        const b = this.peek();
+        if (b.k !== 'num' || !Number.isInteger(b.v)) this.fail('DIM NEEDS WHOLE NUMBERS AS BOUNDS');
+        this.i++;
+        bounds.push(b.v);
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+      if (bounds.length > 2) this.fail('AN ARRAY HAS ONE OR TWO DIMENSIONS', t.pos);
+      if (this.prog.arrays.has(t.name)) this.fail(`${t.name} IS DIMENSIONED TWICE OR USED BEFORE ITS DIM`, t.pos);
+      if (bounds.some((b) => b < this.prog.base)) this.fail(`A BOUND OF ${t.name} IS BELOW THE OPTION BASE`, t.pos);
+      this.addArray(t.name, t.str, bounds, t.pos);
+    } while (this.acceptOp(','));
+  }
+
+  private addArray(name: string, str: boolean, bounds: number[], pos: number): ArrayInfo {
+    const elems = bounds.reduce((a, b) => a * (b - this.prog.base + 1), 1);
+    if (elems * (str ? MAX_STRING + 1 : 2) > MAX_ARRAY_WORDS) this.fail(`${name} IS TOO LARGE FOR THE MACHINE`, pos);
+    const info: ArrayInfo = { name, str, bounds };
+    this.prog.arrays.set(name, info);
+    this.arraysUsed = true;
+    return info;
+  }
+
+  private optionStmt(): void {
+    const t = this.next();
+    if (t.k !== 'id' || t.text !== 'BASE') this.fail('OPTION BASE EXPECTED', t.pos);
+    const b = this.next();
+    if (b.k !== 'num' || (b.v !== 0 && b.v !== 1)) this.fail('OPTION BASE MUST BE 0 OR 1', b.pos);
+    if (this.baseSeen) this.fail('OPTION BASE MAY APPEAR ONLY ONCE', t.pos);
+    if (this.arraysUsed) this.fail('OPTION BASE MUST COME BEFORE ANY DIM OR USE OF AN ARRAY', t.pos);
+    this.baseSeen = true;
+    this.prog.base = b.v as 0 | 1;
+  }
+
+  private defStmt(): void {
+    this.expectKw('FN');
+    const t = this.next();
+    if (t.k !== 'id' || t.str) this.fail('DEF FN NEEDS A NUMERIC FUNCTION NAME LIKE FNA', t.pos);
+    const name = `FN${t.name}`;
+    const names: string[] = [];
+    if (this.acceptOp('(')) {
+      do names.push(this.simpleNumVar('A FUNCTION PARAMETER')); while (this.acceptOp(','));
+      this.expectOp(')');
+    }
+    if (new Set(names).size !== names.length) this.fail('A PARAMETER NAME IS USED TWICE', t.pos);
+    if (this.prog.fns.has(name)) this.fail(`${name} IS DEFINED TWICE`, t.pos);
+    this.expectOp('=');
+    this.params = { fn: name, names };
+    let body: Expr;
+    try { body = this.expr(); } finally { this.params = null; }
+    if (body.t !== 'n') this.fail('A FUNCTION MUST GIVE A NUMBER', t.pos);
+    const def: FnDef = { name, params: names, body, line: this.lineNum };
+    this.prog.fns.set(name, def);
+  }
+
+  private lvalue(): LValue {
+    const t = this.peek();
+    if (t.k !== 'id') this.fail('A VARIABLE EXPECTED');
+    const e = this.variable();
+    if (e.k === 'param') this.fail('A FUNCTION PARAMETER CANNOT BE ASSIGNED', t.pos);
+    return e as LValue;
+  }
+
+  // ---- expressions (Microsoft precedence; ^ is left-associative and binds tighter than unary minus)
+  private numExpr(): Expr {
+    const pos = this.peek().pos;
+    const e = this.expr();
+    if (e.t !== 'n') this.fail('A NUMBER EXPECTED, NOT A STRING', pos);
+    return e;
+  }
+
+  expr(): Expr {
+    let l = this.andExpr();
+    while (this.acceptKw('OR')) l = this.logic('OR', l, this.andExpr());
+    return l;
+  }
+  private andExpr(): Expr {
+    let l = this.notExpr();
+    while (this.acceptKw('AND')) l = this.logic('AND', l, this.notExpr());
+    return l;
+  }
+  private logic(op: string, l: Expr, r: Expr): Expr {
+    if (l.t !== 'n' || r.t !== 'n') this.fail(`${op} NEEDS NUMBERS OR CONDITIONS`);
+    return { k: 'bin', op, l, r, t: 'n' };
+  }
+  private notExpr(): Expr {
+    if (this.acceptKw('NOT')) {
+      const e = this.notExpr();
+      if (e.t !== 'n') this.fail('NOT NEEDS A NUMBER OR A CONDITION');
+      return { k: 'not', e, t: 'n' };
+    }
+    return this.relExpr();
+  }
+  private relExpr(): Expr {
+    const l = this.addExpr();
+    const t = this.peek();
+    if (t.k === 'op' && RELOPS.has(t.v)) {
+      this.i++;
+      const r = this.addExpr();
+      if (l.t !== r.t) this.fail('A STRING CANNOT BE COMPARED WITH A NUMBER', t.pos);
+      return { k: 'bin', op: t.v, l, r, t: 'n' };
+    }
+    return l;
+  }
+  private addExpr(): Expr {
+    let l = this.mulExpr();
+    for (;;) {
+      const t = this.peek();
+      if (t.k !== 'op' || (t.v !== '+' && t.v !== '-')) return l;
+      this.i++;
+      const r = this.mulExpr();
+      if (t.v === '+' && l.t === 's' && r.t === 's') {
+        l = { k: 'bin', op: '&', l, r, t: 's' };
+        continue;
+      }
+      if (l.t !== 'n' || r.t !== 'n') this.fail(t.v === '+' ? 'ONLY TWO STRINGS OR TWO NUMBERS CAN BE ADDED' : 'A STRING CANNOT BE SUBTRACTED', t.pos);
+      l = { k: 'bin', op: t.v, l, r, t: 'n' };
+    }
+  }
+  private mulExpr(): Expr {
+    let l = this.unary();
+    for (;;) {
+      const t = this.peek();
+      if (t.k !== 'op' || (t.v !== '*' && t.v !== '/')) return l;
+      this.i++;
+      const r = this.unary();
+      if (l.t !== 'n' || r.t !== 'n') this.fail(`A STRING CANNOT BE ${t.v === '*' ? 'MULTIPLIED' : 'DIVIDED'}`, t.pos);
+      l = { k: 'bin', op: t.v, l, r, t: 'n' };
+    }
+  }
+  private unary(): Expr {
+    const t = this.peek();
+    if (t.k === 'op' && (t.v === '-' || t.v === '+')) {
+      this.i++;
+      const e = this.unary();
+      if (e.t !== 'n') this.fail('A SIGN CANNOT GO BEFORE A STRING', t.pos);
+      if (t.v === '+') return e;
+      if (e.k === 'num') return { k: 'num', v: -e.v, t: 'n' };
+      return { k: 'neg', e, t: 'n' };
+    }
+    return this.power();
+  }
+  private power(): Expr {
+    let l = this.primary();
+    while (this.isOp('^')) {
+      const pos = this.next().pos;
+      let neg = false;
+      while (this.isOp('-') || this.isOp('+')) if ((this.next() as { v: string }).v === '-') neg = !neg;
+      let r = this.primary();
+      if (l.t !== 'n' || r.t !== 'n') this.fail('^ NEEDS NUMBERS', pos);
+      if (neg) r = r.k === 'num' ? { k: 'num', v: -r.v, t: 'n' } : { k: 'neg', e: r, t: 'n' };
+      l = { k: 'bin', op: '^', l, r, t: 'n' };
+    }
+    return l;
+  }
+  private primary(): Expr {
+    const t = this.peek();
+    switch (t.k) {
+      case 'num':
+        this.i++;
+        return { k: 'num', v: clampConst(t.v), t: 'n' };
+      case 'str':
+        this.i++;
+        if (t.v.length > MAX_STRING) this.fail(`A STRING CONSTANT IS LONGER THAN ${MAX_STRING} CHARACTERS`, t.pos);
+        return { k: 'str', v: t.v, t: 's' };
+      case 'id':
+        return this.variable();
+      case 'op':
+        if (t.v === '(') {
+          this.i++;
+          const e = this.expr();
+          this.expectOp(')', 'A CLOSING ")"');
+          return e;
+        }
+        break;
+      case 'kw':
+        if (t.v === 'FN') return this.fnCall();
+        if (t.v in BUILTINS) return this.builtin(t.v);
+        break;
+      default:
+    }
+    return this.fail(t.k === 'eol' ? 'THE EXPRESSION IS INCOMPLETE' : `${this.describe(t)} IS NOT ALLOWED HERE`);
+  }
+  private builtin(f: string): Expr {
+    const pos = this.next().pos;
+    const b = BUILTINS[f];
+    const args: Expr[] = [];
+    if (this.acceptOp('(')) {
+      do {
+        const apos = this.peek().pos;
+        const a = this.expr();
+        const want = b.args[args.length];
+        if (want === undefined) this.fail(`${f} HAS TOO MANY ARGUMENTS`, apos);
+        if (a.t !== want) this.fail(`ARGUMENT ${args.length + 1} OF ${f} MUST BE ${want === 'n' ? 'A NUMBER' : 'A STRING'}`, apos);
+        args.push(a);
+      } while (this.acceptOp(','));
+      this.expectOp(')', 'A CLOSING ")"');
+    }
+    if (args.length < b.args.length - (b.optional ?? 0)) this.fail(`${f} NEEDS ${b.args.length - (b.optional ?? 0)} ARGUMENT(S)`, pos);
+    return { k: 'call', f, args, t: b.ret };
+  }
+  private fnCall(): Expr {
+    const pos = this.next().pos;
+    const t = this.next();
+    if (t.k !== 'id' || t.str) this.fail('A FUNCTION NAME LIKE FNA EXPECTED', pos);
+    const name = `FN${t.name}`;
+    const args: Expr[] = [];
+    if (this.acceptOp('(')) {
+      do args.push(this.numExpr()); while (this.acceptOp(','));
+      this.expectOp(')', 'A CLOSING ")"');
+    }
+    if (this.params?.fn === name) this.fail(`${name} CANNOT USE ITSELF`, pos);
+    const def = this.prog.fns.get(name);
+    if (!def) this.fail(`${name} IS USED BEFORE ITS DEF`, pos);
+    if (def.params.length !== args.length) this.fail(`${name} TAKES ${def.params.length} ARGUMENT(S), NOT ${args.length}`, pos);
+    return { k: 'fn', name, args, t: 'n' };
+  }
+  private variable(): Expr {
+    const t = this.next();
+    if (t.k !== 'id') return this.fail('A VARIABLE EXPECTED', t.pos);
+    const ty: Ty = t.str ? 's' : 'n';
+    if (this.isOp('(')) {
+      this.i++;
+      const subs: Expr[] = [];
+      do subs.push(this.numExpr()); while (this.acceptOp(','));
+      this.expectOp(')', 'A CLOSING ")"');
+      let info = this.prog.arrays.get(t.name);
+      if (!info) {
+        if (subs.length > 2) this.fail('AN ARRAY HAS ONE OR TWO DIMENSIONS', t.pos);
+        info = this.addArray(t.name, t.str, subs.map(() => DEFAULT_BOUND), t.pos);
+      }
+      if (info.bounds.length !== subs.length) this.fail(`${t.name} HAS ${info.bounds.length} DIMENSION(S), NOT ${subs.length}`, t.pos);
+      return { k: 'arr', name: t.name, subs, t: ty };
+    }
+    if (this.params && !t.str && this.params.names.includes(t.name)) return { k: 'param', fn: this.params.fn, name: t.name, t: 'n' };
+    return { k: 'var', name: t.name, t: ty };
+  }
+}
+
+/** Constants beyond the machine's range become machine infinity (the largest double). */
+function clampConst(v: number): number {
+  if (v === Infinity) return Number.MAX_VALUE;
+  return v;
+}
+
+function near(s: string): string {
+  return s.length > 20 ? `${s.slice(0, 20)}...` : s;
+}
+
+/** Splits DATA text into items: quoted strings, or unquoted text trimmed of spaces. */
+export function splitData(text: string): Datum[] | null {
+  const out: Datum[] = [];
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    while (i < n && text[i] === ' ') i++;
+    if (i < n && text[i] === '"') {
+      const end = text.indexOf('"', i + 1);
+      if (end < 0) return null;
+      out.push({ kind: 'str', num: 0, str: text.slice(i + 1, end) });
+      i = end + 1;
+      while (i < n && text[i] === ' ') i++;
+    } else {
+      let j = i;
+      while (j < n && text[j] !== ',') j++;
+      const raw = text.slice(i, j).trim();
+      const p = parseNumber(raw);
+      if (p && p.length === raw.length && raw.length > 0) {
+        const v = Number.isFinite(p.value) ? p.value : Math.sign(p.value) * Number.MAX_VALUE;
+        out.push({ kind: 'num', num: v, str: raw });
+      }
+      else out.push({ kind: 'str', num: 0, str: raw });
+      i = j;
+    }
+    if (i >= n) break;
+    if (text[i] !== ',') return null;
+    i++;
+  }
+  return out;
+}
