@@ -69,6 +69,7 @@ export interface Ledger {
   close(): void;
 }
 
+// Migration 2. Once shipped, never edit it: a later change is a new migration.
 export const LEDGER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger (
   id INTEGER PRIMARY KEY,

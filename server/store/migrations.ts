@@ -2,6 +2,7 @@
 // `migrations` table. Append new ones at the end; never edit one that has shipped (databases in the
 // field already ran it). Migration 2 (the ledger) belongs to the accounting code.
 import type { Database } from 'better-sqlite3';
+import { createLedgerSchema } from './ledger.ts';
 
 export interface Migration {
   readonly id: number;
@@ -32,6 +33,13 @@ export const MIGRATIONS: Migration[] = [
           PRIMARY KEY (owner, name)
         ) STRICT;
       `);
+    },
+  },
+  {
+    id: 2,
+    name: 'ledger',
+    up(db) {
+      createLedgerSchema(db);
     },
   },
 ];

@@ -1,0 +1,288 @@
+// The accountant: the front end's one object for money. It follows sessions and jobs, turns the
+// mainframe's checkpoints into ledger entries (queued, flushed in batches), keeps each user's
+// month-to-date charge in memory for budget checks, and produces the TIME line, the BYE summary
+// and statements. It never blocks the line: metering is a few map lookups per job per checkpoint.
+import type { Ledger, LedgerEntry } from '../store/ledger.ts';
+import type { Meters } from '../monitor/protocol.ts';
+import { Meter, type Payer } from './meter.ts';
+import type { RateBook } from './rates.ts';
+import { LedgerWriter, type WriterLog } from './writer.ts';
+import { type BudgetState, atBudget, budgetMessage } from './budget.ts';
+import { type SessionSummary, byeSummary, timeLine } from './notices.ts';
+import { buildStatement, formatStatement } from './bill.ts';
+import { tops10Date } from './notices.ts';
+import { monthRange } from './zone.ts';
+
+export interface AccountantOptions {
+  ledger: Ledger;
+  rates: RateBook;
+  /** distinguishes this server run: job and session numbers restart at each boot */
+  bootId: string;
+  /** a user's budget in micro-dollars (null: unlimited) */
+  budgetOf: (user: string) => Promise<number | null>;
+  /** words of saved programs per user, for the daily storage charge */
+  savedWords?: () => Promise<Map<string, number>>;
+  /** ms between connect-time checkpoints (default 10 s) */
+  connectEveryMs?: number;
+  log?: WriterLog & { warn?(obj: object, msg: string): void };
+  now?: () => number;
+}
+
+interface SessionRec {
+  uid: string;
+  user: string;
+  line: number | null;
+  loginAt: number;
+  lastJob: number | null;
+  cycles: number;
+  coreWordCycles: number;
+  amount: number;
+  lastConnectAt: number;
+}
+
+interface JobRec {
+  payer: Payer & { job: string };
+  line: number | null;
+  /** the last meters charged */
+  meters: Meters | null;
+}
+
+interface Spent {
+  month: string;
+  /** null until the ledger's figure is loaded */
+  base: number | null;
+  /** charges made by this process for this user and month (flushed or not) */
+  local: number;
+  /** the part of `local` already committed to the ledger */
+  committed: number;
+}
+
+export class Accountant {
+  readonly meter: Meter;
+  readonly writer: LedgerWriter;
+  readonly rates: RateBook;
+  private readonly opts: AccountantOptions;
+  private readonly now: () => number;
+  private readonly sessions = new Map<number, SessionRec>();
+  private readonly sessionsByUid = new Map<string, SessionRec>();
+  private readonly jobs = new Map<number, JobRec>();
+  private readonly spent = new Map<string, Spent>();
+  private readonly budgets = new Map<string, number | null>();
+  private sessionSeq = 0;
+  private storageDay = '';
+
+  constructor(opts: AccountantOptions) {
+    this.opts = opts;
+    this.rates = opts.rates;
+    this.now = opts.now ?? Date.now;
+    this.meter = new Meter(opts.rates);
+    this.writer = new LedgerWriter(opts.ledger, opts.log, (batch) => {
+      for (const e of batch) {
+        const r = this.spent.get(`${e.user}/${e.day.slice(0, 7)}`);
+        if (r) r.committed += e.amount;
+      }
+    });
+  }
+
+  get clock(): number {
+    return this.rates.clock;
+  }
+
+  // ---- sessions ----
+
+  /** A user logged in on `line` (the key for later calls). */
+  login(line: number, user: string, at = this.now()): void {
+    const s: SessionRec = {
+      uid: `${this.opts.bootId}.S${++this.sessionSeq}`, user, line, loginAt: at, lastJob: null,
+      cycles: 0, coreWordCycles: 0, amount: 0, lastConnectAt: at,
+    };
+    this.sessions.set(line, s);
+    this.sessionsByUid.set(s.uid, s);
+    void this.loadSpent(user);
+  }
+
+  /** The user logged off: charges the rest of the connect time and returns the BYE summary. */
+  logout(line: number, at = this.now()): string | null {
+    const s = this.sessions.get(line);
+    if (!s) return null;
+    this.chargeConnect(s, at);
+    this.sessions.delete(line);
+    this.sessionsByUid.delete(s.uid);
+    this.meter.forget(s.uid);
+    const summary: SessionSummary = {
+      job: s.lastJob, user: s.user, line: s.line, loggedOffAt: at,
+      cpuSeconds: s.cycles / this.clock, kcs: s.coreWordCycles / (1000 * this.clock),
+      connectMs: at - s.loginAt, amount: s.amount,
+    };
+    return byeSummary(summary, this.rates.zone);
+  }
+
+  // ---- jobs ----
+
+  /** A job was started for `owner`; `line` is the owner's line (null: a background job). */
+  jobStarted(job: number, owner: string, line: number | null, name: string): void {
+    const s = line === null ? undefined : this.sessions.get(line);
+    if (s) s.lastJob = job;
+    this.jobs.set(job, {
+      payer: { user: owner, session: s?.uid ?? null, job: `${this.opts.bootId}.J${job}`, jobNo: job, jobName: name },
+      line: s ? line : null,
+      meters: null,
+    });
+  }
+
+  /**
+   * The mainframe's checkpoint: charges each job for what it used since the last one. Returns the
+   * jobs whose owners are now at their budget (the caller stops them; their end is charged too).
+   */
+  checkpoint(jobs: readonly { job: number; meters: Meters }[], at: number): number[] {
+    const over: number[] = [];
+    const seen = new Set<string>();
+    for (const { job, meters } of jobs) {
+      const j = this.jobs.get(job);
+      if (!j) continue;
+      this.charge(j, meters, at);
+      const user = j.payer.user;
+      if (!seen.has(user)) {
+        seen.add(user);
+        if (this.overBudget(user)) for (const [n, o] of this.jobs) if (o.payer.user === user) over.push(n);
+      }
+    }
+    return over;
+  }
+
+  /** The job ended: charges its final meters and returns the TIME line for its terminal. */
+  jobEnded(job: number, meters: Meters, at = this.now()): string {
+    const j = this.jobs.get(job);
+    if (j) {
+      this.charge(j, meters, at);
+      this.jobs.delete(job);
+      this.meter.forget(j.payer.job);
+    }
+    return timeLine(meters.cycles, this.clock);
+  }
+
+  private charge(j: JobRec, m: Meters, at: number): void {
+    const prev = j.meters;
+    const entries = this.meter.job(j.payer, m, at);
+    j.meters = { ...m };
+    if (entries.length === 0) return;
+    this.record(entries);
+    const s = j.line === null ? undefined : this.sessions.get(j.line);
+    if (s && s.uid === j.payer.session) {
+      s.cycles += m.cycles - (prev?.cycles ?? 0);
+      s.coreWordCycles += m.coreWordCycles - (prev?.coreWordCycles ?? 0);
+    }
+  }
+
+  // ---- periodic work ----
+
+  /** Connect-time checkpoints (every connectEveryMs per session) and the daily storage charge. */
+  async tick(at = this.now()): Promise<void> {
+    const every = this.opts.connectEveryMs ?? 10_000;
+    for (const s of this.sessions.values()) if (at - s.lastConnectAt >= every) this.chargeConnect(s, at);
+    const day = this.rates.zone.day(at);
+    if (day !== this.storageDay && this.opts.savedWords) {
+      this.storageDay = day;
+      const words = await this.opts.savedWords();
+      const entries: LedgerEntry[] = [];
+      for (const [user, w] of words) {
+        const e = this.meter.storage(user, w, at);
+        if (e) entries.push(e);
+      }
+      // Storage is charged at most once per user and day; a restart that day finds the key taken.
+      this.record(entries);
+    }
+  }
+
+  private chargeConnect(s: SessionRec, at: number): void {
+    s.lastConnectAt = at;
+    const e = this.meter.connect({ user: s.user, session: s.uid, job: null, jobNo: null, jobName: null }, at - s.loginAt, at);
+    if (e) this.record([e]);
+  }
+
+  private record(entries: LedgerEntry[]): void {
+    if (entries.length === 0) return;
+    this.writer.add(entries);
+    for (const e of entries) {
+      this.spentRec(e.user, e.day.slice(0, 7)).local += e.amount;
+      if (e.session !== null) {
+        const s = this.sessionsByUid.get(e.session);
+        if (s) s.amount += e.amount;
+      }
+    }
+  }
+
+  /** Writes everything queued to the ledger (one transaction). */
+  async flush(): Promise<number> {
+    return this.writer.flush();
+  }
+
+  // ---- budgets ----
+
+  private spentRec(user: string, month: string): Spent {
+    const k = `${user}/${month}`;
+    let r = this.spent.get(k);
+    if (!r) this.spent.set(k, (r = { month, base: null, local: 0, committed: 0 }));
+    return r;
+  }
+
+  private async loadSpent(user: string): Promise<Spent> {
+    const month = this.rates.zone.day(this.now()).slice(0, 7);
+    const r = this.spentRec(user, month);
+    if (r.base === null) {
+      // The ledger's total includes our committed charges; subtract them, read at the same moment.
+      const committed = r.committed;
+      const { first, last } = monthRange(month);
+      const total = await this.opts.ledger.total(user, first, last);
+      r.base = total - committed;
+    }
+    if (!this.budgets.has(user)) this.budgets.set(user, await this.opts.budgetOf(user));
+    return r;
+  }
+
+  /** Month-to-date charges (ledger + not yet flushed) and the budget. */
+  async budgetState(user: string): Promise<BudgetState> {
+    const r = await this.loadSpent(user);
+    return { spent: (r.base ?? 0) + r.local, budget: this.budgets.get(user) ?? null };
+  }
+
+  /** null if `user` may run a job, else the message refusing it. */
+  async refuseRun(user: string): Promise<string | null> {
+    const st = await this.budgetState(user);
+    return atBudget(st) ? budgetMessage(st) : null;
+  }
+
+  /** The operator changed a budget (micro-dollars, null = unlimited). */
+  setBudget(user: string, budget: number | null): void {
+    this.budgets.set(user, budget);
+  }
+
+  /** From memory only (checkpoints are synchronous); unknown figures count as under budget. */
+  private overBudget(user: string): boolean {
+    const budget = this.budgets.get(user);
+    if (budget === undefined || budget === null) return false;
+    const r = this.spent.get(`${user}/${this.rates.zone.day(this.now()).slice(0, 7)}`);
+    if (!r || r.base === null) return false;
+    return r.base + r.local >= budget;
+  }
+
+  // ---- statements ----
+
+  /** The user's statement for `month` (default: this month), after flushing pending charges. */
+  async statement(user: string, month?: string): Promise<string> {
+    await this.flush();
+    const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
+    const st = await buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
+    return formatStatement(st, tops10Date(this.now(), this.rates.zone));
+  }
+
+  /** Charges everyone's connect time so far and flushes (shutdown). */
+  async close(at = this.now()): Promise<void> {
+    for (const s of this.sessions.values()) this.chargeConnect(s, at);
+    await this.flush();
+  }
+
+  get activeJobs(): number {
+    return this.jobs.size;
+  }
+}
