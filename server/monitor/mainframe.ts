@@ -21,7 +21,7 @@ export class Mainframe {
   private constructor(private readonly worker: Worker) {}
 
   /** Starts the mainframe thread; resolves when it is ready for jobs. Throws on bad settings. */
-  static start(opts: MainframeOptions = {}): Promise<Mainframe> {
+  static async start(opts: MainframeOptions = {}): Promise<Mainframe> {
     makeConfig(opts); // a bad setting is reported here, in the caller's terms
     // worker-boot.mjs installs the TypeScript loader in the new thread (whether or not this thread
     // was started with it, e.g. under vitest), then loads worker.ts.
