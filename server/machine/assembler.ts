@@ -221,9 +221,10 @@ function assembleInner(source: string, errors: string[], warnings: string[]): Co
   let codeEnd = 0;
   for (const st of stmts) {
     const here = st.addr;
+    let dot = here; // `.`: the instruction's address, or in a data list the word being filled
     const val = (expr: string, what: string): number => {
       let v: number;
-      try { v = evaluate(expr, lookup, here); } catch (e) {
+      try { v = evaluate(expr, lookup, dot); } catch (e) {
         if (e instanceof ExprError) throw new LineError(`${what}${e.message}`);
         throw e;
       }
@@ -232,7 +233,7 @@ function assembleInner(source: string, errors: string[], warnings: string[]): Co
     };
     try {
       let p = here;
-      const put = (w: number) => { words[p] = w; lineOf[p] = st.name; p++; };
+      const put = (w: number) => { words[p] = w; lineOf[p] = st.name; p++; dot = p; };
       switch (st.op) {
         case '.WORD': for (const o of st.operands) put(val(o, '')); break;
         case '.DOUBLE':
@@ -267,7 +268,9 @@ function assembleInner(source: string, errors: string[], warnings: string[]): Co
         default: {
           const info = OP_BY_NAME.get(st.op)!;
           const [head, imm] = encodeOperands(info, st.operands, val);
-          put(head); put(imm);
+          words[p] = head; words[p + 1] = imm;
+          lineOf[p] = lineOf[p + 1] = st.name;
+          p += 2;
           codeEnd = p;
         }
       }
