@@ -17,6 +17,8 @@ const HIGH_WATER = 2048;
 const LOW_WATER = 256;
 /** Redraws are coalesced: at most one per this many ms. */
 const DRAW_MS = 8;
+/** Keys typed before the line first comes up are held (up to this many) and sent when it does. */
+const TYPE_AHEAD_MAX = 65_536;
 
 export interface TeletypeDeps {
   screen: TeletypeScreen;
@@ -43,6 +45,7 @@ export class Teletype {
   /** a "no answer" notice was printed for the current run of failed dials */
   private toldNoAnswer = false;
   private quitting = false;
+  private typeAhead = '';
 
   constructor(
     private readonly opts: Opts,
@@ -140,6 +143,10 @@ export class Teletype {
     }
     this.everOnline = true;
     this.toldNoAnswer = false;
+    if (this.typeAhead) {
+      this.line.send(this.typeAhead);
+      this.typeAhead = '';
+    }
     this.scheduleDraw();
   }
 
@@ -159,8 +166,7 @@ export class Teletype {
       switch (a.type) {
         case 'send':
           this.paper.toEnd();
-          // A dead line takes no keys: ring the bell so the user knows they went nowhere.
-          if (!this.line.send(a.text)) this.screen.bell();
+          this.send(a.text);
           break;
         case 'interrupt':
           this.paper.toEnd();
@@ -182,6 +188,18 @@ export class Teletype {
       }
     }
     this.drawNow();
+  }
+
+  private send(text: string): void {
+    if (this.line.send(text)) return;
+    if (!this.everOnline && this.typeAhead.length + text.length <= TYPE_AHEAD_MAX) {
+      // Typed before the first connection (the user was quicker than the dial): keep it.
+      this.typeAhead += text;
+      return;
+    }
+    // A line that dropped takes no keys (a new session would read them as a user name): ring the
+    // bell so the user knows they went nowhere.
+    this.screen.bell();
   }
 }
 

@@ -238,6 +238,44 @@ describe('teletype on blessed', () => {
   });
 });
 
+describe('before the line first comes up', () => {
+  it('holds keys typed while dialing and sends them, in order, once the line is up', async () => {
+    const probe = await startFakeServer();
+    const port = probe.port;
+    await probe.close();
+    const kb = new FakeKeyboard();
+    const term = new FakeTerminal(60, 12);
+    const screen = openScreen({ input: kb, output: term, status: true, terminal: 'xterm' });
+    const tt = new Teletype(
+      { url: `ws://127.0.0.1:${port}`, baud: 0, upper: false, status: true },
+      { screen, backoff: { initialMs: 30, maxMs: 60 }, onQuit: () => screen.destroy() },
+    );
+    tt.start();
+    try {
+      await until(() => screen.text().some((l) => l.startsWith('*** NO ANSWER FROM')), 5000, 'no answer');
+      const mark = term.written.length;
+      kb.write('alice\rsecret\r');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(term.written.slice(mark)).not.toContain('\x07'); // held, not refused
+      const srv = await startFakeServer({ port });
+      try {
+        await srv.until(() => srv.received() === 'alice\rsecret\r');
+        // once the line has been up, a dropped line refuses keys with the bell instead
+        srv.dropAll();
+        await srv.close();
+        await until(() => tt.line.state !== 'online');
+        const mark2 = term.written.length;
+        kb.write('RUN\r');
+        await until(() => term.written.slice(mark2).includes('\x07'), 5000, 'the bell');
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      tt.quit();
+    }
+  });
+});
+
 describe('the screen module on its own', () => {
   it('keys typed before the teletype listens are held, not lost', async () => {
     const kb = new FakeKeyboard();
