@@ -36,9 +36,10 @@ export function jain(xs: number[]): number {
 async function measure(jobs: number, quantum: number, seconds: number): Promise<Run> {
   const mf = await Mainframe.start({ quantum });
   let waiting: ((jobs: JobInfo[]) => void) | null = null;
+  let closing = false;
   mf.onMessage((m: FromMainframe) => {
     if (m.t === 'systat' && waiting) waiting(m.jobs);
-    if (m.t === 'end') console.error(`job ${m.job} ended: ${m.reason} ${m.message}`);
+    if (m.t === 'end' && !closing) console.error(`job ${m.job} ended early: ${m.reason} ${m.message}`);
   });
   const systat = (): Promise<{ at: number; cycles: Map<number, number> }> =>
     new Promise((resolve) => {
@@ -52,6 +53,7 @@ async function measure(jobs: number, quantum: number, seconds: number): Promise<
   const a = await systat();
   await sleep(seconds * 1000);
   const b = await systat();
+  closing = true;
   await mf.close();
   const deltas = [...b.cycles].map(([job, c]) => c - (a.cycles.get(job) ?? 0));
   const total = deltas.reduce((x, y) => x + y, 0);
@@ -68,25 +70,38 @@ function show(r: Run): void {
     `${r.mips.toFixed(1).padStart(7)} guest MIPS  jain ${r.jain.toFixed(6)}  ${r.quantaPerJob.toFixed(1)} quanta/job`);
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 export async function main(args: string[]): Promise<void> {
-  const seconds = option(args, '--seconds', 3);
+  const seconds = option(args, '--seconds', 2);
+  const rounds = option(args, '--rounds', 3);
   const quantum = option(args, '--quantum', DEFAULT_CONFIG.quantum);
-  console.log(`sched: a tight loop per job, ${seconds} s per measurement after ${WARMUP_MS} ms warm-up`);
-  const runs: Run[] = [];
-  for (const n of [1, 10, 100]) {
-    const r = await measure(n, quantum, seconds);
-    show(r);
-    runs.push(r);
+  console.log(`sched: a tight loop per job, ${seconds} s per measurement after ${WARMUP_MS} ms warm-up, ` +
+    `${rounds} interleaved rounds (medians), quantum ${quantum} cycles`);
+  const sizes = [1, 10, 100];
+  const runs = new Map<number, Run[]>(sizes.map((n) => [n, []]));
+  // Interleaved rounds, so that a noisy neighbour on the host hurts every size alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const n of sizes) {
+      const r = await measure(n, quantum, seconds);
+      show(r);
+      runs.get(n)!.push(r);
+    }
   }
   if (args.includes('--sweep')) {
     for (const q of [1_000, 10_000, 1_000_000]) show(await measure(100, q, seconds));
   }
-  const one = runs[0];
-  const hundred = runs[2];
-  const ratio = hundred.mips / one.mips;
-  console.log(`throughput ratio (100 jobs / 1 job): ${ratio.toFixed(4)}; Jain over 100 jobs: ${hundred.jain.toFixed(6)}`);
+  const mips = (n: number): number => median(runs.get(n)!.map((r) => r.mips));
+  const ratio = median(runs.get(1)!.map((one, i) => runs.get(100)![i].mips / one.mips));
+  const j = median(runs.get(100)!.map((r) => r.jain));
+  console.log(`medians: 1 job ${mips(1).toFixed(1)}, 10 jobs ${mips(10).toFixed(1)}, 100 jobs ${mips(100).toFixed(1)} guest MIPS`);
+  console.log(`throughput ratio (100 jobs / 1 job, median of rounds): ${ratio.toFixed(4)}; Jain over 100 jobs: ${j.toFixed(6)}`);
   console.log(JSON.stringify({
-    bench: 'sched', jobs: 100, throughput_ratio: Number(ratio.toFixed(4)), jain: Number(hundred.jain.toFixed(6)),
+    bench: 'sched', jobs: 100, throughput_ratio: Number(ratio.toFixed(4)), jain: Number(j.toFixed(6)),
     quantum_cycles: quantum,
   }));
 }
