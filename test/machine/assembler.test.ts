@@ -222,6 +222,13 @@ describe('example programs', () => {
     expect(o.out).toBe('2 3 5 7 11 13 17 19 23 29\n31 37 41 43 47 53 59 61 67 71\n73 79 83 89 97\n');
   });
 
+  it('sqrt.s types Newton\'s square roots beside FSQRT\'s', () => {
+    const o = run(example('sqrt.s'));
+    expect(o.stop).toBe(Stop.HALT);
+    expect(o.out.split('\n')[1]).toBe('2 1414 1414');
+    expect(o.out.split('\n')).toHaveLength(11);
+  });
+
   it('echo.s types back each line until the end of input', () => {
     const o = run(example('echo.s'), ['first line', '', 'THE END']);
     expect(o.stop).toBe(Stop.HALT);
@@ -237,5 +244,24 @@ describe('example programs', () => {
       const sliced = runToEnd(machine(res.image!), ['a', 'b'], 7);
       expect(sliced, f).toEqual(whole);
     }
+  });
+});
+
+describe('the reference card', () => {
+  const card = readFileSync(join(import.meta.dirname, '../../server/machine/README.md'), 'utf8');
+
+  it('lists every opcode and service exactly as isa.ts and services.ts define them', async () => {
+    const { opcodeTable, serviceTable } = await import('../../server/machine/tools/card-tables.ts');
+    expect(card).toContain(opcodeTable());
+    expect(card).toContain(serviceTable());
+  });
+
+  it('its worked example assembles and types 1 to 5', () => {
+    const src = /## A worked example[\s\S]*?```\n([\s\S]*?)```/.exec(card)![1];
+    const o = run(src);
+    expect(o.stop).toBe(Stop.HALT);
+    expect(o.out).toBe('1\n2\n3\n4\n5\n');
+    const wrong = assemble(src.replace('BLE  R6, R2, LOOP', 'BLE  R6, R2, LOPP'));
+    expect(wrong.errors).toEqual(['LINE 90: UNDEFINED SYMBOL LOPP']);
   });
 });
