@@ -105,13 +105,14 @@ class Gen {
     if (!this.suppressLoopErrors) {
       for (const f of this.allFors) if (!f.closed) this.errors.push(`LINE ${f.line}: FOR ${f.v} HAS NO MATCHING NEXT ${f.v}`);
     }
-    for (const s of this.stubs) {
+    for (const s of this.stubs) { // (stubs may add stubs: the loop sees them)
+      this.line = s.line;
       e.markLine(s.line);
       e.bind(s.label);
       s.emit();
     }
     const fin = e.finish();
-    if (fin.unbound.length && this.errors.length === 0) this.errors.push('LINE ?: INTERNAL ERROR: AN UNRESOLVED JUMP');
+    if (fin.unbound.length && this.errors.length === 0 && !this.suppressLoopErrors) this.errors.push('LINE ?: INTERNAL ERROR: AN UNRESOLVED JUMP');
     return {
       words: fin.words, entry: 0, codeEnd: fin.codeEnd, bssWords: fin.bssWords,
       lineStarts: e.lineStarts, lineNums: e.lineNums, errors: this.errors, retPcs: this.retPcs,
@@ -657,8 +658,8 @@ class Gen {
         if (!small(x.l, 1.0000001) && !small(x.r, 1.0000001)) this.overflowCheck(r);
         return;
       case '/': {
+        const back = e.label();
         if (!(x.r.k === 'num' && x.r.v !== 0)) {
-          const back = e.label();
           const s = this.stub(() => {
             this.svcMessage(Svc.WARN, 'DIVISION BY ZERO');
             const neg = e.label();
@@ -673,6 +674,7 @@ class Gen {
         }
         e.op(FDIV, r, r, rr);
         if (!(x.r.k === 'num' && Math.abs(x.r.v) >= 1)) this.overflowCheck(r);
+        e.bind(back);
         return;
       }
     }

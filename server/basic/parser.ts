@@ -176,8 +176,9 @@ class Parser {
   private letStmt(): Stmt {
     const target = this.lvalue();
     this.expectOp('=');
+    const pos = this.peek().pos;
     const e = this.expr();
-    if (e.t !== target.t) this.fail(target.t === 's' ? 'A STRING VARIABLE NEEDS A STRING VALUE' : 'A NUMERIC VARIABLE NEEDS A NUMBER');
+    if (e.t !== target.t) this.fail(target.t === 's' ? 'A STRING VARIABLE NEEDS A STRING VALUE' : 'A NUMERIC VARIABLE NEEDS A NUMBER', pos);
     return { k: 'let', target, e };
   }
 
