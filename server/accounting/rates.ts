@@ -81,8 +81,20 @@ export class RateBook {
     return t.weekday >= 1 && t.weekday <= 5 && t.hour >= this.file.primeStartHour && t.hour < this.file.primeEndHour;
   }
 
+  private memoMs = NaN;
+  private memo: Partial<Record<Kind, AppliedRate>> = {};
+
   /** The exact rate for `kind` at `ms`. Storage is never discounted (it is charged per day). */
   rate(kind: Kind, ms: number): AppliedRate {
+    // A checkpoint charges a thousand jobs at one instant: look the rates up once.
+    if (ms !== this.memoMs) {
+      this.memoMs = ms;
+      this.memo = {};
+    }
+    return (this.memo[kind] ??= this.lookup(kind, ms));
+  }
+
+  private lookup(kind: Kind, ms: number): AppliedRate {
     const s = this.scheduleAt(ms);
     if (!s) throw new RateError(`no rate schedule is in effect at ${new Date(ms).toISOString()}`);
     const discount = kind !== 'storage' && !this.isPrime(ms) ? s.offPrimeDiscountPct : 0;
@@ -97,6 +109,17 @@ export class RateBook {
 
 /** The charge for `quantity` base units at `r`, rounded half-up to the micro-dollar. */
 export function price(quantity: number | bigint, r: AppliedRate): number {
+  if (typeof quantity === 'number') {
+    // Exact in doubles while every product stays below 2^53; BigInt otherwise.
+    const n = quantity * r.price * (100 - r.discount);
+    const d = r.per * 100;
+    if (Number.isSafeInteger(n) && Number.isSafeInteger(2 * d)) {
+      let q = Math.floor(n / d);
+      let rem = n - q * d;
+      if (rem < 0) { q--; rem += d; } else if (rem >= d) { q++; rem -= d; }
+      return 2 * rem >= d ? q + 1 : q;
+    }
+  }
   return Number(mulDivHalfUp(BigInt(quantity) * BigInt(r.price), BigInt(100 - r.discount), BigInt(r.per) * 100n));
 }
 

@@ -65,8 +65,15 @@ export class Zone {
     return { day: d.toISOString().slice(0, 10), hour: d.getUTCHours(), weekday: d.getUTCDay() };
   }
 
+  private dayMs = NaN;
+  private dayText = '';
+
   day(ms: number): string {
-    return this.wall(ms).toISOString().slice(0, 10);
+    if (ms !== this.dayMs) {
+      this.dayMs = ms;
+      this.dayText = this.wall(ms).toISOString().slice(0, 10);
+    }
+    return this.dayText;
   }
 
   /** The UTC instant of local midnight starting `day` ('YYYY-MM-DD'). */

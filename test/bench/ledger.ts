@@ -1,0 +1,142 @@
+// `npm run bench -- ledger [--seconds S] [--rounds N] [--jobs J]`: the cost of metering and ledger
+// writes with 1,000 CPU-bound jobs on the real mainframe thread, checkpointing every second.
+//
+// Each round runs two configurations back to back, in alternating order, each on a fresh
+// mainframe with the same jobs:
+//   off: no metering at all (the monitor's checkpoint interval is set beyond the window), and the
+//        front end ignores meters;
+//   on:  checkpoints every second (the default), and the front end meters every job into the
+//        accountant and flushes the ledger every 200 ms into a real SQLite file (WAL), as the
+//        server does.
+// Mainframe throughput is guest cycles per second between two SYSTAT snapshots (after a warm-up);
+// the loss is 1 - median(on) / median(off). The front end's share is the time spent in metering
+// and ledger writes over the wall time of the window, measured around each call.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mainframe } from '../../server/monitor/mainframe.ts';
+import type { FromMainframe, JobInfo } from '../../server/monitor/protocol.ts';
+import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { SqliteLedger } from '../../server/store/ledger.ts';
+import { Accountant } from '../../server/accounting/accountant.ts';
+import { loadRates } from '../../server/accounting/rates.ts';
+
+const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
+const WARMUP_MS = 1500;
+const FLUSH_MS = 200;
+
+interface Result {
+  mode: 'on' | 'off';
+  cyclesPerSec: number;
+  busyMs: number;
+  windowMs: number;
+  entries: number;
+  checkpoints: number;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function measure(mode: 'on' | 'off', jobs: number, seconds: number, dir: string): Promise<Result> {
+  const metering = mode === 'on';
+  const mf = await Mainframe.start(metering ? {} : { checkpointMs: 1_000_000_000 });
+  const store = SqliteStore.open(dir);
+  const ledger = new SqliteLedger(store.db);
+  const acct = new Accountant({ ledger, rates: loadRates(undefined, DEFAULT_CONFIG.ratedClock), bootId: `bench${Date.now()}`, budgetOf: async () => null });
+  let busy = 0;
+  let counting = false;
+  let checkpoints = 0;
+  let entriesAtStart = 0;
+  let waiting: ((jobs: JobInfo[]) => void) | null = null;
+  mf.onMessage((m: FromMainframe) => {
+    if (m.t === 'systat' && waiting) waiting(m.jobs);
+    else if (m.t === 'meters' && metering) {
+      const t0 = performance.now();
+      acct.checkpoint(m.jobs, m.at);
+      if (counting) {
+        busy += performance.now() - t0;
+        checkpoints++;
+      }
+    } else if (m.t === 'end' && m.reason !== 'killed') console.error(`job ${m.job} ended early: ${m.reason} ${m.message}`);
+  });
+  const flusher = setInterval(() => {
+    if (!metering) return;
+    const t0 = performance.now();
+    void acct.flush().then(() => {
+      if (counting) busy += performance.now() - t0;
+    });
+  }, FLUSH_MS);
+  const systat = (): Promise<{ at: number; cycles: number }> =>
+    new Promise((resolve) => {
+      waiting = (js) => resolve({ at: performance.now(), cycles: js.reduce((s, j) => s + j.meters.cycles, 0) });
+      mf.post({ t: 'systat', req: 0 });
+    });
+  for (let j = 1; j <= jobs; j++) {
+    acct.jobStarted(j, `U${j % 50}`, null, 'LOOP');
+    mf.post({ t: 'run', job: j, owner: `U${j % 50}`, line: null, name: 'LOOP', lang: 'asm', source: LOOP, cpuLimit: 2 ** 52 });
+  }
+  await sleep(WARMUP_MS);
+  const a = await systat();
+  counting = true;
+  entriesAtStart = acct.writer.written + acct.writer.pending;
+  await sleep(seconds * 1000);
+  const b = await systat();
+  counting = false;
+  const entries = acct.writer.written + acct.writer.pending - entriesAtStart;
+  clearInterval(flusher);
+  await mf.close();
+  await acct.flush();
+  await store.close();
+  const windowMs = b.at - a.at;
+  return { mode, cyclesPerSec: (b.cycles - a.cycles) / (windowMs / 1000), busyMs: busy, windowMs, entries, checkpoints };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const seconds = option(args, '--seconds', 4);
+  const rounds = option(args, '--rounds', 3);
+  const jobs = option(args, '--jobs', 1000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
+  console.log(`ledger: ${jobs} CPU-bound jobs on the real mainframe thread, checkpoints every ${DEFAULT_CONFIG.checkpointMs} ms,`);
+  console.log(`ledger flushed every ${FLUSH_MS} ms to SQLite (WAL) in ${dir}; ${rounds} rounds of ${seconds} s per mode, alternating`);
+  const on: Result[] = [];
+  const off: Result[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const order: ('on' | 'off')[] = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+      for (const mode of order) {
+        const res = await measure(mode, jobs, seconds, join(dir, `${r}-${mode}`));
+        (mode === 'on' ? on : off).push(res);
+        console.log(`round ${r + 1} ${mode.padEnd(3)}: ${(res.cyclesPerSec / 1e6).toFixed(1).padStart(6)} M cycles/s` +
+          (mode === 'on' ? `, ${res.checkpoints} checkpoints, ${res.entries} entries, front end busy ${res.busyMs.toFixed(1)} ms of ${res.windowMs.toFixed(0)} ms` : ''));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const offRate = median(off.map((r) => r.cyclesPerSec));
+  const onRate = median(on.map((r) => r.cyclesPerSec));
+  const loss = 1 - onRate / offRate;
+  const share = median(on.map((r) => r.busyMs / r.windowMs));
+  const load = median(on.map((r) => r.entries / (r.windowMs / 1000)));
+  const capacity = median(on.map((r) => r.entries / (r.busyMs / 1000)));
+  console.log(`mainframe throughput, median: off ${(offRate / 1e6).toFixed(1)} M cycles/s, on ${(onRate / 1e6).toFixed(1)} M cycles/s: loss ${(loss * 100).toFixed(2)}%`);
+  console.log(`front end: metering + ledger writes take ${(share * 100).toFixed(2)}% of its thread (median); ${load.toFixed(0)} entries/s written`);
+  console.log(`ledger capacity: ${capacity.toFixed(0)} entries per second of front-end time spent metering and writing`);
+  console.log(JSON.stringify({
+    bench: 'ledger', jobs, entries_per_s: Math.round(capacity), mainframe_throughput_loss: Number(loss.toFixed(4)),
+    frontend_cpu_share: Number(share.toFixed(4)), load_entries_per_s: Math.round(load), rounds, seconds,
+  }));
+}
