@@ -8,6 +8,7 @@ import { CPU } from '../../server/machine/cpu.ts';
 import type { Image } from '../../server/machine/image.ts';
 import { Stop } from '../../server/machine/isa.ts';
 import { loadImage, partitionWords } from '../../server/machine/loader.ts';
+import { cpus, loadavg } from 'node:os';
 
 export const SIEVE = `
 ; flags[i] = 1 marks i composite; at the end r5 = the number of primes below N
@@ -75,6 +76,8 @@ export async function main(args: string[]): Promise<void> {
   }
   const expected = nativeSieve(n);
   if (ctx.r[5] !== expected) throw new Error(`guest counted ${ctx.r[5]} primes, native ${expected}`);
+  // Wall-clock medians are only as good as the machine is quiet: say how busy it was.
+  console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (before)`);
   console.log(`sieve of ${n}: ${expected} primes; guest ${instructions} instructions, ${cycles} cycles`);
 
   const guestMs: number[] = [];
@@ -92,6 +95,7 @@ export async function main(args: string[]): Promise<void> {
     if (c !== expected) throw new Error('native sieve went wrong');
     console.log(`run ${k + 1}: guest ${guestMs[k].toFixed(1)} ms, native ${nativeMs[k].toFixed(1)} ms`);
   }
+  console.log(`host load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (after)`);
   const g = median(guestMs);
   const a = median(nativeMs);
   const mips = instructions / g / 1000;
