@@ -58,6 +58,8 @@ export class Session implements LineView {
   private candidate: { name: string; account: Account | null } | null = null;
   private newPassword: string | null = null;
   private lastOutCR = false;
+  /** the compiler's errors were typed, so a rejected job's end message would repeat them */
+  private errorsShown = false;
   /** the job's output so far ended a line */
   private lastOutLF = true;
 
@@ -239,12 +241,14 @@ export class Session implements LineView {
       },
       compiled: (errors, warnings) => {
         const msgs = [...errors, ...warnings];
+        if (errors.length) this.errorsShown = true;
         if (msgs.length) this.println(...msgs);
       },
       ended: (e, job) => this.foregroundEnded(e, job),
     };
     this.lastOutCR = false;
     this.lastOutLF = true;
+    this.errorsShown = false;
     this.mode = 'job';
     const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, sink, session: this });
     if (typeof r === 'string') {
@@ -275,7 +279,7 @@ export class Session implements LineView {
     // the job's last line may lack its CR LF
     const lead = this.lastOutLF ? '' : '\r\n';
     if (e.reason === 'interrupted') this.print(`${lead}STOPPED.\r\n`);
-    else if (e.message) this.print(`${lead}${e.message}\r\n`);
+    else if (e.message && !(e.reason === 'rejected' && this.errorsShown)) this.print(`${lead}${e.message}\r\n`);
     else this.print(lead);
     const texts = await this.sys.hub.ask('afterRun', this, {
       job, at: Date.now(), reason: e.reason, status: e.status, message: e.message, meters: e.meters,

@@ -1,0 +1,133 @@
+// `npm run admin -- user add NAME [--operator] [--budget DOLLARS] [--data DIR]`: account administration.
+// The password is read from stdin (never from the command line, where `ps` and shell history would
+// show it); at a terminal it is prompted for twice without echo.
+import { parseArgs } from 'node:util';
+import { userName } from './frontend/names.ts';
+import { DEFAULT_SCRYPT_N, hashPassword, isPowerOfTwo } from './frontend/password.ts';
+import { stamp } from './frontend/format.ts';
+import { SqliteStore } from './store/sqlite.ts';
+
+const USAGE = `usage:
+  npm run admin -- user add NAME [--operator] [--budget DOLLARS] [--data DIR]   password from stdin
+  npm run admin -- user password NAME [--data DIR]                            new password from stdin
+  npm run admin -- user budget NAME DOLLARS|none [--data DIR]
+  npm run admin -- user list [--data DIR]`;
+
+class UsageError extends Error {}
+
+/** "12.5" dollars -> 12500000 micro-dollars, exactly (no floating point). */
+export function parseDollars(s: string): number {
+  const m = /^\$?(\d{1,9})(?:\.(\d{1,6}))?$/.exec(s.trim());
+  if (!m) throw new UsageError(`not an amount of dollars: "${s}" (e.g. 25 or 12.50)`);
+  return Number(m[1]) * 1_000_000 + Number((m[2] ?? '').padEnd(6, '0'));
+}
+
+export function formatDollars(micro: number): string {
+  return `$${Math.floor(micro / 1_000_000)}.${String(micro % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '')}`;
+}
+
+/** Reads a line without echo from a TTY, or the first line of piped stdin. */
+async function readPassword(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let data = '';
+    for await (const chunk of stdin) data += chunk;
+    return data.split(/\r?\n/)[0];
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let pw = '';
+    const onData = (s: string) => {
+      for (const c of s) {
+        if (c === '\r' || c === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          return resolve(pw);
+        }
+        if (c === '\x03') {
+          stdin.setRawMode(false);
+          process.stderr.write('\n');
+          return reject(new UsageError('cancelled'));
+        }
+        if (c === '\x7f' || c === '\b') pw = pw.slice(0, -1);
+        else if (c >= ' ') pw += c;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function newPassword(): Promise<string> {
+  const pw = await readPassword('password: ');
+  if (process.stdin.isTTY && (await readPassword('again: ')) !== pw) throw new UsageError('the passwords differ');
+  if (pw.length < 4 || pw.length > 64) throw new UsageError('a password has 4 to 64 characters');
+  return pw;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string', default: './data' },
+      operator: { type: 'boolean', default: false },
+      budget: { type: 'string' },
+      'scrypt-n': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const [group, verb, rawName, amount] = positionals;
+  if (group !== 'user' || !verb) throw new UsageError('');
+  const scryptN = values['scrypt-n'] ? Number(values['scrypt-n']) : DEFAULT_SCRYPT_N;
+  if (!isPowerOfTwo(scryptN)) throw new UsageError('--scrypt-n must be a power of two');
+  const store = SqliteStore.open(values.data!);
+  try {
+    if (verb === 'list') {
+      const list = await store.accounts.list();
+      if (!list.length) console.log('no accounts');
+      for (const a of list) {
+        console.log(`${a.name.padEnd(12)}  ${a.operator ? 'operator' : 'user    '}  budget ${a.budget === null ? 'unlimited' : formatDollars(a.budget)}  last login ${a.lastLogin ? stamp(a.lastLogin) : 'never'}`);
+      }
+      return;
+    }
+    const u = userName(rawName ?? '');
+    if ('error' in u) throw new UsageError(rawName ? u.error.toLowerCase() : 'a user name is needed');
+    const name = u.name;
+    if (verb === 'add') {
+      const budget = values.budget === undefined ? null : parseDollars(values.budget);
+      if (await store.accounts.get(name)) throw new UsageError(`user ${name} already exists`);
+      const hash = await hashPassword(await newPassword(), scryptN);
+      if (!(await store.accounts.create({ name, password: hash, operator: values.operator, budget }))) throw new UsageError(`user ${name} already exists`);
+      console.log(`user ${name} added${values.operator ? ' (operator)' : ''}, budget ${budget === null ? 'unlimited' : formatDollars(budget)}`);
+    } else if (verb === 'password') {
+      if (!(await store.accounts.get(name))) throw new UsageError(`no user ${name}`);
+      await store.accounts.setPassword(name, await hashPassword(await newPassword(), scryptN));
+      console.log(`password of ${name} changed`);
+    } else if (verb === 'budget') {
+      if (amount === undefined) throw new UsageError('budget needs an amount in dollars, or none');
+      const budget = amount === 'none' ? null : parseDollars(amount);
+      if (!(await store.accounts.setBudget(name, budget))) throw new UsageError(`no user ${name}`);
+      console.log(`budget of ${name}: ${budget === null ? 'unlimited' : formatDollars(budget)}`);
+    } else {
+      throw new UsageError(`unknown command: user ${verb}`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('admin.ts')) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    console.error(err instanceof UsageError ? `${err.message ? err.message + '\n' : ''}${USAGE}` : `admin: ${err.message}`);
+    process.exit(2);
+  });
+}

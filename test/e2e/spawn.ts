@@ -1,0 +1,56 @@
+// Runs the real server (`node --import tsx server/main.ts`) as a child process on a free loopback
+// port, and reads its address from the log line "timeshare listening on ws://...".
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface ServerProcess {
+  url: string;
+  dir: string;
+  child: ChildProcess;
+  /** everything the server wrote to stdout (its JSON log lines) */
+  stdout(): string;
+  /** SIGTERM, then waits for the exit code */
+  stop(): Promise<number | null>;
+}
+
+export async function spawnServer(args: string[] = [], dir?: string): Promise<ServerProcess> {
+  const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 20_000);
+    const check = () => {
+      const m = /timeshare listening on (ws:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', () => reject(new Error(`server exited: ${out}${err}`)));
+  });
+  return {
+    url, dir: data, child,
+    stdout: () => out,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      return code;
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,177 @@
+// End to end: the real server process with the real mainframe thread, real ws clients.
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { login, Term } from '../frontend/client.ts';
+import { removeDir, ROOT, spawnServer, type ServerProcess } from './spawn.ts';
+
+const servers: ServerProcess[] = [];
+const terms: Term[] = [];
+afterEach(async () => {
+  for (const t of terms.splice(0)) t.close();
+  for (const s of servers.splice(0)) {
+    await s.stop();
+    removeDir(s.dir);
+  }
+});
+async function server(args: string[] = [], dir?: string): Promise<ServerProcess> {
+  const s = await spawnServer(args, dir);
+  servers.push(s);
+  return s;
+}
+async function user(url: string, name: string, pw = 'secret', register = true): Promise<Term> {
+  const t = await login(url, name, pw, register);
+  terms.push(t);
+  return t;
+}
+/** Types a program file as numbered lines. */
+function typeProgram(t: Term, file: string): void {
+  const rows = readFileSync(join(ROOT, file), 'utf8').split('\n').filter((r) => r.trim());
+  t.send(rows.map((r, i) => `${(i + 1) * 10} ${r}\r`).join(''));
+}
+
+const LOOP = '10 start: JMP start';
+
+describe('timeshare end to end', () => {
+  it('a newcomer registers, writes, saves and runs an assembly program; it survives a restart', async () => {
+    let s = await server();
+    let t = await user(s.url, 'newbie', 'pass1234');
+    await t.command('NEW PRIMES.S');
+    typeProgram(t, 'server/machine/examples/primes.s');
+    expect(await t.command('SAVE')).toContain('PRIMES.S SAVED.');
+    const run = await t.command('RUN');
+    expect(run).toContain('2 3 5 7 11 13 17 19 23 29\r\n');
+    expect(run).toContain('73 79 83 89 97\r\n');
+    t.line('BYE');
+    await t.closedWith();
+    expect(await s.stop()).toBe(0);
+    servers.pop();
+
+    s = await server([], s.dir);
+    t = await user(s.url, 'newbie', 'pass1234', false);
+    expect(t.out).toMatch(/LAST LOGIN/);
+    expect(await t.command('OLD primes.s')).toContain('PRIMES.S LOADED.');
+    expect(await t.command('LIST 50')).toMatch(/50 start:\s+LI\s+r6, 2/);
+    expect(await t.command('RUN')).toContain('97\r\n');
+    expect(s.stdout()).not.toContain('pass1234');
+  });
+
+  it('reports assembly errors and traps with the typed line numbers', async () => {
+    const s = await server();
+    const t = await user(s.url, 'oops');
+    await t.command('NEW BAD.S');
+    t.send('10 start: BOGUS r1\r20 HALT\r');
+    const out = await t.command('RUN');
+    expect(out.match(/LINE 10: UNKNOWN INSTRUCTION BOGUS\r\n/g)).toHaveLength(1);
+    await t.command('NEW TRAP.S');
+    t.send('10 start: LI r1, 70000\r20 LD r2, 0(r1)\r30 HALT\r');
+    expect(await t.command('RUN')).toMatch(/ADDRESS TRAP .* IN LINE 20\r\nREADY/);
+  });
+
+  it('Ctrl-C stops a runaway assembly job; the line stays usable', async () => {
+    const s = await server();
+    const t = await user(s.url, 'spin');
+    await t.command('NEW LOOP.S');
+    t.line(LOOP);
+    t.line('RUN');
+    await t.expect('RUN\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    t.send('\x03');
+    expect(await t.expect(/READY\.\r\n/)).toContain('STOPPED.');
+    await t.command('NEW HELLO.S');
+    typeProgram(t, 'server/machine/examples/hello.s');
+    expect(await t.command('RUN')).toContain('HELLO, WORLD\r\n');
+  });
+
+  it('feeds typed lines to a running job (echo.s)', async () => {
+    const s = await server();
+    const t = await user(s.url, 'talk');
+    await t.command('NEW ECHO.S');
+    typeProgram(t, 'server/machine/examples/echo.s');
+    t.send('RUN\rhello there\r');
+    await t.expect('hello there\r\nhello there\r\n'); // the echo, then the job's copy
+    t.line('second');
+    await t.expect('second\r\nsecond\r\n');
+    t.send('\x03');
+    await t.expect(/READY\.\r\n/);
+  });
+
+  it('two users whose CPU-bound jobs both run and both get the CPU', async () => {
+    const s = await server();
+    const a = await user(s.url, 'ann');
+    const b = await user(s.url, 'ben');
+    for (const t of [a, b]) {
+      await t.command('NEW LOOP.S');
+      t.line(LOOP);
+      t.line('RUN');
+      await t.expect('RUN\r\n');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const watcher = await user(s.url, 'cat');
+    const st = await watcher.command('SYSTAT');
+    const cpu = [...st.matchAll(/^\s+\d+\s+(ANN|BEN)\s+LOOP\.S\s+\d+\s+\S+(?: \S+)*?\s+(\d+\.\d\d)\s+\d+$/gm)].map((m) => Number(m[2]));
+    expect(cpu).toHaveLength(2);
+    expect(Math.min(...cpu)).toBeGreaterThan(0);
+    for (const t of [a, b]) {
+      t.send('\x03');
+      await t.expect('STOPPED.');
+    }
+  });
+
+  it('SUBMIT runs in the background; JOBS, KILL; output kept; the server stops cleanly on SIGTERM', async () => {
+    const s = await server();
+    const t = await user(s.url, 'batch');
+    await t.command('NEW HELLO.S');
+    typeProgram(t, 'server/machine/examples/hello.s');
+    await t.command('SAVE');
+    await t.command('SUBMIT HELLO.S');
+    await t.command('NEW LOOP.S');
+    t.line(LOOP);
+    await t.command('SAVE');
+    expect(await t.command('SUBMIT LOOP.S')).toMatch(/JOB (\d+) SUBMITTED/);
+    let cat = '';
+    for (let i = 0; i < 50 && !cat.includes('HELLO.S.OUT'); i++) cat = await t.command('CATALOG');
+    expect(cat).toContain('HELLO.S.OUT');
+    await t.command('OLD HELLO.S.OUT');
+    expect(await t.command('LIST')).toContain('HELLO, WORLD\r\n');
+    expect(await t.command('JOBS')).toMatch(/LOOP\.S\s+BACKGROUND/);
+    const other = await user(s.url, 'watcher');
+    other.line('10 PR'); // partly typed when the warning comes
+    await other.expect('10 PR');
+    expect(await s.stop()).toBe(0);
+    await other.expect('THE SYSTEM IS GOING DOWN');
+    expect(await other.closedWith()).toBe(1001);
+    servers.pop();
+    // the killed background job's output was flushed to its .OUT file
+    const s2 = await server([], s.dir);
+    const t2 = await user(s2.url, 'batch', 'secret', false);
+    expect(await t2.command('CATALOG')).toContain('LOOP.S.OUT');
+    await t2.command('OLD LOOP.S.OUT');
+    expect(await t2.command('LIST')).toMatch(/ENDED/);
+  });
+
+  it('200 lines log in and each runs a job', async () => {
+    const s = await server();
+    const hello = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8').split('\n').filter((r) => r.trim()).map((r, i) => `${(i + 1) * 10} ${r}\r`).join('');
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const t = await user(s.url, `u${i}`);
+        t.send(`NEW H${i}.S\r${hello}`);
+        await t.expect(`NEW ASSEMBLY PROGRAM H${i}.S.\r\nREADY.\r\n`);
+        return t.command('RUN', 30_000);
+      }),
+    );
+    const ok = results.filter((r) => r.includes('HELLO, WORLD\r\n'));
+    expect(ok).toHaveLength(200);
+  }, 60_000);
+
+  it('npm run admin creates an operator who can log in and BROADCAST', async () => {
+    const s = await server(['--no-register']);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/admin.ts', 'user', 'add', 'boss', '--operator', '--data', s.dir, '--scrypt-n', '16'], { cwd: ROOT, input: 'b0sspw\n', encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('user BOSS added (operator)');
+    const op = await user(s.url, 'boss', 'b0sspw', false);
+    expect(await op.command('BROADCAST HELLO ALL')).toContain('SENT TO 0 LINES.');
+  });
+});
