@@ -119,8 +119,9 @@ export class Monitor implements SvcHost {
       log.error({ job: msg.job }, 'run: job number already in use; ignored');
       return;
     }
-    const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, msg.cpuLimit ?? this.cfg.cpuLimit,
-      msg.outputLimit ?? this.cfg.outputLimit, this.now());
+    const limit = (v: number | undefined, dflt: number): number => (typeof v === 'number' && v > 0 ? Math.floor(v) : dflt);
+    const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, limit(msg.cpuLimit, this.cfg.cpuLimit),
+      limit(msg.outputLimit, this.cfg.outputLimit), this.now());
     this.jobs.set(job.id, job);
     this.emit({ t: 'state', job: job.id, state: 'compiling' });
     const compile = this.compilers[msg.lang];
@@ -199,7 +200,13 @@ export class Monitor implements SvcHost {
     while (this.busyCycles - start < maxCycles && this.readyCount > 0) {
       let job = this.ready[this.readyHead];
       while (job.ended) job = this.popReady();
-      this.runQuantum(job);
+      try {
+        this.runQuantum(job);
+      } catch (e) {
+        // A fault in the machine or the monitor while serving this job: stop that job, keep the rest.
+        log.error({ err: e, job: job.id }, 'job stopped by an internal error');
+        this.end(job, 'error', -1, 'SYSTEM ERROR: THE JOB WAS STOPPED');
+      }
     }
     return this.busyCycles - start;
   }
