@@ -515,6 +515,21 @@ cell: .word 0`;
     expect(core[m.image.words.length - 1]).toBe(1000);
   });
 
+  it('ctx.invalidate makes the CPU see code written from outside (by a supervisor call)', () => {
+    const m = machine(`
+again: LI r1, 1
+       SVC 99
+       JMP again`);
+    expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.ctx.r[1]).toBe(1);
+    m.core[m.base + 1] = 2; // the "supervisor" rewrites LI's immediate
+    expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.ctx.r[1]).toBe(1); // still cached: nobody said
+    m.ctx.invalidate(1, 2);
+    expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.ctx.r[1]).toBe(2);
+  });
+
   it('runs code outside [0, codeEnd) too (uncached)', () => {
     const m = machine(`
       LD r1, ins
