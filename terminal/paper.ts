@@ -1,7 +1,7 @@
 // The paper of a teletype: rows of printed characters and a carriage. CR returns the carriage, LF
 // advances the paper (without returning the carriage, as on a real teletype), BS moves the carriage
 // back one column so the next character overstrikes, BEL rings the bell. A line wider than the
-// paper wraps. Old rows fall off the top once there are more than `maxRows`.
+// paper wraps. The oldest rows fall off the top, but at least `maxRows` are always kept.
 
 export interface PaperView {
   /** the rows to show, top to bottom (at most `height`) */
@@ -132,10 +132,10 @@ export class Paper {
     this.onRow(this.current.trimEnd());
     this.rows.push('');
     if (this.back > 0) this.back++; // a reader scrolled back keeps looking at the same rows
-    if (this.rows.length > this.maxRows) {
-      // Drop in batches so a flood of output does not shift the array on every line.
-      const excess = this.rows.length - this.maxRows + Math.min(1000, Math.floor(this.maxRows / 10));
-      const cut = Math.min(excess, this.rows.length - 1);
+    // Drop in batches so a flood of output does not shift the array on every line; at least
+    // maxRows are always kept.
+    if (this.rows.length > this.maxRows + Math.ceil(this.maxRows / 10)) {
+      const cut = this.rows.length - this.maxRows;
       this.rows.splice(0, cut);
       this.dropped += cut;
     }
