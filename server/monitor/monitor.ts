@@ -414,12 +414,19 @@ export class Monitor implements SvcHost {
     return true;
   }
 
-  typeSystem(job: Job, text: string): void {
+  typeSystem(job: Job, text: string): boolean {
     this.flushJob(job);
     const s = (job.column > 0 ? '\n' : '') + text + '\n';
+    // warnings count against the output limit too, or a loop of them floods the terminal unbounded
+    if (s.length > job.outputLimit - job.meters.outputChars) {
+      this.end(job, 'output limit', -1, `OUTPUT LIMIT EXCEEDED (${job.outputLimit} CHARACTERS)`);
+      return false;
+    }
+    job.meters.outputChars += s.length;
     job.unacked += s.length;
     job.column = 0;
     this.emit({ t: 'out', job: job.id, text: s, sys: true });
+    return true;
   }
 
   wrote(job: Job, addr: number, len: number): void {

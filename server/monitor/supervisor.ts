@@ -20,8 +20,8 @@ export interface SvcHost {
   charge(job: Job, cycles: number): void;
   /** Types the job's output; false when that ended the job (output limit). */
   type(job: Job, text: string): boolean;
-  /** Types a system message (a warning) on a line of its own. */
-  typeSystem(job: Job, text: string): void;
+  /** Types a system message (a warning) on a line of its own; false when that ended the job (output limit). */
+  typeSystem(job: Job, text: string): boolean;
   end(job: Job, reason: EndReason, status: number, message: string): void;
   /** Takes the running job off the ready queue until something wakes it. */
   block(job: Job, wait: 'input' | 'output' | 'sleep'): void;
@@ -168,8 +168,7 @@ export function serve(host: SvcHost, job: Job): boolean {
         host.end(job, 'error', -1, text);
         return false;
       }
-      host.typeSystem(job, text);
-      return afterOutput();
+      return host.typeSystem(job, text) && afterOutput();
     }
     case Svc.PUTNUM: {
       charge(0);
