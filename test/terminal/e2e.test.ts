@@ -82,7 +82,9 @@ describe.skipIf(!haveTmux || !haveServer)(
         `echo "CLIENT EXITED $?"; stty -a | grep -o -- '-\\?icanon' | sed 's/^/TTY /'; sleep 600`;
       tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', root, 'sh', '-c', script);
 
-      await waitFor((s) => s.includes('USER NAME--') && /ONLINE \d\d:\d\d:\d\d/.test(s), 'the login prompt');
+      // Type the user name as soon as the first screen is drawn, without waiting for the line or
+      // the prompt: keys typed right after the first render must not be lost.
+      await waitFor((s) => /(ONLINE|OFFLINE) /.test(s), 'the first screen');
       type('zed');
       await waitFor((s) => /NEW USER ZED\.[^]*PASSWORD--/.test(s), 'the password prompt');
       type('secret1');
