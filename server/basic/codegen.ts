@@ -99,8 +99,9 @@ class Gen {
     // Falling off the end (only after an error-free END line) stops the job.
     e.op(LI, 1, 0, 0, 0);
     e.op(SVC, 0, 0, 0, Svc.EXIT);
+    const exists = new Set(this.prog.lines.map((l) => l.num));
     for (const [src, tgt] of this.prog.refs) {
-      if (!this.prog.lines.some((l) => l.num === tgt)) this.errors.push(`LINE ${src}: LINE ${tgt} DOES NOT EXIST`);
+      if (!exists.has(tgt)) this.errors.push(`LINE ${src}: LINE ${tgt} DOES NOT EXIST`);
     }
     if (!this.suppressLoopErrors) {
       for (const f of this.allFors) if (!f.closed) this.errors.push(`LINE ${f.line}: FOR ${f.v} HAS NO MATCHING NEXT ${f.v}`);

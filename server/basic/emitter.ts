@@ -9,7 +9,8 @@ const f64 = new Float64Array(1);
 const i32 = new Int32Array(f64.buffer);
 
 export class Emitter {
-  readonly code: number[] = [];
+  private codeBuf = new Int32Array(4096);
+  private codeLen = 0;
   readonly data: number[] = [];
   private bssSize = 0;
   private labelRegion: Region[] = [];
@@ -23,9 +24,9 @@ export class Emitter {
   readonly lineNums: number[] = [];
 
   label(): number { this.labelRegion.push(Region.Code); this.labelOff.push(-1); return this.labelRegion.length - 1; }
-  bind(l: number): void { this.labelOff[l] = this.code.length; }
+  bind(l: number): void { this.labelOff[l] = this.codeLen; }
   isBound(l: number): boolean { return this.labelOff[l] >= 0; }
-  get pc(): number { return this.code.length; }
+  get pc(): number { return this.codeLen; }
 
   /** Marks where the code of a source line (or, with -1, of the run-time library) begins. */
   markLine(line: number): void {
@@ -36,11 +37,21 @@ export class Emitter {
   }
 
   /** An instruction with a literal immediate. */
-  op(op: number, a = 0, b = 0, c = 0, imm = 0): void { this.code.push(encodeHead(op, a, b, c), imm | 0); }
+  op(op: number, a = 0, b = 0, c = 0, imm = 0): void {
+    if (this.codeLen + 2 > this.codeBuf.length) this.grow();
+    this.codeBuf[this.codeLen++] = encodeHead(op, a, b, c);
+    this.codeBuf[this.codeLen++] = imm;
+  }
   /** An instruction whose immediate is a label's address (plus addend). */
   opL(op: number, a: number, b: number, c: number, label: number, addend = 0): void {
-    this.code.push(encodeHead(op, a, b, c), addend);
-    this.codeFix.push(this.code.length - 1, label);
+    this.op(op, a, b, c, addend);
+    this.codeFix.push(this.codeLen - 1, label);
+  }
+
+  private grow(): void {
+    const n = new Int32Array(this.codeBuf.length * 2);
+    n.set(this.codeBuf);
+    this.codeBuf = n;
   }
 
   /** Zeroed words after the data; the label is even-aligned. */
@@ -86,7 +97,8 @@ export class Emitter {
 
   /** Resolves every label; returns the words, the end of code, and where bss starts and ends. */
   finish(): { words: Int32Array; codeEnd: number; bssStart: number; bssWords: number; unbound: number[] } {
-    const codeEnd = this.code.length;
+    const codeEnd = this.codeLen;
+    const code = this.codeBuf;
     const dataStart = codeEnd;
     const bssStart = (dataStart + this.data.length + 1) & ~1;
     const unbound: number[] = [];
@@ -98,10 +110,10 @@ export class Emitter {
         default: return bssStart + off;
       }
     };
-    for (let i = 0; i < this.codeFix.length; i += 2) this.code[this.codeFix[i]] = (this.code[this.codeFix[i]] + addr(this.codeFix[i + 1])) | 0;
+    for (let i = 0; i < this.codeFix.length; i += 2) code[this.codeFix[i]] = (code[this.codeFix[i]] + addr(this.codeFix[i + 1])) | 0;
     for (let i = 0; i < this.dataFix.length; i += 2) this.data[this.dataFix[i]] = (this.data[this.dataFix[i]] + addr(this.dataFix[i + 1])) | 0;
     const words = new Int32Array(bssStart);
-    words.set(this.code, 0);
+    words.set(code.subarray(0, codeEnd), 0);
     words.set(this.data, dataStart);
     return { words, codeEnd, bssStart, bssWords: this.bssSize + (this.bssSize & 1), unbound };
   }

@@ -20,8 +20,17 @@ export const KEYWORDS: readonly string[] = [
   'RND', 'SGN', 'SIN', 'SQR', 'TAN', 'LEN', 'ASC', 'VAL', 'IF', 'ON', 'TO', 'OR', 'FN', 'GO',
 ];
 
+// Keywords by first letter, longest first, so a lookup tries only a handful.
+const BY_LETTER = new Map<string, string[]>();
+for (const k of KEYWORDS) {
+  const list = BY_LETTER.get(k[0]) ?? [];
+  list.push(k);
+  BY_LETTER.set(k[0], list);
+}
+
 function keywordAt(up: string, i: number): string | undefined {
-  for (const k of KEYWORDS) if (up.startsWith(k, i)) return k;
+  const list = BY_LETTER.get(up[i]);
+  if (list) for (const k of list) if (up.startsWith(k, i)) return k;
   return undefined;
 }
 
@@ -33,12 +42,7 @@ export class ScanError extends Error {}
 /** Tokens of one statement line. Lower-case letters outside strings, REM and DATA read as capitals. */
 export function scanLine(text: string): Token[] {
   // Upper-case everything outside quotes; DATA and REM text is taken from `text` itself.
-  let up = '';
-  let inQ = false;
-  for (const ch of text) {
-    if (ch === '"') inQ = !inQ;
-    up += inQ ? ch : ch.toUpperCase();
-  }
+  const up = text.replace(/"[^"]*"?|[^"]+/g, (m) => (m[0] === '"' ? m : m.toUpperCase()));
   const out: Token[] = [];
   const n = up.length;
   let i = 0;
