@@ -8,6 +8,9 @@ import { Mainframe } from './monitor/mainframe.ts';
 import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
 import { SqliteStore } from './store/sqlite.ts';
+import { SqliteLedger } from './store/ledger.ts';
+import { loadRates } from './accounting/rates.ts';
+import { attachAccounting } from './accounting/attach.ts';
 
 let opts: MainOptions | null;
 try {
@@ -30,10 +33,13 @@ async function main(o: MainOptions): Promise<void> {
     log.warn({ host: o.server.host }, 'listening beyond this machine: ws:// carries passwords in clear text; put a TLS proxy in front');
   }
   const mfConfig = makeConfig(o.mainframe);
+  const rates = loadRates(o.rates, mfConfig.ratedClock);
   const store = SqliteStore.open(o.data);
   const mainframe = await Mainframe.start(mfConfig);
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
-  log.info({ url: fe.url, data: o.data, maxLines: o.server.maxLines }, `timeshare listening on ${fe.url}`);
+  const accounting = attachAccounting(fe, { ledger: new SqliteLedger(store.db), rates, log });
+  // always printed, whatever --log-level says: scripts and people read the address from it
+  log.child({}, { level: 'info' }).info({ url: fe.url, data: o.data, maxLines: o.server.maxLines }, `timeshare listening on ${fe.url}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -42,6 +48,7 @@ async function main(o: MainOptions): Promise<void> {
     try {
       await fe.shutdown(signal);
       await mainframe.close();
+      await accounting.close();
       await store.close();
       log.info('stopped');
     } catch (err) {

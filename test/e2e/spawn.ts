@@ -29,7 +29,10 @@ export async function spawnServer(args: string[] = [], dir?: string): Promise<Se
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started server behind
+      reject(new Error(`server did not start: ${out}${err}`));
+    }, 20_000);
     const check = () => {
       const m = /timeshare listening on (ws:\/\/[\d.:]+)/.exec(out);
       if (m) {
