@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { login } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
-import { loginMany, percentile } from './_terminals.ts';
+import { loginMany, percentile } from '../e2e/many.ts';
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { terminals: { type: 'string', default: '1000' }, busy: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' } } });

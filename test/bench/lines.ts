@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
-import { loginMany, rssKiB } from './_terminals.ts';
+import { loginMany, rssKiB } from '../e2e/many.ts';
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '5000' } } });
