@@ -25,6 +25,10 @@ if (!process.stdin.isTTY || !process.stdout.isTTY) {
   fail('the teletype needs a terminal: run it in a terminal window, not with input or output redirected');
 }
 
+if (process.env.TERM === 'dumb') {
+  fail('the teletype needs a terminal that can move the cursor, and TERM=dumb cannot; try TERM=xterm');
+}
+
 let printout: Printout | null = null;
 let log;
 try {

@@ -117,6 +117,6 @@ describe.skipIf(!haveTmux || !haveServer)(
       expect(paper).toMatch(/USER NAME--zed\nNEW USER ZED\./);
       expect(paper).toMatch(/RUN\n42 *\n(.*\n)*?READY\.\n/); // the system may add lines (e.g. the time used)
       expect(paper).not.toContain('secret1');
-    });
+    }, 90_000);
   },
 );
