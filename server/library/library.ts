@@ -25,7 +25,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 function titleOf(text: string, lang: ProgramLang): string {
   for (const row of text.split(/\r?\n/).slice(0, 5)) {
     const m = lang === 'asm' ? /^\s*(?:\d+\s+)?;\s*(.*)$/.exec(row) : /^\s*\d*\s*REM\s?(.*)$/i.exec(row);
-    if (m && m[1].trim()) return m[1].trim();
+    // "HANGMAN: GUESS THE WORD" -> "GUESS THE WORD": LIBRARY shows the name beside it already
+    if (m && m[1].trim()) return m[1].trim().replace(/^[A-Za-z][\w.-]*\s*[:-]\s+/, '');
   }
   return '';
 }

@@ -151,6 +151,19 @@ describe('timeshare end to end', () => {
     expect(await t2.command('LIST')).toMatch(/ENDED/);
   });
 
+  it('lists the library, loads a BASIC program from it, keeps a copy and runs BASIC', async () => {
+    const s = await server();
+    const t = await user(s.url, 'reader');
+    const lib = await t.command('LIBRARY');
+    expect(lib).toMatch(/\$FIBO\s+BASIC\s+\S/);
+    expect(await t.command('OLD $fibo')).toContain('FIBO LOADED FROM THE LIBRARY.');
+    expect(await t.command('SAVE')).toContain('FIBO SAVED.');
+    expect(await t.command('CATALOG')).toMatch(/FIBO\s+BASIC/);
+    await t.command('NEW SUM');
+    t.send('10 LET S = 0\r20 FOR I = 1 TO 10\r30 LET S = S + I\r40 NEXT I\r50 PRINT "SUM"; S\r60 END\r');
+    expect(await t.command('RUN')).toContain('SUM 55 \r\n');
+  });
+
   it('200 lines log in and each runs a job', async () => {
     const s = await server();
     const hello = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8').split('\n').filter((r) => r.trim()).map((r, i) => `${(i + 1) * 10} ${r}\r`).join('');
