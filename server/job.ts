@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname } from 'node:path';
-import { runStandalone } from './monitor/standalone.ts';
 import type { Lang } from './monitor/protocol.ts';
 
 const USAGE = 'usage: npm run job -- FILE [--bill]   (FILE.bas is BASIC, FILE.s is assembly)';
@@ -32,6 +31,13 @@ try {
   fail(`job: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
 }
 
+// A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(1);
+  process.stderr.write(`job: cannot write the output: ${e.code ?? e.message}\n`);
+  process.exit(1);
+});
+
 // Input is read as it comes, so a person can type at the program. The reader starts only when the
 // monitor begins to consume it, so that no line (or the end of input) goes by unheard.
 async function* stdinLines(): AsyncGenerator<string> {
@@ -42,6 +48,9 @@ async function* stdinLines(): AsyncGenerator<string> {
     rl.close();
   }
 }
+// The user sees plain messages on stderr; the internal log (with stack traces) only on request.
+process.env.LOG_LEVEL ??= 'silent';
+const { runStandalone } = await import('./monitor/standalone.ts');
 const result = await runStandalone(source, lang, {
   inputLines: stdinLines(),
   onOutput: (s) => process.stdout.write(s),
