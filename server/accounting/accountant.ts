@@ -226,7 +226,7 @@ export class Accountant {
     return r;
   }
 
-  private async loadSpent(user: string): Promise<Spent> {
+  private async loadSpent(user: string, refreshBudget = false): Promise<Spent> {
     const month = this.rates.zone.day(this.now()).slice(0, 7);
     const r = this.spentRec(user, month);
     if (r.base === null) {
@@ -236,19 +236,20 @@ export class Accountant {
       const total = await this.opts.ledger.total(user, first, last);
       r.base = total - committed;
     }
-    if (!this.budgets.has(user)) this.budgets.set(user, await this.opts.budgetOf(user));
+    if (refreshBudget || !this.budgets.has(user)) this.budgets.set(user, await this.opts.budgetOf(user));
     return r;
   }
 
   /** Month-to-date charges (ledger + not yet flushed) and the budget. */
-  async budgetState(user: string): Promise<BudgetState> {
-    const r = await this.loadSpent(user);
+  async budgetState(user: string, refreshBudget = false): Promise<BudgetState> {
+    const r = await this.loadSpent(user, refreshBudget);
     return { spent: (r.base ?? 0) + r.local, budget: this.budgets.get(user) ?? null };
   }
 
-  /** null if `user` may run a job, else the message refusing it. */
+  /** null if `user` may run a job, else the message refusing it. The budget is read afresh, as
+   *  `npm run admin` may have changed it while the server runs. */
   async refuseRun(user: string): Promise<string | null> {
-    const st = await this.budgetState(user);
+    const st = await this.budgetState(user, true);
     return atBudget(st) ? budgetMessage(st) : null;
   }
 
@@ -270,6 +271,9 @@ export class Accountant {
 
   /** The user's statement for `month` (default: this month), after flushing pending charges. */
   async statement(user: string, month?: string): Promise<string> {
+    // The user's connect time up to now belongs on the statement too.
+    const now = this.now();
+    for (const s of this.sessions.values()) if (s.user === user) this.chargeConnect(s, now);
     await this.flush();
     const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
     const st = await buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));

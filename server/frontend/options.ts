@@ -11,6 +11,8 @@ export interface MainOptions {
   pretty: boolean;
   logLevel: string;
   mainframe: Partial<MonitorConfig>;
+  /** the rate file (server/accounting/rates.default.json when absent) */
+  rates?: string;
 }
 
 export const USAGE = `usage: npm start -- [options]
@@ -27,6 +29,7 @@ export const USAGE = `usage: npm start -- [options]
   --core WORDS        mainframe core memory
   --cpu-limit CYCLES  per-job CPU limit
   --rated-clock N     cycles per rated CPU second
+  --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
   --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
   --heartbeat-ms N    ping interval; silent peers are dropped (default ${DEFAULT_FRONTEND.heartbeatMs})`;
@@ -55,6 +58,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       core: { type: 'string' },
       'cpu-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
+      rates: { type: 'string' },
       'scrypt-n': { type: 'string' },
       'fail-delay-ms': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
@@ -80,6 +84,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
     pretty: values.pretty!,
     logLevel: values['log-level']!,
     mainframe,
+    rates: values.rates,
     server: {
       ...DEFAULT_FRONTEND,
       host: values.host!,

@@ -33,6 +33,14 @@ describe('prices', () => {
     }));
   });
 
+  it('gives the same result in double and BigInt arithmetic', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 9_999_999 }), fc.integer({ min: 1, max: 2 ** 36 }), fc.integer({ min: 0, max: 100 }),
+      (q, p, per, d) => {
+        const r = { id: 'x', price: p, per, discount: d };
+        return price(q, r) === price(BigInt(q), r);
+      }), { numRuns: 5000 });
+  });
+
   it('multiplies in BigInt so huge quantities lose nothing', () => {
     expect(mulDivHalfUp(2n ** 60n, 3n, 3n)).toBe(2n ** 60n);
     expect(mulDivHalfUp(5n, 1n, 2n)).toBe(3n);

@@ -1,0 +1,97 @@
+// Wires the accountant into the front end: the hub's events feed it (logins, jobs, the mainframe's
+// checkpoints), its hooks refuse RUN at the budget and type TIME after a RUN and the summary at
+// BYE, and BILL and BUDGET join the command registry. Ledger batches are flushed every 200 ms, so
+// a crash loses at most one checkpoint interval plus one flush interval of use.
+import type { Logger } from 'pino';
+import type { System } from '../frontend/system.ts';
+import type { Ledger } from '../store/ledger.ts';
+import { Accountant } from './accountant.ts';
+import { accountingCommands } from './commands.ts';
+import type { RateBook } from './rates.ts';
+import { budgetMessage } from './budget.ts';
+import { timeLine } from './notices.ts';
+
+export const FLUSH_MS = 200;
+const TICK_MS = 1000;
+
+export interface Accounting {
+  readonly accountant: Accountant;
+  /** Charges connect time so far, flushes the ledger, stops the timers. */
+  close(): Promise<void>;
+}
+
+const crlf = (text: string) => text.split('\n').join('\r\n');
+
+export function attachAccounting(sys: System, deps: { ledger: Ledger; rates: RateBook; log: Logger }): Accounting {
+  const log = deps.log.child({ room: 'accounting' });
+  const acct = new Accountant({
+    ledger: deps.ledger,
+    rates: deps.rates,
+    // Job and session numbers restart with the server; the boot id keeps their ledger keys apart.
+    bootId: Date.now().toString(36),
+    budgetOf: async (user) => (await sys.store.accounts.get(user))?.budget ?? null,
+    savedWords: async () => {
+      const words = new Map<string, number>();
+      for (const a of await sys.store.accounts.list()) {
+        const n = (await sys.store.programs.list(a.name)).reduce((s, p) => s + p.size, 0);
+        if (n > 0) words.set(a.name, n);
+      }
+      return words;
+    },
+    log,
+  });
+  const budgetKilled = new Set<number>();
+
+  sys.hub.on('login', (e) => {
+    if (e.session.user) acct.login(e.session.line, e.session.user, e.at);
+  });
+  sys.hub.on('logout', (e) => {
+    acct.logout(e.session.line, e.at);
+  });
+  sys.hub.on('jobStarted', (e) => acct.jobStarted(e.job.job, e.job.owner, e.job.line, e.job.name));
+  sys.hub.on('jobEnded', (e) => {
+    acct.jobEnded(e.job.job, e.meters, e.at);
+    if (e.job.line === null) budgetKilled.delete(e.job.job); // no afterRun for background jobs
+  });
+  sys.hub.on('meters', (m) => {
+    for (const job of acct.checkpoint(m.jobs, m.at)) {
+      if (budgetKilled.has(job)) continue;
+      budgetKilled.add(job);
+      log.info({ job }, 'budget exhausted: stopping the job');
+      sys.jobs.kill(job, 'BUDGET EXHAUSTED');
+    }
+  });
+
+  sys.hub.hooks.beforeJob.push(async (job) => {
+    const refusal = await acct.refuseRun(job.owner);
+    return refusal === null ? null : crlf(refusal);
+  });
+  sys.hub.hooks.afterRun.push(async (_session, ended) => {
+    const time = timeLine(ended.meters.cycles, acct.clock);
+    if (!budgetKilled.delete(ended.job.job)) return time;
+    return crlf(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);
+  });
+  sys.hub.hooks.beforeBye.push((session) => {
+    const text = acct.logout(session.line);
+    return text === null ? null : crlf(text);
+  });
+
+  for (const c of accountingCommands(acct)) sys.commands.register(c);
+
+  const flusher = setInterval(() => void acct.flush(), FLUSH_MS);
+  const ticker = setInterval(() => {
+    acct.tick().catch((err) => log.error({ err }, 'accounting tick failed'));
+  }, TICK_MS);
+  flusher.unref();
+  ticker.unref();
+  void acct.tick().catch((err) => log.error({ err }, 'accounting tick failed'));
+
+  return {
+    accountant: acct,
+    async close() {
+      clearInterval(flusher);
+      clearInterval(ticker);
+      await acct.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// Accounting end to end: the real server process, real terminals. TIME after RUN, BILL, the BYE
+// summary, budgets set by an operator, and a SIGKILL while 20 jobs run.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { login, Term } from '../frontend/client.ts';
+import { removeDir, ROOT, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { hashPassword } from '../../server/frontend/password.ts';
+import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
+import { FLUSH_MS } from '../../server/accounting/attach.ts';
+
+const servers: ServerProcess[] = [];
+const terms: Term[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const t of terms.splice(0)) t.close();
+  for (const s of servers.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) removeDir(d);
+});
+
+async function server(dir?: string): Promise<ServerProcess> {
+  const s = await spawnServer([], dir);
+  servers.push(s);
+  if (!dir) dirs.push(s.dir);
+  return s;
+}
+async function user(url: string, name: string, register = true): Promise<Term> {
+  const t = await login(url, name, 'secret', register);
+  terms.push(t);
+  return t;
+}
+const HELLO = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8').split('\n').filter((r) => r.trim()).map((r, i) => `${(i + 1) * 10} ${r}\r`).join('');
+const LOOP = '10 start: JMP start';
+const micros = (s: string) => { const [w, f] = s.split('.'); return Number(w) * 1_000_000 + Number(f); };
+
+describe('accounting in the server', () => {
+  it('types TIME after RUN, a statement for BILL and a summary at BYE', async () => {
+    const s = await server();
+    const t = await user(s.url, 'alice');
+    await t.command('NEW HELLO.S');
+    t.send(HELLO);
+    await t.command('SAVE');
+    const run = await t.command('RUN');
+    expect(run).toMatch(/HELLO, WORLD\r\n(?:\r\n)?TIME: \d+\.\d\d SECS\.\r\n/);
+    const bill = await t.command('BILL');
+    expect(bill).toContain('STATEMENT FOR ALICE');
+    expect(bill).toMatch(/USAGE BY JOB\r\n.*\r\n +1 HELLO\.S /);
+    for (const l of bill.split('\r\n')) expect(l.length).toBeLessThanOrEqual(72);
+    expect(await t.command('BILL 2026-13')).toMatch(/BILL WANTS A MONTH LIKE \d{4}-\d\d, NOT 2026-13\./);
+    expect(await t.command('BILL 1999-01')).toContain('NO CHARGES THIS MONTH.');
+    t.line('BYE');
+    const bye = await t.expect(/GOODBYE/);
+    if (process.env.SHOW_TRANSCRIPT) console.log(t.out);
+    expect(bye).toMatch(/JOB 1, USER ALICE, LINE 1, LOGGED OFF AT \d\d:\d\d:\d\d \d\d-[A-Z]{3}-\d\d\r\nRUNTIME \d+\.\d\d SEC, KCS \d+, CONNECT 0:00:\d\d\r\nCHARGE \$\d+\.\d{6} THIS SESSION\r\n/);
+  });
+
+  it('an operator sets budgets: RUN is refused at the budget and a running job is stopped and charged', async () => {
+    const s0 = await server();
+    await s0.stop();
+    servers.pop();
+    const store = SqliteStore.open(s0.dir);
+    await store.accounts.create({ name: 'OPER', password: await hashPassword('secret', 16), operator: true });
+    await store.close();
+    const s = await server(s0.dir);
+    const op = await user(s.url, 'oper', false);
+    const t = await user(s.url, 'bob');
+    expect(await op.command('BUDGET BOB 0.01')).toContain('BOB: BUDGET $0.010000 A MONTH.');
+    expect(await op.command('BUDGET NOBODY 5')).toContain('NO USER NOBODY.');
+    expect(await op.command('BUDGET BOB LOTS')).toContain('NOT AN AMOUNT: LOTS');
+    expect(await t.command('BUDGET BOB 100')).toMatch(/WHAT\? BUDGET IS NOT A COMMAND/);
+    await t.command('NEW LOOP.S');
+    t.line(LOOP);
+    // $0.01 is about a quarter of a CPU second: the first checkpoint finds the job over budget.
+    const run = await t.command('RUN', 20_000);
+    expect(run).toMatch(/KILLED: BUDGET EXHAUSTED\r\nTIME: \d+\.\d\d SECS\.\r\nBUDGET EXHAUSTED: \$0\.\d{6} CHARGED THIS MONTH, BUDGET \$0\.01\.\r\nSEE THE OPERATOR/);
+    expect(await t.command('RUN')).toMatch(/BUDGET EXHAUSTED: \$0\.\d{6} CHARGED/);
+    const bill = await t.command('BILL');
+    const total = micros(/TOTAL +(\d+\.\d{6})\r\n\r\nBUDGET/.exec(bill)![1]!);
+    expect(total).toBeGreaterThanOrEqual(10_000); // the stopped job's end was charged too
+    expect(bill).toContain('BUDGET $0.01 A MONTH, EXHAUSTED');
+    expect(await op.command('BUDGET BOB')).toMatch(/BOB: BUDGET \$0\.01 A MONTH, \$0\.\d{6} CHARGED THIS MONTH\./);
+    expect(await op.command('BUDGET BOB NONE')).toContain('BOB: BUDGET NONE (UNLIMITED).');
+    await t.command('NEW HELLO.S');
+    t.send(HELLO);
+    expect(await t.command('RUN')).toContain('HELLO, WORLD');
+  });
+
+  it('after SIGKILL with 20 jobs running: a consistent ledger, nothing charged twice, at most one checkpoint lost', async () => {
+    const s = await server();
+    const t = await user(s.url, 'carol');
+    await t.command('NEW LOOP.S');
+    t.line(LOOP);
+    await t.command('SAVE');
+    for (let i = 0; i < 20; i++) expect(await t.command('SUBMIT LOOP.S')).toMatch(/JOB \d+ SUBMITTED/);
+    const db = new Database(join(s.dir, 'timeshare.db'), { readonly: true });
+    const jobsCharged = () => (db.prepare(`SELECT COUNT(DISTINCT job) AS n FROM ledger WHERE kind = 'cpu' AND user = 'CAROL'`).get() as { n: number }).n;
+    for (let i = 0; i < 200 && jobsCharged() < 20; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(jobsCharged()).toBe(20);
+    await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1000)); // some moment mid-interval
+    const killedAt = Date.now();
+    s.child.kill('SIGKILL');
+    await new Promise((r) => s.child.once('exit', r));
+    servers.pop();
+    dirs.push(s.dir);
+
+    const rows = db.prepare(`SELECT job, kind, quantity, cum, at, key FROM ledger WHERE job IS NOT NULL ORDER BY id`).all() as { job: string; kind: string; quantity: number; cum: number; at: number; key: string }[];
+    db.close();
+    const byJob = new Map<string, typeof rows>();
+    for (const r of rows) if (r.kind === 'cpu') (byJob.get(r.job) ?? byJob.set(r.job, []).get(r.job)!).push(r);
+    expect(byJob.size).toBe(20);
+    const checkpointTimes = [...new Set(rows.map((r) => r.at))].sort((a, b) => a - b);
+    for (const [job, es] of byJob) {
+      // cumulative readings strictly increase and the increments add up to the last one: no overlap
+      for (let i = 1; i < es.length; i++) expect(es[i]!.cum, job).toBeGreaterThan(es[i - 1]!.cum);
+      expect(es.reduce((a, e) => a + e.quantity, 0), job).toBe(es.at(-1)!.cum);
+      // every job was charged up to one of the last two checkpoints in the ledger
+      expect(checkpointTimes.slice(-2), job).toContain(es.at(-1)!.at);
+    }
+    // and the last checkpoint in the ledger is at most one interval (+ a flush, + slack for a busy
+    // host) before the kill
+    expect(killedAt - checkpointTimes.at(-1)!).toBeLessThan(DEFAULT_CONFIG.checkpointMs + FLUSH_MS + 3000);
+
+    const before = rows.length;
+    const s2 = await server(s.dir);
+    const t2 = await user(s2.url, 'carol', false);
+    const bill = await t2.command('BILL');
+    const db2 = new Database(join(s.dir, 'timeshare.db'), { readonly: true });
+    const after = (db2.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE job IS NOT NULL`).get() as { n: number }).n;
+    const ledgerTotal = (db2.prepare(`SELECT SUM(amount) AS t FROM ledger WHERE user = 'CAROL'`).get() as { t: number }).t;
+    const dupStorage = db2.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'storage' GROUP BY user, day HAVING n > 1`).all();
+    db2.close();
+    expect(after).toBe(before); // the restart charged none of the old jobs again
+    expect(dupStorage).toEqual([]);
+    const billed = micros(/TOTAL +(\d+\.\d{6})\r\n(?!.*TOTAL)/s.exec(bill)![1]!);
+    expect(billed).toBe(ledgerTotal);
+  });
+});
