@@ -18,13 +18,16 @@ export function backoffDelay(attempt: number, b: Backoff = DEFAULT_BACKOFF): num
   return Math.min(b.maxMs, b.initialMs * 2 ** Math.min(attempt, 30));
 }
 
-export type LineState = 'dialing' | 'online' | 'offline' | 'closed';
+/** 'hungup': the mainframe ended the session on purpose (BYE); the line waits for `redial()`. */
+export type LineState = 'dialing' | 'online' | 'offline' | 'hungup' | 'closed';
 
 export interface LineEvents {
   online(): void;
   /** `wasOnline`: the line dropped (rather than a dial failing); `retryMs`: when it dials again */
   offline(info: { wasOnline: boolean; retryMs: number; reason: string }): void;
   data(text: string): void;
+  /** the mainframe hung up on purpose (close code 1000): no redial until asked */
+  hungup(info: { reason: string }): void;
 }
 
 interface Logger {
@@ -97,18 +100,29 @@ export class Line {
     this.ws?.resume();
   }
 
-  close(): void {
+  /** Dials again at once (after a hang-up, or to cut a backoff short). */
+  redial(): void {
+    if (this.state === 'closed' || this.state === 'online' || this.state === 'dialing') return;
+    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.dial();
+  }
+
+  /** Hangs up for good; resolves once the mainframe has seen the close (or at once if no line). */
+  close(): Promise<void> {
     this.state = 'closed';
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const ws = this.ws;
     this.ws = null;
-    if (ws) {
-      ws.removeAllListeners();
-      ws.on('error', () => {});
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else ws.close();
-    }
+    if (!ws) return Promise.resolve();
+    ws.removeAllListeners();
+    ws.on('error', () => {});
+    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    const closed = new Promise<void>((res) => ws.once('close', () => res()));
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else ws.close(1000, 'the user quit');
+    return closed;
   }
 
   private dial(): void {
@@ -142,10 +156,16 @@ export class Line {
     ws.on('error', (e) => {
       reason = e.message;
     });
-    ws.on('close', (code) => {
+    ws.on('close', (code, why) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.dropped(wasOnline, wasOnline ? closeReason(code) : dialFailure(reason));
+      if (wasOnline && code === 1000) {
+        this.state = 'hungup';
+        this.log.info({ url: this.url }, 'hung up');
+        this.events.hungup({ reason: why.toString() || 'hung up' });
+        return;
+      }
+      this.dropped(wasOnline, wasOnline ? closeReason(code, why.toString()) : dialFailure(reason));
     });
   }
 
@@ -164,9 +184,9 @@ function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
 
-function closeReason(code: number): string {
-  if (code === 1000 || code === 1001) return 'closed by the mainframe';
-  return 'connection lost';
+function closeReason(code: number, why: string): string {
+  if (why) return why; // the mainframe said why, e.g. "system going down", "all lines busy"
+  return code === 1001 ? 'the mainframe went away' : 'connection lost';
 }
 
 function dialFailure(message: string): string {

@@ -40,13 +40,15 @@ try {
 
 const screen = openScreen({ input: process.stdin, output: process.stdout, status: opts.status });
 let done = false;
-const finish = (status: number, message?: string) => {
+/** Gives the terminal back at once, then waits a moment for the hang-up to reach the mainframe. */
+const finish = (status: number, message?: string, lineClosed?: Promise<void>) => {
   if (done) return;
   done = true;
   screen.destroy();
   printout?.close();
   if (message) process.stderr.write(`teletype: ${message}\n`);
-  process.exit(status);
+  const wait = new Promise((res) => setTimeout(res, 500).unref());
+  void Promise.race([lineClosed ?? Promise.resolve(), wait]).then(() => process.exit(status));
 };
 
 // Never a stack trace on the user's screen: the details go to the debug log.
@@ -61,7 +63,7 @@ const teletype = new Teletype(opts, {
   screen,
   printout: printout ? (row) => printout.row(row) : undefined,
   log,
-  onQuit: () => finish(0),
+  onQuit: (lineClosed) => finish(0, undefined, lineClosed),
 });
 log.info({ url: opts.url, baud: opts.baud }, 'start');
 teletype.start();

@@ -2,7 +2,7 @@
 
 export interface StatusInfo {
   url: string;
-  state: 'dialing' | 'online' | 'offline' | 'closed';
+  state: 'dialing' | 'online' | 'offline' | 'hungup' | 'closed';
   /** ms the line has been up (online) */
   connectedMs: number;
   /** ms until the next dial (offline) */
@@ -29,7 +29,9 @@ export function formatStatus(info: StatusInfo, width: number): string {
       ? 'OFFLINE dialing...'
       : info.state === 'offline'
         ? `OFFLINE redial in ${Math.max(1, Math.ceil(info.redialMs / 1000))}s`
-        : 'OFFLINE';
+        : info.state === 'hungup'
+          ? 'OFFLINE hung up, any key dials'
+          : 'OFFLINE';
   const speed = info.baud > 0 ? `${info.baud} BAUD` : 'UNPACED';
   const right = info.escape
     ? 'Ctrl-] q: quit, other key: back'

@@ -28,7 +28,8 @@ export interface TeletypeDeps {
   /** receives each finished row of paper (the --log printout) */
   printout?: (row: string) => void;
   log?: { info(o: object, m?: string): void; debug(o: object, m?: string): void };
-  onQuit: () => void;
+  /** `lineClosed` settles once the mainframe has seen the hang-up */
+  onQuit: (lineClosed: Promise<void>) => void;
 }
 
 type Opts = Pick<Options, 'url' | 'baud' | 'upper' | 'status'>;
@@ -61,6 +62,7 @@ export class Teletype {
         online: () => this.online(),
         offline: (i) => this.offline(i),
         data: (t) => this.received(t),
+        hungup: (i) => this.hungup(i.reason),
       },
       { backoff: deps.backoff, log: deps.log },
     );
@@ -77,16 +79,17 @@ export class Teletype {
     this.line.start();
   }
 
+  /** Quits: stops everything and tells `onQuit`, with a promise of the line being closed. */
   quit(): void {
     if (this.quitting) return;
     this.quitting = true;
-    this.line.close();
+    const closed = this.line.close();
     this.pacer.stop();
     this.paper.flushCurrent();
     if (this.drawTimer) clearTimeout(this.drawTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.deps.log?.info({}, 'quit');
-    this.deps.onQuit();
+    this.deps.onQuit(closed);
   }
 
   /** Paints the screen now (tests call this instead of waiting for the coalesced redraw). */
@@ -150,6 +153,11 @@ export class Teletype {
     this.scheduleDraw();
   }
 
+  private hungup(reason: string): void {
+    this.pacer.pushLocal(`*** HUNG UP ${clockTime()} (${reason}). ANY KEY DIALS AGAIN; CTRL-] Q QUITS`);
+    this.scheduleDraw();
+  }
+
   private offline(info: { wasOnline: boolean; retryMs: number; reason: string }): void {
     if (info.wasOnline) {
       this.pacer.pushLocal(`*** LINE DROPPED ${clockTime()} (${info.reason}); redialing`);
@@ -166,6 +174,11 @@ export class Teletype {
       switch (a.type) {
         case 'send':
           this.paper.toEnd();
+          if (this.line.state === 'hungup') {
+            // The key picks up the phone; it is not typed into the new session.
+            this.line.redial();
+            break;
+          }
           this.send(a.text);
           break;
         case 'interrupt':

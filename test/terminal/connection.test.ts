@@ -29,6 +29,7 @@ function recorder() {
         retries.push(i.retryMs);
       },
       data: (t: string) => (data += t),
+      hungup: (i: { reason: string }) => events.push(`hung up: ${i.reason}`),
     },
   };
 }
@@ -117,7 +118,32 @@ describe('the line (reconnecting WebSocket)', () => {
     expect(r.retries.at(-1)).toBe(500);
   });
 
-  it('close stops redialing', async () => {
+  it('a deliberate hang-up (close 1000) waits for redial(); other closes redial with the reason', async () => {
+    const srv = await startFakeServer();
+    servers.push(srv);
+    const clock = new FakeClock();
+    const r = recorder();
+    const line = new Line(srv.url, r.handlers, { clock });
+    lines.push(line);
+    line.start();
+    await until(() => r.events.length === 1);
+    srv.closeAll(1000, 'GOODBYE');
+    await until(() => r.events.length === 2);
+    expect(r.events[1]).toBe('hung up: GOODBYE');
+    expect(line.state).toBe('hungup');
+    clock.advance(60_000);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(srv.connections).toBe(1);
+    line.redial();
+    await until(() => r.events.length === 3);
+    expect(r.events[2]).toBe('online');
+    srv.closeAll(1013, 'all lines busy');
+    await until(() => r.events.length === 4);
+    expect(r.events[3]).toBe('dropped');
+    expect(line.state).toBe('offline');
+  });
+
+  it('close stops redialing and resolves once the mainframe has seen the hang-up', async () => {
     const srv = await startFakeServer();
     servers.push(srv);
     const clock = new FakeClock();
@@ -125,7 +151,7 @@ describe('the line (reconnecting WebSocket)', () => {
     const line = new Line(srv.url, r.handlers, { clock });
     line.start();
     await until(() => line.state === 'online');
-    line.close();
+    await line.close();
     await srv.until(() => srv.sockets.size === 0);
     clock.advance(60_000);
     await new Promise((res) => setTimeout(res, 50));

@@ -16,6 +16,8 @@ export interface FakeServer {
   send(text: string): void;
   /** drops every connection (as a line drop) */
   dropAll(): void;
+  /** closes every connection properly, with a close code and reason (as the mainframe does) */
+  closeAll(code: number, reason?: string): void;
   close(): Promise<void>;
   /** resolves when `pred` holds, polling every 5 ms (rejects after `ms`) */
   until(pred: () => boolean, ms?: number): Promise<void>;
@@ -41,6 +43,9 @@ export async function startFakeServer(opts: { echo?: boolean; port?: number; gre
     dropAll() {
       for (const s of fake.sockets) s.terminate();
       fake.sockets.clear();
+    },
+    closeAll(code, reason) {
+      for (const s of fake.sockets) s.close(code, reason);
     },
     close: () =>
       new Promise<void>((res) => {

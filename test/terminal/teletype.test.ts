@@ -158,6 +158,20 @@ describe('teletype on blessed', () => {
     await until(() => r.term.written.slice(mark).includes('\x07'), 5000, 'bell');
   });
 
+  it('when the mainframe hangs up (BYE) it waits; the next key dials again and is not sent', async () => {
+    const r = await rig({ cols: 100 });
+    r.srv.send('\r\nGOODBYE.\r\n');
+    r.srv.closeAll(1000, 'GOODBYE');
+    await until(() => r.shown().some((l) => l.startsWith('*** HUNG UP')), 5000, 'hang-up notice');
+    expect(r.shown().at(-1)).toContain('OFFLINE hung up, any key dials');
+    await new Promise((res) => setTimeout(res, 150)); // several backoff periods: no redial
+    expect(r.srv.connections).toBe(1);
+    r.kb.write('x');
+    await until(() => r.shown().filter((l) => l.startsWith('USER NAME--')).length === 2, 5000, 'a new login');
+    expect(r.srv.connections).toBe(2);
+    expect(r.srv.received()).toBe('');
+  });
+
   it('--no-status gives the paper the whole screen', async () => {
     const r = await rig({ status: false, rows: 10 });
     expect(r.screen.paperRows).toBe(10);
