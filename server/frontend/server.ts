@@ -34,6 +34,7 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   scryptN: 1 << 15,
   failDelayMs: 250,
   heartbeatMs: 30_000,
+  loginTimeoutMs: 120_000,
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
 };

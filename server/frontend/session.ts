@@ -55,6 +55,7 @@ export class Session implements LineView {
   /** characters typed while a login step is being decided (the next line may be a password) */
   private held: string | null = null;
   private failures = 0;
+  private loginTimer: NodeJS.Timeout | null = null;
   private candidate: { name: string; account: Account | null } | null = null;
   private newPassword: string | null = null;
   private lastOutCR = false;
@@ -107,6 +108,10 @@ export class Session implements LineView {
     const banner = this.sys.config.banner ?? `TIMESHARE  ${stamp(Date.now())}  LINE ${this.line}`;
     this.print(`${banner}\r\n\r\n`);
     this.promptUser();
+    this.loginTimer = setTimeout(() => {
+      if (this.user === null) this.hangup('\r\nTIME OUT: NO LOGIN. GOODBYE.', 'hangup');
+    }, this.sys.config.loginTimeoutMs);
+    this.loginTimer.unref();
   }
 
   // ---- input ------------------------------------------------------------------------------------
@@ -400,6 +405,7 @@ export class Session implements LineView {
     const previous = await this.sys.store.accounts.recordLogin(account.name, now);
     this.user = account.name;
     this.operator = account.operator;
+    if (this.loginTimer) clearTimeout(this.loginTimer);
     this.loginAt = now;
     this.candidate = null;
     this.log = this.log.child({ user: account.name });
@@ -424,6 +430,7 @@ export class Session implements LineView {
   dispose(reason: LogoutReason): void {
     if (this.mode === 'closed') return;
     this.mode = 'closed';
+    if (this.loginTimer) clearTimeout(this.loginTimer);
     this.queue.length = 0;
     this.held = null;
     if (this.fg) {

@@ -22,6 +22,8 @@ export interface FrontendConfig {
   failDelayMs: number;
   /** ping interval; a peer that has not answered the previous ping is dropped */
   heartbeatMs: number;
+  /** a line that has not logged in by then is hung up, so idle callers cannot hold every line */
+  loginTimeoutMs: number;
   /** cycles per rated CPU second (from the mainframe's configuration) */
   ratedClock: number;
   /** output of a background job kept in its .OUT file, in characters */

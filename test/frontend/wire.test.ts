@@ -51,6 +51,20 @@ describe('protocol errors', () => {
     expect(await d.expect('USER NAME--')).toContain('LINE 1');
   });
 
+  it('hangs up a line that does not log in within the login timeout', async () => {
+    h = await startFrontEnd({ loginTimeoutMs: 200 });
+    const t = await Term.open(h.url);
+    terms.push(t);
+    await t.expect('USER NAME--');
+    t.send('ali'); // typing, but never finishing
+    await t.expect('TIME OUT: NO LOGIN. GOODBYE.');
+    expect(await t.closedWith()).toBe(1000);
+    const u = await login(h.url, 'quick');
+    terms.push(u);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await u.command('HELP')).toContain('COMMANDS'); // logged-in lines are not timed out
+  });
+
   it('drops a peer that stops answering pings', async () => {
     h = await startFrontEnd({ heartbeatMs: 100 });
     const t = await Term.open(h.url);
@@ -123,11 +137,17 @@ describe('back-pressure', () => {
     slow.line('RUN');
     await slow.expect('xxxx');
     sock.pause(); // stop reading: the kernel buffers fill, then the server's
-    await new Promise((r) => setTimeout(r, 700));
-    const drained1 = mf.posted.filter((m) => m.t === 'drained').length;
-    await new Promise((r) => setTimeout(r, 300));
-    const drained2 = mf.posted.filter((m) => m.t === 'drained').length;
-    expect(drained2).toBe(drained1); // no more credit: the job waits
+    const credits = () => mf.posted.filter((m) => m.t === 'drained').length;
+    // wait until no credit has come back for half a second (the loopback buffers hold megabytes)
+    let last = -1;
+    for (let i = 0; i < 40 && credits() !== last; i++) {
+      last = credits();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(credits()).toBe(last);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(credits()).toBe(last); // no more credit: the job waits
+    expect(last * 1000).toBeLessThan(50_000_000); // long before the program's 50 MB were typed
     const wsServer = [...(h.fe as unknown as { wss: { clients: Set<WebSocket> } }).wss.clients];
     const buffered = Math.max(...wsServer.map((w) => w.bufferedAmount));
     expect(buffered).toBeLessThanOrEqual(64 * 1024); // about one output window, not 50 MB
