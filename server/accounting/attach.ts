@@ -67,6 +67,7 @@ export function attachAccounting(sys: System, deps: { ledger: Ledger; rates: Rat
     return refusal === null ? null : crlf(refusal);
   });
   sys.hub.hooks.afterRun.push(async (_session, ended) => {
+    if (ended.reason === 'rejected') return null; // nothing ran: the compiler's errors say it all
     const time = timeLine(ended.meters.cycles, acct.clock);
     if (!budgetKilled.delete(ended.job.job)) return time;
     return crlf(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);

@@ -66,7 +66,7 @@ describe('timeshare end to end', () => {
     expect(out.match(/LINE 10: UNKNOWN INSTRUCTION BOGUS\r\n/g)).toHaveLength(1);
     await t.command('NEW TRAP.S');
     t.send('10 start: LI r1, 70000\r20 LD r2, 0(r1)\r30 HALT\r');
-    expect(await t.command('RUN')).toMatch(/ADDRESS TRAP .* IN LINE 20\r\nREADY/);
+    expect(await t.command('RUN')).toMatch(/ADDRESS TRAP .* IN LINE 20\r\nTIME: \d+\.\d\d SECS\.\r\nREADY/);
   });
 
   it('Ctrl-C stops a runaway assembly job; the line stays usable', async () => {
