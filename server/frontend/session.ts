@@ -386,7 +386,8 @@ export class Session implements LineView {
 
   private async failed(message: string, name: string): Promise<void> {
     this.failures++;
-    const delay = this.sys.throttle.fail(this.address);
+    // per address (one guesser trying many names) and per account (many addresses, one name)
+    const delay = Math.max(this.sys.throttle.fail(this.address), this.sys.throttle.fail(`account:${name}`));
     this.log.warn({ user: name, failures: this.failures, delayMs: delay }, 'login failed');
     if (delay) await new Promise((r) => setTimeout(r, delay));
     if (this.mode === 'closed') return;
