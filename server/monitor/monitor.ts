@@ -49,6 +49,8 @@ export class Monitor implements SvcHost {
   private idleFrom: number | null;
   private readonly load = new LoadAverage();
   private metersDirty = false;
+  /** Output is waiting that a user is waiting for: the driver should flush() before running on. */
+  urgent = false;
 
   constructor(opts: MonitorOptions) {
     this.cfg = makeConfig(opts.config);
@@ -193,11 +195,13 @@ export class Monitor implements SvcHost {
 
   /**
    * Runs ready jobs, a quantum at a time in FIFO order, until about `maxCycles` cycles have been
-   * charged or no job is ready. Returns the cycles charged.
+   * charged, no job is ready, or output a user waits for is pending (`urgent`: flush() it).
+   * Returns the cycles charged.
    */
   step(maxCycles: number): number {
     const start = this.busyCycles;
-    while (this.busyCycles - start < maxCycles && this.readyCount > 0) {
+    this.urgent = false; // urgent means: became urgent during this step
+    while (this.busyCycles - start < maxCycles && this.readyCount > 0 && !this.urgent) {
       let job = this.ready[this.readyHead];
       while (job.ended) job = this.popReady();
       try {
@@ -299,6 +303,9 @@ export class Monitor implements SvcHost {
 
   block(job: Job, wait: 'input' | 'output' | 'sleep'): void {
     this.popReady();
+    // A job that typed something and now waits for its user: post that output now, not at the end
+    // of the worker's slice, so the user sees the prompt or the echo at once.
+    if (wait === 'input' && job.pending.length > 0) this.urgent = true;
     job.wait = wait;
     if (wait === 'sleep') this.sleepers.add(job);
     this.setState(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
@@ -435,6 +442,7 @@ export class Monitor implements SvcHost {
 
   /** Posts every job's pending output as 'out' messages. */
   flush(): void {
+    this.urgent = false;
     for (const job of this.outputJobs) this.flushJob(job);
     this.outputJobs.clear();
   }
@@ -451,6 +459,7 @@ export class Monitor implements SvcHost {
   /** Ends a job; `keepOutput` false discards its pending output (interrupt, kill). */
   end(job: Job, reason: EndReason, status: number, message: string, keepOutput = true): void {
     if (job.ended) return;
+    this.urgent = true; // the end message (and any output) should reach the user promptly
     if (keepOutput) this.flushJob(job);
     else {
       for (const s of job.pending) job.unacked -= s.length;

@@ -99,7 +99,10 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
     m.tick();
     if (m.hasReady()) {
       const t0 = performance.now();
-      while (m.hasReady() && !ended && performance.now() - t0 < WORK_MS) m.step(m.cfg.quantum);
+      while (m.hasReady() && !ended && performance.now() - t0 < WORK_MS) {
+        m.step(m.cfg.quantum);
+        if (m.urgent) break; // the program waits for its user: show what it typed now
+      }
       m.flush();
       if (acks > 0) {
         m.handle({ t: 'drained', job: JOB, chars: acks });

@@ -48,7 +48,10 @@ function loop(): void {
   }
   monitor.tick();
   const t0 = performance.now();
-  while (monitor.hasReady() && performance.now() - t0 < cfg.sliceMs) monitor.step(cfg.quantum);
+  while (monitor.hasReady() && performance.now() - t0 < cfg.sliceMs) {
+    monitor.step(cfg.quantum);
+    if (monitor.urgent) break; // a user waits for this output: post it now
+  }
   monitor.flush();
   const now = Date.now();
   checkpoint(now);

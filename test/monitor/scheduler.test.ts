@@ -44,6 +44,18 @@ describe('round-robin scheduler', () => {
     expect(h.state(1)).toBe('waiting for input');
   });
 
+  it('stops the step to post a prompt as soon as its job waits for the user', () => {
+    const h = new Harness({ quantum: 10_000 });
+    h.run(1, LOOP);
+    h.run(2, 'start: LI r1, 63\n SVC PUTC\n LA r1, b\n LI r2, 9\n SVC GETS\n HALT\nb: .space 9\n');
+    const done = h.m.step(50_000_000);
+    expect(h.m.urgent).toBe(true);
+    expect(done).toBeLessThan(2 * 10_000 + 100); // one quantum of the loop, then the prompt
+    h.m.flush();
+    expect(h.output(2)).toBe('?');
+    expect(h.state(2)).toBe('waiting for input');
+  });
+
   it('queues type-ahead lines and ends input with eof', () => {
     const h = new Harness();
     h.run(1, ECHO);
