@@ -6,6 +6,8 @@
 // that builds a Context by hand must call setCode() after choosing codeEnd and keep the invariant
 // codeEnd <= stackLow <= stackHigh <= limit (stack pushes are not checked against the cache).
 
+import type { JitState } from './jit.ts';
+
 export class Context {
   /** r0..r15; r[16] is where writes to r0 go, so r[0] always reads 0. r15 is SP. */
   readonly r = new Int32Array(17);
@@ -38,6 +40,8 @@ export class Context {
   // Internal (specialised) op numbers are private to cpu.ts.
   /** @internal */ code = new Int32Array(2);
   /** @internal */ cacheEnd = 0;
+  /** @internal the JIT's compiled regions for this job's code (created by the CPU on first use) */
+  jit: JitState | null = null;
 
   /** Sets codeEnd and empties the decoded cache (sized for it). */
   setCode(codeEnd: number): void {
@@ -45,6 +49,7 @@ export class Context {
     this.codeEnd = end;
     this.cacheEnd = Math.max(0, end - 1);
     this.code = new Int32Array(2 * (this.cacheEnd + 1));
+    this.jit = null;
   }
 
   /** Forgets cached decodes of instructions overlapping virtual words [start, end). Whoever writes
@@ -53,5 +58,6 @@ export class Context {
     const from = Math.max(0, start - 1);
     const to = Math.min(end, this.cacheEnd);
     for (let v = from; v < to; v++) this.code[2 * v] = 0;
+    if (this.jit !== null) this.jit.invalidate(start, end);
   }
 }

@@ -4,7 +4,8 @@
 // executed by one switch in one function with pc and the cycle count in locals. The budget is
 // checked before every instruction, which makes slicing exact: a run is a sequence of whole
 // instructions, and the only thing a slice boundary changes is where run() returns.
-import { Context } from './context.ts';
+import type { Context } from './context.ts';
+import { JitState, REGION_LEFT, REGION_TAIL, type Decoder } from './jit.ts';
 import {
   CYCLES, HEAD_RESERVED_MASK, OP_BY_CODE, Op, SP, Stop, Trap,
 } from './isa.ts';
@@ -70,28 +71,115 @@ for (const name of ['LI', 'MOV', 'ADD', 'SUB', 'MUL', 'DIV', 'MOD', 'AND', 'OR',
 
 const OP_JMP = Op.JMP;
 
+// What the JIT needs to translate exactly what the interpreter would run: the decoded slots
+// (decoding on demand, as the interpreter does) and each internal op's ISA opcode.
+const KOP = new Uint8Array(K.COUNT);
+for (let op = 0; op < 256; op++) {
+  const sp3 = SPEC[op];
+  if (sp3 && sp3[0] !== K.PRIV && sp3[0] !== K.PRIV1) for (const k of sp3) KOP[k] = op;
+}
+
+/** Fills the decoded slot of the instruction at virtual pc (0 <= pc < ctx.cacheEnd) if empty;
+ *  the same decoding as the interpreter's inline one. */
+function decodeSlot(ctx: Context, core: Int32Array, pc: number): void {
+  const code = ctx.code, j = pc << 1;
+  if (code[j] !== 0) return;
+  const w = core[ctx.base + pc];
+  const imm = core[ctx.base + pc + 1];
+  const op = w >>> 24;
+  const sp3 = SPEC[op];
+  const a = (w >>> 20) & 15, b = (w >>> 16) & 15, c = (w >>> 12) & 15;
+  let k: number;
+  if (sp3 === undefined || (w & HEAD_RESERVED_MASK) !== 0) k = K.ILLEGAL;
+  else if (op === OP_JMP) k = b === 0 ? sp3[1] : sp3[0];
+  else if (c === 0) k = sp3[1];
+  else if (imm === 0) k = sp3[2];
+  else k = sp3[0];
+  code[j] = k | ((a === 0 && WRITES_RA[op] === 1 ? 16 : a) << 7) | (b << 12) | (c << 16) | (KCYC[k] << 20);
+  code[j + 1] = imm;
+}
+
+const DECODER: Decoder = { kop: KOP, slot: decodeSlot };
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Options for `new CPU(core, opts)`. */
+export interface CPUOptions {
+  /** translate hot code into JavaScript (default CPU.defaults.jit) */
+  jit?: boolean;
+  /** arrivals at a branch target before its region is compiled (default CPU.defaults.hotThreshold) */
+  hotThreshold?: number;
+}
+
+/** interp() result: a control transfer reached a hot or compiled target (pc is that target). */
+const JIT_ENTRY = 4;
+/** interp() result: a store wrote words [hitLo, hitHi) covered by compiled code (pc is past it). */
+const JIT_HIT = 5;
+
 export class CPU {
+  /** Defaults for CPUs constructed without options (tests flip these to run a suite both ways). */
+  static defaults: Required<CPUOptions> = { jit: false, hotThreshold: 50 };
   /** exact cycles used by the last run() */
   cycles = 0;
+  /** whether hot code is translated to JavaScript; may be switched between runs */
+  jit: boolean;
+  readonly hotThreshold: number;
   private readonly core: Int32Array;
   private readonly f64: Float64Array;
+  private hitLo = 0;
+  private hitHi = 0;
 
   /** `core` is the whole machine's memory, shared by all partitions. Doubles are read through a
    *  Float64Array view of the same buffer, so core must start on an 8-byte boundary. */
-  constructor(core: Int32Array) {
+  constructor(core: Int32Array, opts: CPUOptions = {}) {
     if (!LITTLE_ENDIAN) throw new Error('cpu: this machine keeps doubles in little-endian word order; the host is big-endian');
     if (core.byteOffset % 8 !== 0) throw new Error('cpu: core must start on an 8-byte boundary');
     this.core = core;
     this.f64 = new Float64Array(core.buffer, core.byteOffset, core.length >> 1);
+    this.jit = opts.jit ?? CPU.defaults.jit;
+    this.hotThreshold = Math.max(1, Math.floor(opts.hotThreshold ?? CPU.defaults.hotThreshold));
   }
 
   /** Runs the job until `budget` cycles are used (the last instruction may overshoot), an SVC,
    *  a trap or HALT. Runs at least one instruction if budget > 0. */
   run(ctx: Context, budget: number): Stop {
+    if (!this.jit || ctx.cacheEnd === 0) {
+      // Compiled code that the interpreter's stores would not invalidate must not survive.
+      if (ctx.jit !== null) ctx.jit = null;
+      return this.interp(ctx, budget, null) as Stop;
+    }
+    const jit = ctx.jit ?? (ctx.jit = new JitState(ctx, DECODER));
+    const entry = jit.entry;
+    const core = this.core, f64 = this.f64, r = ctx.r, f = ctx.f;
     let used = 0;
-    let stop: Stop = Stop.BUDGET;
+    // Once a region finds its next block does not fit in the budget left, the rest of the slice
+    // is interpreted instruction by instruction, exactly as the interpreter alone would.
+    let tail = false;
+    for (;;) {
+      if (used >= budget) { this.cycles = used; return Stop.BUDGET; }
+      const pc = ctx.pc;
+      const fn = !tail && (pc >>> 0) < ctx.cacheEnd ? entry[pc] : undefined;
+      if (fn !== undefined) {
+        const st = fn(ctx, r, f, core, f64, ctx.code, jit.cover, budget - used, jit);
+        used += jit.used;
+        if (st === REGION_LEFT) continue;
+        if (st === REGION_TAIL) { tail = true; continue; }
+        this.cycles = used;
+        return st as Stop;
+      }
+      const s = this.interp(ctx, budget - used, tail ? null : jit.hot, this.hotThreshold, jit.cover);
+      used += this.cycles;
+      if (s === JIT_HIT) jit.hit(this.hitLo, this.hitHi);
+      else if (s === JIT_ENTRY) { if (entry[ctx.pc] === undefined) jit.compile(ctx.pc, core, this.hotThreshold); }
+      else { this.cycles = used; return s as Stop; }
+    }
+  }
+
+  /** The interpreter. With `hot`, it also returns JIT_ENTRY after a control transfer to a target
+   *  whose arrival count reached `hotAt`; with `cover`, JIT_HIT after a store into compiled code. */
+  private interp(ctx: Context, budget: number, hot: Int32Array | null, hotAt = 0, cover: Uint16Array | null = null): number {
+    let used = 0;
+    let stop: number = Stop.BUDGET;
     const r = ctx.r, f = ctx.f, core = this.core, f64 = this.f64;
     const base = ctx.base, limit = ctx.limit, codeEnd = ctx.codeEnd, cacheEnd = ctx.cacheEnd;
     const code = ctx.code;
@@ -99,7 +187,7 @@ export class CPU {
     const kcyc = KCYC, spec = SPEC, writesRa = WRITES_RA;
     let pc = ctx.pc | 0;
     let tKind = 0, tAddr = 0;
-    let v = 0, sp = 0;
+    let v = 0, sp = 0, hitLo = 0, hitHi = 0;
 
     // No calls in this loop (they would make V8 reload every typed array's base on each access):
     // decoding is inline, and so is cache invalidation.
@@ -153,22 +241,28 @@ export class CPU {
           v = (r[rb] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
           core[base + v] = r[ra];
-          if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; }
+          if (v < codeEnd) {
+            code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0;
+            if (cover !== null && cover[v] !== 0) { hitLo = v; hitHi = v + 1; pc += 2; stop = JIT_HIT; break loop; }
+          }
           pc += 2; continue;
         case K.STX:
           v = (r[rb] + r[(h >>> 16) & 15] + code[j + 1]) | 0;
           if ((v >>> 0) >= limit) { tKind = Trap.ADDRESS; tAddr = v; break loop; }
           core[base + v] = r[ra];
-          if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; }
+          if (v < codeEnd) {
+            code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0;
+            if (cover !== null && cover[v] !== 0) { hitLo = v; hitHi = v + 1; pc += 2; stop = JIT_HIT; break loop; }
+          }
           pc += 2; continue;
-        case K.BEQ: pc = r[ra] === r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.BNE: pc = r[ra] !== r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.BLT: pc = r[ra] < r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.BLE: pc = r[ra] <= r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.BGT: pc = r[ra] > r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.BGE: pc = r[ra] >= r[rb] ? code[j + 1] : pc + 2; continue;
-        case K.JMPI: pc = code[j + 1]; continue;
-        case K.JMPX: pc = (r[rb] + code[j + 1]) | 0; continue;
+        case K.BEQ: pc = r[ra] === r[rb] ? code[j + 1] : pc + 2; break;
+        case K.BNE: pc = r[ra] !== r[rb] ? code[j + 1] : pc + 2; break;
+        case K.BLT: pc = r[ra] < r[rb] ? code[j + 1] : pc + 2; break;
+        case K.BLE: pc = r[ra] <= r[rb] ? code[j + 1] : pc + 2; break;
+        case K.BGT: pc = r[ra] > r[rb] ? code[j + 1] : pc + 2; break;
+        case K.BGE: pc = r[ra] >= r[rb] ? code[j + 1] : pc + 2; break;
+        case K.JMPI: pc = code[j + 1]; break;
+        case K.JMPX: pc = (r[rb] + code[j + 1]) | 0; break;
         case K.MULI: r[ra] = Math.imul(r[rb], code[j + 1]); pc += 2; continue;
         case K.MULX: r[ra] = Math.imul(r[rb], (r[(h >>> 16) & 15] + code[j + 1]) | 0); pc += 2; continue;
         case K.DIV:
@@ -206,6 +300,7 @@ export class CPU {
               if (v > 0) code[(v - 1) << 1] = 0;
               if (v < cacheEnd) code[v << 1] = 0;
               if (v + 1 < cacheEnd) code[(v + 1) << 1] = 0;
+              if (cover !== null && (cover[v] !== 0 || cover[v + 1] !== 0)) { hitLo = v; hitHi = v + 2; pc += 2; stop = JIT_HIT; break loop; }
             }
           }
           pc += 2; continue;
@@ -232,12 +327,12 @@ export class CPU {
           r[ra] = x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : x | 0;
           pc += 2; continue;
         }
-        case K.FBEQ: pc = f[ra] === f[rb] ? code[j + 1] : pc + 2; continue;
-        case K.FBNE: pc = f[ra] !== f[rb] ? code[j + 1] : pc + 2; continue;
-        case K.FBLT: pc = f[ra] < f[rb] ? code[j + 1] : pc + 2; continue;
-        case K.FBLE: pc = f[ra] <= f[rb] ? code[j + 1] : pc + 2; continue;
-        case K.FBGT: pc = f[ra] > f[rb] ? code[j + 1] : pc + 2; continue;
-        case K.FBGE: pc = f[ra] >= f[rb] ? code[j + 1] : pc + 2; continue;
+        case K.FBEQ: pc = f[ra] === f[rb] ? code[j + 1] : pc + 2; break;
+        case K.FBNE: pc = f[ra] !== f[rb] ? code[j + 1] : pc + 2; break;
+        case K.FBLT: pc = f[ra] < f[rb] ? code[j + 1] : pc + 2; break;
+        case K.FBLE: pc = f[ra] <= f[rb] ? code[j + 1] : pc + 2; break;
+        case K.FBGT: pc = f[ra] > f[rb] ? code[j + 1] : pc + 2; break;
+        case K.FBGE: pc = f[ra] >= f[rb] ? code[j + 1] : pc + 2; break;
         // The stack: SP must stay inside [stackLow, stackHigh). Going below is STACK OVERFLOW,
         // popping at or above stackHigh is STACK UNDERFLOW; an SP the program moved elsewhere
         // traps ADDRESS. The loader keeps the stack above the cached code, so pushes need no
@@ -247,17 +342,17 @@ export class CPU {
           if (sp < ctx.stackLow) { tKind = Trap.STACK_OVERFLOW; tAddr = sp; break loop; }
           if (sp >= ctx.stackHigh) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           r[SP] = sp;
-          if (k === K.PUSH) { core[base + sp] = r[ra]; pc += 2; }
-          else { core[base + sp] = pc + 2; pc = (r[rb] + code[j + 1]) | 0; }
-          continue;
+          if (k === K.PUSH) { core[base + sp] = r[ra]; pc += 2; continue; }
+          core[base + sp] = pc + 2; pc = (r[rb] + code[j + 1]) | 0;
+          break;
         case K.POP: case K.RET:
           sp = r[SP];
           if (sp >= ctx.stackHigh) { tKind = Trap.STACK_UNDERFLOW; tAddr = sp; break loop; }
           if (sp < ctx.stackLow) { tKind = Trap.ADDRESS; tAddr = sp; break loop; }
           r[SP] = sp + 1;
-          if (k === K.POP) { r[ra] = core[base + sp]; pc += 2; }
-          else pc = core[base + sp];
-          continue;
+          if (k === K.POP) { r[ra] = core[base + sp]; pc += 2; continue; }
+          pc = core[base + sp];
+          break;
         case K.FPUSH:
           sp = (r[SP] - 2) | 0;
           if (sp < ctx.stackLow) { tKind = Trap.STACK_OVERFLOW; tAddr = sp; break loop; }
@@ -281,6 +376,9 @@ export class CPU {
         case K.FETCH: tKind = Trap.ADDRESS; tAddr = code[j + 1]; break loop;
         default: tKind = Trap.ILLEGAL; tAddr = 0; break loop;
       }
+      // Only control transfers get here. With the JIT on, count arrivals at each target and hand
+      // back to run() when the target is hot (or already compiled).
+      if (hot !== null && (pc >>> 0) < cacheEnd && ++hot[pc] >= hotAt) { stop = JIT_ENTRY; break loop; }
     }
     if (tKind !== 0) {
       stop = Stop.TRAP;
@@ -290,6 +388,7 @@ export class CPU {
     }
     ctx.pc = pc;
     this.cycles = used;
+    if (stop === JIT_HIT) { this.hitLo = hitLo; this.hitHi = hitHi; }
     return stop;
   }
 }

@@ -1,0 +1,7 @@
+// The whole machine suite again with the JIT off: the interpreter alone must pass everything too.
+// (jit-eager.test.ts runs it with the JIT compiling eagerly; cpu.test.ts itself uses the default.)
+import { CPU } from '../../server/machine/cpu.ts';
+
+CPU.defaults = { jit: false, hotThreshold: 50 };
+await import('./cpu.test.ts');
+await import('./assembler.test.ts');
