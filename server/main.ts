@@ -1,5 +1,7 @@
 // `npm start`: the Timeshare server. The front end (this thread) serves the terminal lines; the
 // mainframe (a worker thread) runs the jobs; the store keeps accounts and programs in DATA.
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { DirectoryLibrary } from './library/library.ts';
@@ -28,6 +30,32 @@ const log: Logger = opts.pretty
   ? pino({ level: opts.logLevel }, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:standard', sync: true }))
   : pino({ level: opts.logLevel });
 
+/** This process's threads (Linux: /proc/self/task); empty elsewhere. */
+function threadIds(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The mainframe's thread runs at a lower priority than the front end (nice +MAINFRAME_NICE; on
+ * Linux nice values are per thread). When guest code and the front end compete for a core, as
+ * they do on a busy two-core host, an echo then waits for no slice of guest code, as on DTSS where
+ * the Datanet-30 was a machine of its own. The mainframe still gets every otherwise idle cycle.
+ */
+const MAINFRAME_NICE = 10;
+function lowerPriority(tids: number[]): void {
+  for (const tid of tids) {
+    try {
+      setPriority(tid, Math.min(19, getPriority(tid) + MAINFRAME_NICE));
+    } catch (err) {
+      log.debug({ err, tid }, 'could not lower the mainframe thread priority');
+    }
+  }
+}
+
 async function main(o: MainOptions): Promise<void> {
   if (o.server.host !== '127.0.0.1' && o.server.host !== 'localhost' && o.server.host !== '::1') {
     log.warn({ host: o.server.host }, 'listening beyond this machine: ws:// carries passwords in clear text; put a TLS proxy in front');
@@ -35,7 +63,9 @@ async function main(o: MainOptions): Promise<void> {
   const mfConfig = makeConfig(o.mainframe);
   const rates = loadRates(o.rates, mfConfig.ratedClock);
   const store = SqliteStore.open(o.data);
+  const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
+  lowerPriority(threadIds().filter((t) => !before.includes(t)));
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
   const accounting = attachAccounting(fe, { ledger: new SqliteLedger(store.db), rates, log });
   // always printed, whatever --log-level says: scripts and people read the address from it
