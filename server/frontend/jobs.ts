@@ -18,6 +18,8 @@ export interface JobSink {
   /** `done` must be called once the text has been written out (it returns the credit). */
   output(text: string, done: () => void): void;
   compiled(errors: string[], warnings: string[]): void;
+  /** the job's state changed (e.g. it is waiting for input: everything typed so far was read) */
+  state?(state: JobState): void;
   ended(e: { reason: EndReason; status: number; message: string; meters: Meters }, job: LiveJob): void | Promise<void>;
 }
 
@@ -141,7 +143,10 @@ export class JobTable {
       }
       case 'state': {
         const j = this.live.get(m.job);
-        if (j) j.state = m.state;
+        if (j) {
+          j.state = m.state;
+          j.sink.state?.(m.state);
+        }
         return;
       }
       case 'compiled': {

@@ -34,6 +34,9 @@ export const MAX_PASSWORD = 64;
 /** Complete lines waiting for a command to finish before the line stops reading its socket. */
 const QUEUE_HIGH = 256;
 const QUEUE_LOW = 16;
+/** Lines sent to a job that it has not asked for yet; past this, type-ahead waits here (and the
+ *  socket stops being read) until the job waits for input, so a paste cannot swamp the mainframe. */
+const INPUT_AHEAD = 256;
 /** Characters typed during a login step that are held until it finishes. */
 const HELD_MAX = 16 * 1024;
 
@@ -55,6 +58,8 @@ export class Session implements LineView {
   /** characters typed while a login step is being decided (the next line may be a password) */
   private held: string | null = null;
   private failures = 0;
+  /** lines sent to the foreground job since it last waited for input */
+  private inputAhead = 0;
   private loginTimer: NodeJS.Timeout | null = null;
   private candidate: { name: string; account: Account | null } | null = null;
   private newPassword: string | null = null;
@@ -189,6 +194,7 @@ export class Session implements LineView {
     try {
       while (this.queue.length && this.mode !== 'closed') {
         if (this.mode === 'job' && !this.fg) break; // the job is ending: these lines wait for READY.
+        if (this.mode === 'job' && this.inputAhead >= INPUT_AHEAD && this.queue[0].kind === 'line') break;
         const ev = this.queue.shift()!;
         if (this.queue.length < QUEUE_LOW) this.resumeInput();
         if (ev.kind === 'toolong') {
@@ -197,6 +203,7 @@ export class Session implements LineView {
         }
         if (ev.kind !== 'line') continue;
         if (this.mode === 'job' && this.fg) {
+          this.inputAhead++;
           this.sys.jobs.input(this.fg.job, ev.text);
           continue;
         }
@@ -209,7 +216,7 @@ export class Session implements LineView {
     } finally {
       this.busy = false;
     }
-    this.resumeInput();
+    if (this.queue.length < QUEUE_LOW) this.resumeInput();
   }
 
   // ---- commands ---------------------------------------------------------------------------------
@@ -249,8 +256,14 @@ export class Session implements LineView {
         if (errors.length) this.errorsShown = true;
         if (msgs.length) this.println(...msgs);
       },
+      state: (state) => {
+        if (state !== 'waiting for input') return;
+        this.inputAhead = 0; // it has read everything sent so far
+        void this.pump();
+      },
       ended: (e, job) => this.foregroundEnded(e, job),
     };
+    this.inputAhead = 0;
     this.lastOutCR = false;
     this.lastOutLF = true;
     this.errorsShown = false;

@@ -130,6 +130,7 @@ export class FakeMainframe implements MainframeLike {
         if (!j.inputs.length) {
           if (j.eof) return this.finish(j.job, 'error', 'END OF INPUT');
           j.state = 'waiting for input';
+          this.emit({ t: 'state', job: j.job, state: 'waiting for input' });
           return;
         }
         this.out(j, `GOT ${j.inputs.shift()}\r\n`);
