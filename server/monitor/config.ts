@@ -35,10 +35,11 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // interprets roughly 20x faster than that, so rated CPU seconds pass quickly in wall time; bills
   // depend only on cycles, never on the host.
   ratedClock: 10_000_000,
-  // 100,000 cycles = 10 ms of rated CPU: chosen with `npm run bench -- sched` (see README.md): at
-  // this size the cost of switching jobs is invisible in throughput, while with 100 CPU-bound jobs
-  // a newly ready job waits at most 99 quanta (about 50 ms of host time).
-  quantum: 100_000,
+  // 20,000 cycles = 2 ms of rated CPU, chosen with `npm run bench -- sched --sweep` (README.md):
+  // the host does it in about 0.1-0.2 ms, so switching costs are lost in the noise (the 100-job /
+  // 1-job throughput ratio stays ~1), while a line typed beside 100 CPU-bound jobs is answered in
+  // about 20-35 ms (at 100,000 cycles: 100-160 ms; at 1,000 cycles throughput drops ~15%).
+  quantum: 20_000,
   // 4M words = 16 MiB of host memory.
   coreWords: 4 * 1024 * 1024,
   // 4K words: a typical BASIC program with its variables and stack fits; 1,000 such jobs fill core.
