@@ -31,7 +31,11 @@ export class SqliteStore implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
-    db.pragma('busy_timeout = 5000'); // the admin CLI may write while the server runs
+    // The admin CLI may write while the server runs; its writes take milliseconds. The wait is a
+    // sleep on the calling thread (better-sqlite3 is synchronous), which in the server is the front
+    // end's: a 5 s wait froze every line's echo while another process held the lock. A failed write
+    // is retried (ledger) or reported to the user (SAVE) instead.
+    db.pragma('busy_timeout = 100');
     migrate(db, migrations);
     return new SqliteStore(db);
   }
