@@ -34,7 +34,15 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
     session.println('NO PROGRAM NAME. USE NEW NAME OR RENAME NAME FIRST.');
     return;
   }
-  const r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source() }, replace);
+  let r;
+  try {
+    r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source() }, replace);
+  } catch (err) {
+    // the store's transaction rolled back (disk busy, full or read-only): say so; the workspace is kept
+    session.log.error({ err }, 'save failed');
+    session.println(`${ws.name} WAS NOT SAVED: THE DISK IS BUSY OR FULL. NOTHING WAS CHANGED; YOUR PROGRAM IS STILL HERE. TRY AGAIN SHORTLY.`);
+    return;
+  }
   if (r === 'duplicate') session.println(`DUPLICATE NAME: ${ws.name} IS ALREADY SAVED. USE REPLACE TO OVERWRITE IT.`);
   else session.println(`${ws.name} ${r === 'replaced' ? 'REPLACED' : 'SAVED'}.`);
 }
