@@ -47,6 +47,10 @@ export class JobTable {
   private next = 1;
   private nextReq = 1;
   readonly live = new Map<number, LiveJob>();
+  /** the mainframe thread has stopped */
+  down = false;
+  /** the server is shutting down: the mainframe stopping is expected */
+  closing = false;
   private systatWaiters = new Map<number, (r: SystatReply | null) => void>();
   private endWaiters: (() => void)[] = [];
   /** sinks still finishing (e.g. saving a .OUT file) */
@@ -62,6 +66,7 @@ export class JobTable {
 
   /** Starts a job unless a hook refuses it; returns the job or the refusal message. */
   async start(spec: JobSpec): Promise<LiveJob | string> {
+    if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
     const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
     if (refusal.length) return refusal[0];
     const job: LiveJob = {
@@ -185,9 +190,22 @@ export class JobTable {
         }
         return;
       }
-      case 'down':
-        this.log.warn('mainframe is down');
+      case 'down': {
+        // the mainframe thread is gone: its jobs with it. Their owners are told, and lines go on.
+        if (!this.down && !this.closing) this.log.error({ jobs: this.live.size }, 'mainframe is down');
+        this.down = true;
+        for (const j of [...this.live.values()]) {
+          this.receive({
+            t: 'end', job: j.job, reason: 'killed', status: -1, message: '*** THE MAINFRAME STOPPED. THE JOB WAS LOST.',
+            meters: j.lastMeters ?? { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, outputChars: 0, startedAt: j.startedAt },
+          });
+        }
+        for (const [req, w] of this.systatWaiters) {
+          this.systatWaiters.delete(req);
+          w(null);
+        }
         return;
+      }
     }
   }
 }

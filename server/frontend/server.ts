@@ -204,6 +204,7 @@ export class FrontEnd implements System {
   async shutdown(why = 'shutdown'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.jobs.closing = true;
     this.log.warn({ why, lines: this.lines.size, jobs: this.jobs.live.size }, 'shutting down');
     for (const s of this.lines.values()) s.notify('*** THE SYSTEM IS GOING DOWN NOW. YOUR WORK IN PROGRESS IS LOST; SAVED PROGRAMS ARE SAFE.');
     for (const j of [...this.jobs.live.values()]) this.jobs.kill(j.job, 'system shutdown');

@@ -36,6 +36,12 @@ export class FakeMainframe implements MainframeLike {
   private emit(m: FromMainframe): void {
     setImmediate(() => this.handler(m));
   }
+  /** Simulates the mainframe thread dying: its jobs vanish and 'down' is reported. */
+  crash(): void {
+    this.jobs.clear();
+    this.emit({ t: 'down' });
+  }
+
   async close(): Promise<void> {
     for (const j of this.jobs.values()) j.state = 'stopped';
     this.jobs.clear();

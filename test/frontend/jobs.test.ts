@@ -172,6 +172,21 @@ describe('SYSTAT and operators', () => {
   });
 });
 
+describe('mainframe failure', () => {
+  it('if the mainframe stops, running jobs end with a message, lines go on, RUN is refused plainly', async () => {
+    const t = await open('quin');
+    await t.command('NEW SPIN');
+    t.line('10 LOOP');
+    t.line('RUN');
+    await t.expect('RUN\r\n');
+    mf.crash();
+    expect(await t.expect(/READY\.\r\n/)).toContain('THE MAINFRAME STOPPED. THE JOB WAS LOST.');
+    expect(await t.command('RUN')).toContain('THE MAINFRAME IS DOWN');
+    expect(await t.command('LIST')).toContain('10 LOOP');
+    expect(await t.command('SAVE')).toContain('SPIN SAVED.');
+  });
+});
+
 describe('input back-pressure', () => {
   it('a paste far larger than a job reads waits in the front end, in order, nothing lost', async () => {
     const t = await open('pat');
