@@ -4,6 +4,7 @@
 //   PRINT text   types text and CR LF          INPUT        waits for a line, types "GOT line"
 //   SPEW n       types n characters 'x' (respecting the output window)
 //   LOOP         runs until interrupted or killed    FAIL msg   compile error
+//   WAIT ms      sleeps
 import type { FromMainframe, Meters, ToMainframe } from '../../server/monitor/protocol.ts';
 import type { MainframeLike } from '../../server/frontend/jobs.ts';
 
@@ -142,6 +143,10 @@ export class FakeMainframe implements MainframeLike {
         this.out(j, `GOT ${j.inputs.shift()}\r\n`);
       } else if (s.startsWith('SPEW')) {
         j.spewLeft = Number(s.slice(5));
+      } else if (s.startsWith('WAIT')) {
+        j.pc++;
+        setTimeout(() => this.step(j), Number(s.slice(5)));
+        return;
       } else if (s === 'LOOP') {
         setTimeout(() => this.step(j), 5);
         return;
