@@ -207,12 +207,17 @@ export class Session implements LineView {
           this.sys.jobs.input(this.fg.job, ev.text);
           continue;
         }
-        if (this.mode === 'command') await this.command(ev.text);
+        if (this.mode === 'command') {
+          try {
+            await this.command(ev.text);
+          } catch (err) {
+            // e.g. the store refused: the user hears so, nothing else is lost, the next line is read
+            this.log.error({ err }, 'command failed');
+            this.println('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
+            if (this.mode === 'command') this.ready();
+          }
+        }
       }
-    } catch (err) {
-      this.log.error({ err }, 'command failed');
-      this.println('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
-      if (this.mode === 'command') this.ready();
     } finally {
       this.busy = false;
     }

@@ -187,6 +187,17 @@ describe('mainframe failure', () => {
   });
 });
 
+describe('failures inside a command', () => {
+  it('a command that fails says so, and the lines typed after it still run', async () => {
+    h.fe.commands.register({ name: 'BREAK', usage: 'BREAK', help: 'fails', run: () => { throw new Error('boom'); } });
+    const t = await open('rex');
+    t.send('BREAK\rNEW AFTER\r');
+    expect(await t.expect(/READY\.\r\n/)).toContain('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
+    expect(await t.expect(/READY\.\r\n/)).toContain('NEW BASIC PROGRAM AFTER.');
+    expect(t.out).not.toContain('boom');
+  });
+});
+
 describe('input back-pressure', () => {
   it('a paste far larger than a job reads waits in the front end, in order, nothing lost', async () => {
     const t = await open('pat');
