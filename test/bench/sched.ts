@@ -3,10 +3,11 @@
 // Each job is a tight loop of 1-cycle instructions, so guest instructions = cycles.
 //
 // Method. The host is shared (other work runs beside the benchmark), so its speed drifts from
-// second to second. One mainframe runs throughout; in each of R rounds it runs 1, then 10, then 100
-// loop jobs (extra jobs are started for a window and killed after it), each for a window of S
-// seconds measured between two SYSTAT snapshots. The throughput ratio is the median over rounds of
-// (100-job rate / 1-job rate) within the same round, so slow drift cancels. Rates are printed per
+// second to second. One mainframe runs throughout; in each of R rounds it runs 1, 10 and 100 loop
+// jobs (extra jobs are started for a window and killed after it; the order alternates between
+// rounds), each for a window of S seconds measured between two SYSTAT snapshots. The throughput
+// ratio is the median over rounds of (100-job rate / 1-job rate) within the same round, so slow
+// drift cancels. Rates are printed per
 // wall second and per CPU second of this process (the main thread only waits here, so that is the
 // mainframe thread's CPU time, which a neighbour cannot steal); the JSON ratio is per CPU second.
 // Jain's index is measured in one further window with 100 jobs that lasts until the average job
@@ -118,7 +119,9 @@ async function measure(quantum: number, rounds: number, seconds: number): Promis
   const rates = new Map<number, Rate[]>(SIZES.map((n) => [n, []]));
   const echoes = new Map<number, [number, number]>();
   for (let round = 0; round < rounds; round++) {
-    for (const n of SIZES) {
+    // Alternate the order (1, 10, 100, then 100, 10, 1) so that a drift in the host's speed during
+    // a round does not favour one size.
+    for (const n of round % 2 ? [...SIZES].reverse() : SIZES) {
       const extra = start(n - 1);
       await sleep(WARMUP_MS);
       const a = await snapshot();
@@ -165,7 +168,7 @@ function ratio(r: Result, k: keyof Rate): number {
 
 export async function main(args: string[]): Promise<void> {
   const seconds = option(args, '--seconds', 2);
-  const rounds = option(args, '--rounds', 5);
+  const rounds = option(args, '--rounds', 6);
   const quantum = option(args, '--quantum', DEFAULT_CONFIG.quantum);
   console.log(`sched: tight-loop jobs; ${rounds} rounds of 1, 10 and 100 jobs, ${seconds} s windows (medians); ` +
     `response time of an echo job beside them`);
