@@ -42,6 +42,8 @@ export class Context {
   /** @internal */ cacheEnd = 0;
   /** @internal the JIT's compiled regions for this job's code (created by the CPU on first use) */
   jit: JitState | null = null;
+  /** @internal cycles run before the JIT started watching this job */
+  coldCycles = 0;
 
   /** Sets codeEnd and empties the decoded cache (sized for it). */
   setCode(codeEnd: number): void {
@@ -50,6 +52,7 @@ export class Context {
     this.cacheEnd = Math.max(0, end - 1);
     this.code = new Int32Array(2 * (this.cacheEnd + 1));
     this.jit = null;
+    this.coldCycles = 0;
   }
 
   /** Forgets cached decodes of instructions overlapping virtual words [start, end). Whoever writes

@@ -109,6 +109,9 @@ export interface CPUOptions {
   jit?: boolean;
   /** arrivals at a branch target before its region is compiled (default CPU.defaults.hotThreshold) */
   hotThreshold?: number;
+  /** cycles a job runs in the interpreter alone before the JIT starts watching it, so that short
+   *  and interactive jobs never pay for its tables (default CPU.defaults.jitAfter) */
+  jitAfter?: number;
 }
 
 /** interp() result: a control transfer reached a hot or compiled target (pc is that target). */
@@ -118,12 +121,13 @@ const JIT_HIT = 5;
 
 export class CPU {
   /** Defaults for CPUs constructed without options (tests flip these to run a suite both ways). */
-  static defaults: Required<CPUOptions> = { jit: false, hotThreshold: 50 };
+  static defaults: Required<CPUOptions> = { jit: false, hotThreshold: 50, jitAfter: 200_000 };
   /** exact cycles used by the last run() */
   cycles = 0;
   /** whether hot code is translated to JavaScript; may be switched between runs */
   jit: boolean;
   readonly hotThreshold: number;
+  readonly jitAfter: number;
   private readonly core: Int32Array;
   private readonly f64: Float64Array;
   private hitLo = 0;
@@ -138,6 +142,7 @@ export class CPU {
     this.f64 = new Float64Array(core.buffer, core.byteOffset, core.length >> 1);
     this.jit = opts.jit ?? CPU.defaults.jit;
     this.hotThreshold = Math.max(1, Math.floor(opts.hotThreshold ?? CPU.defaults.hotThreshold));
+    this.jitAfter = Math.max(0, opts.jitAfter ?? CPU.defaults.jitAfter);
   }
 
   /** Runs the job until `budget` cycles are used (the last instruction may overshoot), an SVC,
@@ -147,6 +152,11 @@ export class CPU {
       // Compiled code that the interpreter's stores would not invalidate must not survive.
       if (ctx.jit !== null) ctx.jit = null;
       return this.interp(ctx, budget, null) as Stop;
+    }
+    if (ctx.jit === null && ctx.coldCycles < this.jitAfter) {
+      const s = this.interp(ctx, budget, null);
+      ctx.coldCycles += this.cycles;
+      return s as Stop;
     }
     const jit = ctx.jit ?? (ctx.jit = new JitState(ctx, DECODER));
     const entry = jit.entry;

@@ -1,7 +1,8 @@
 // `npm run bench -- cpu [N] [RUNS]`: the sieve of Eratosthenes over N (default 10,000,000) flags,
-// written in the machine's assembly and run by the interpreter, against the same algorithm in
-// plain JavaScript in this process. Medians of RUNS (default 5) runs each. The guest's instruction
-// count is measured once by single-stepping (run(ctx, 1) executes exactly one instruction).
+// written in the machine's assembly and run by the interpreter alone and with the JIT, against the
+// same algorithm in plain JavaScript in this process. Medians of RUNS (default 5) interleaved
+// rounds, wall clock and process CPU time. The guest's instruction count is measured once by
+// single-stepping. The JSON line reports the CPU's default configuration.
 import { assemble } from '../../server/machine/assembler.ts';
 import { Context } from '../../server/machine/context.ts';
 import { CPU } from '../../server/machine/cpu.ts';
@@ -52,6 +53,19 @@ function median(xs: number[]): number {
   return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+interface Timing { wall: number; cpu: number }
+
+/** Wall and process CPU milliseconds of one call. CPU time is what the work itself cost; under a
+ *  loaded host the wall clock also counts the time other processes held the cores. */
+function timed(fn: () => void): Timing {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
+}
+
 export async function main(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 10_000_000);
   const runs = Math.max(5, Number(args[1] ?? 5));
@@ -60,17 +74,17 @@ export async function main(args: string[]): Promise<void> {
   const image: Image = { ...res.image, bssWords: n, stackWords: 16 };
   const size = partitionWords(image);
   const core = new Int32Array(size + 1024);
-  const cpu = new CPU(core);
+  const tiers = { interpreter: new CPU(core, { jit: false }), jit: new CPU(core, { jit: true }) };
   const ctx = new Context();
 
-  // Exact instruction count, once, by single-stepping.
+  // Exact instruction count, once, by single-stepping (run(ctx, 1) executes exactly one instruction).
   loadImage(core, ctx, image, 0, size);
   let instructions = 0;
   let cycles = 0;
   for (;;) {
-    const stop = cpu.run(ctx, 1);
+    const stop = tiers.interpreter.run(ctx, 1);
     instructions++;
-    cycles += cpu.cycles;
+    cycles += tiers.interpreter.cycles;
     if (stop === Stop.HALT) break;
     if (stop !== Stop.BUDGET) throw new Error(`sieve stopped with ${stop}`);
   }
@@ -80,26 +94,39 @@ export async function main(args: string[]): Promise<void> {
   console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (before)`);
   console.log(`sieve of ${n}: ${expected} primes; guest ${instructions} instructions, ${cycles} cycles`);
 
-  const guestMs: number[] = [];
-  const nativeMs: number[] = [];
+  // Rounds interleave the three so that a change in the host's load hits all of them alike.
+  const times: Record<'interpreter' | 'jit' | 'native', Timing[]> = { interpreter: [], jit: [], native: [] };
   for (let k = 0; k < runs; k++) {
-    loadImage(core, ctx, image, 0, size);
-    let t = performance.now();
-    let stop: Stop;
-    do stop = cpu.run(ctx, 10_000_000); while (stop === Stop.BUDGET);
-    guestMs.push(performance.now() - t);
-    if (stop !== Stop.HALT || ctx.r[5] !== expected) throw new Error('guest sieve went wrong');
-    t = performance.now();
-    const c = nativeSieve(n);
-    nativeMs.push(performance.now() - t);
+    for (const tier of ['interpreter', 'jit'] as const) {
+      const cpu = tiers[tier];
+      loadImage(core, ctx, image, 0, size);
+      let stop = Stop.BUDGET as Stop;
+      let used = 0;
+      times[tier].push(timed(() => {
+        do { stop = cpu.run(ctx, 10_000_000); used += cpu.cycles; } while (stop === Stop.BUDGET);
+      }));
+      if (stop !== Stop.HALT || ctx.r[5] !== expected || used !== cycles) throw new Error(`guest sieve went wrong (${tier})`);
+    }
+    let c = 0;
+    times.native.push(timed(() => { c = nativeSieve(n); }));
     if (c !== expected) throw new Error('native sieve went wrong');
-    console.log(`run ${k + 1}: guest ${guestMs[k].toFixed(1)} ms, native ${nativeMs[k].toFixed(1)} ms`);
+    const show = (t: Timing) => `${t.wall.toFixed(1)} ms (cpu ${t.cpu.toFixed(1)})`;
+    console.log(`run ${k + 1}: interpreter ${show(times.interpreter[k])}, jit ${show(times.jit[k])}, native ${show(times.native[k])}`);
   }
   console.log(`host load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (after)`);
-  const g = median(guestMs);
-  const a = median(nativeMs);
+  const med = (tier: keyof typeof times, key: keyof Timing) => median(times[tier].map((t) => t[key]));
+  const a = med('native', 'wall');
+  for (const tier of ['interpreter', 'jit'] as const) {
+    const g = med(tier, 'wall'), gc = med(tier, 'cpu');
+    console.log(`${tier.padEnd(11)} medians: wall ${g.toFixed(1)} ms = ${(instructions / g / 1000).toFixed(0)} MIPS, slowdown ${(g / a).toFixed(2)}x;` +
+      ` cpu ${gc.toFixed(1)} ms = ${(instructions / gc / 1000).toFixed(0)} MIPS, slowdown ${(gc / med('native', 'cpu')).toFixed(2)}x`);
+  }
+  console.log(`native      medians: wall ${a.toFixed(1)} ms, cpu ${med('native', 'cpu').toFixed(1)} ms`);
+  // The JSON reports the CPU's default configuration.
+  const dflt = CPU.defaults.jit ? 'jit' : 'interpreter';
+  const g = med(dflt, 'wall');
   const mips = instructions / g / 1000;
-  console.log(`medians: guest ${g.toFixed(1)} ms (${mips.toFixed(0)} MIPS), native ${a.toFixed(1)} ms, slowdown ${(g / a).toFixed(2)}x`);
+  console.log(`default configuration: ${dflt} (the JSON line's figures are wall-clock medians)`);
   console.log(JSON.stringify({
     bench: 'cpu',
     guest_instructions: instructions,

@@ -110,8 +110,8 @@ function expectSame(a: Trace, b: Trace, what: string): void {
 }
 
 const INTERP: CPUOptions = { jit: false };
-const JIT_EAGER: CPUOptions = { jit: true, hotThreshold: 1 };
-const JIT_LATE: CPUOptions = { jit: true, hotThreshold: 3 };
+const JIT_EAGER: CPUOptions = { jit: true, hotThreshold: 1, jitAfter: 0 };
+const JIT_LATE: CPUOptions = { jit: true, hotThreshold: 3, jitAfter: 500 };
 
 function compare(image: Image, seed: number, maxCycles: number, input: string[] = [], init?: (ctx: Context) => void): Trace {
   const ref = runTrace(image, INTERP, slicer(seed, SLICES), maxCycles, init, input);

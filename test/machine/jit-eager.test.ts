@@ -6,7 +6,7 @@ import { afterAll, expect } from 'vitest';
 import { CPU } from '../../server/machine/cpu.ts';
 import { jitCounters } from '../../server/machine/jit.ts';
 
-CPU.defaults = { jit: true, hotThreshold: 1 };
+CPU.defaults = { jit: true, hotThreshold: 1, jitAfter: 0 };
 const before = jitCounters.regions;
 await import('./cpu.test.ts');
 await import('./assembler.test.ts');

@@ -2,6 +2,6 @@
 // (jit-eager.test.ts runs it with the JIT compiling eagerly; cpu.test.ts itself uses the default.)
 import { CPU } from '../../server/machine/cpu.ts';
 
-CPU.defaults = { jit: false, hotThreshold: 50 };
+CPU.defaults = { ...CPU.defaults, jit: false };
 await import('./cpu.test.ts');
 await import('./assembler.test.ts');

@@ -1,0 +1,132 @@
+// The JIT tier's own behaviour: what gets compiled and when, reuse across jobs, invalidation,
+// partition moves, switching it off, and the bound on recompiling self-modifying code.
+import { describe, expect, it } from 'vitest';
+import { Context } from '../../server/machine/context.ts';
+import { CPU, type CPUOptions } from '../../server/machine/cpu.ts';
+import { Stop } from '../../server/machine/isa.ts';
+import { jitCounters } from '../../server/machine/jit.ts';
+import { loadImage } from '../../server/machine/loader.ts';
+import { machine, mustAssemble, type Machine } from './harness.ts';
+
+const LOOP = `
+      .stack 8
+      LI   r1, 0
+      LI   r2, 0
+loop: ADD  r2, r2, r1
+      ST   r2, cell
+      ADD  r1, r1, 1
+      LI   r3, N
+      BLT  r1, r3, loop
+      HALT
+cell: .word 0`;
+
+function finish(m: Machine, slice = 1000): { stop: Stop; cycles: number } {
+  let cycles = 0;
+  for (;;) {
+    const stop = m.cpu.run(m.ctx, slice);
+    cycles += m.cpu.cycles;
+    if (stop !== Stop.BUDGET) return { stop, cycles };
+  }
+}
+
+function withCpu(src: string, opts: CPUOptions): Machine {
+  const m = machine(src);
+  return { ...m, cpu: new CPU(m.core, opts) };
+}
+
+describe('the JIT', () => {
+  it('compiles a hot loop and gives the interpreter\'s result and cycle count', () => {
+    const src = `.equ N, 5000\n${LOOP}`;
+    const plain = withCpu(src, { jit: false });
+    const fast = withCpu(src, { jit: true, hotThreshold: 50, jitAfter: 1000 });
+    const a = finish(plain), b = finish(fast);
+    expect(b).toEqual(a);
+    expect(fast.ctx.r[2]).toBe((5000 * 4999) / 2);
+    expect(fast.ctx.jit!.stats().regions).toBeGreaterThan(0);
+  });
+
+  it('leaves cold code alone: short jobs never build its tables', () => {
+    const m = withCpu(`.equ N, 20\n${LOOP}`, { jit: true });
+    expect(finish(m).stop).toBe(Stop.HALT);
+    expect(m.ctx.jit).toBeNull();
+  });
+
+  it('reuses the translation for a second job running the same code', () => {
+    const src = `.equ N, 300\n${LOOP}`;
+    finish(withCpu(src, { jit: true, hotThreshold: 2, jitAfter: 0 }));
+    const reused = jitCounters.reused;
+    const m = withCpu(src, { jit: true, hotThreshold: 2, jitAfter: 0 });
+    expect(finish(m).stop).toBe(Stop.HALT);
+    expect(jitCounters.reused).toBeGreaterThan(reused);
+  });
+
+  it('keeps running correctly when the partition moves while the loop is compiled', () => {
+    const src = `.equ N, 3000\n${LOOP}`;
+    const image = mustAssemble(src);
+    const core = new Int32Array(4096);
+    const ctx = new Context();
+    loadImage(core, ctx, image, 1000, 64);
+    const cpu = new CPU(core, { jit: true, hotThreshold: 2, jitAfter: 0 });
+    let base = 1000;
+    let stop: Stop;
+    do {
+      stop = cpu.run(ctx, 777);
+      // compaction between every slice: copy the partition and move the relocation register
+      const to = base === 1000 ? 2000 : 1000;
+      core.copyWithin(to, base, base + 64);
+      core.fill(-1, base, base + 64);
+      ctx.base = base = to;
+    } while (stop === Stop.BUDGET);
+    expect(stop).toBe(Stop.HALT);
+    expect(ctx.r[2]).toBe((3000 * 2999) / 2);
+    expect(core[base + image.words.length - 1]).toBe((3000 * 2999) / 2);
+    expect(ctx.jit!.stats().regions).toBeGreaterThan(0);
+  });
+
+  it('drops compiled code that ctx.invalidate says was rewritten', () => {
+    const m = withCpu(`
+again: LI r1, 1
+       SVC 99
+       JMP again`, { jit: true, hotThreshold: 1, jitAfter: 0 });
+    for (let i = 0; i < 3; i++) expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.ctx.jit!.stats().regions).toBe(1);
+    m.core[m.base + 1] = 2; // a supervisor call rewrites LI's immediate, and says so
+    m.ctx.invalidate(1, 2);
+    expect(m.ctx.jit!.stats().regions).toBe(0);
+    expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.cpu.run(m.ctx, 100)).toBe(Stop.SVC);
+    expect(m.ctx.r[1]).toBe(2);
+  });
+
+  it('can be switched off between slices', () => {
+    const src = `.equ N, 4000\n${LOOP}`;
+    const m = withCpu(src, { jit: true, hotThreshold: 2, jitAfter: 0 });
+    const ref = finish(withCpu(src, { jit: false }), 500);
+    let cycles = 0, stop: Stop, k = 0;
+    do {
+      m.cpu.jit = k++ % 3 !== 2;
+      stop = m.cpu.run(m.ctx, 500);
+      cycles += m.cpu.cycles;
+    } while (stop === Stop.BUDGET);
+    expect({ stop, cycles }).toEqual(ref);
+    expect(m.ctx.r[2]).toBe((4000 * 3999) / 2);
+  });
+
+  it('stops recompiling a loop that keeps rewriting itself', () => {
+    const src = `
+      .stack 8
+      LI   r1, 0
+      LI   r2, 2000
+loop: ADD  r1, r1, 1
+      LD   r3, loop+1       ; the ADD's immediate: rewritten with itself, every time
+      ST   r3, loop+1
+      BLT  r1, r2, loop
+      HALT`;
+    const before = jitCounters.regions;
+    const m = withCpu(src, { jit: true, hotThreshold: 1, jitAfter: 0 });
+    const ref = finish(withCpu(src, { jit: false }));
+    expect(finish(m)).toEqual(ref);
+    expect(m.ctx.r[1]).toBe(2000);
+    expect(jitCounters.regions - before).toBeLessThan(20);
+  });
+});
