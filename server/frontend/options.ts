@@ -28,6 +28,7 @@ export const USAGE = `usage: npm start -- [options]
   --quantum CYCLES    mainframe scheduling quantum
   --core WORDS        mainframe core memory
   --cpu-limit CYCLES  per-job CPU limit
+  --output-limit N    per-job output limit in characters
   --rated-clock N     cycles per rated CPU second
   --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
@@ -57,6 +58,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       quantum: { type: 'string' },
       core: { type: 'string' },
       'cpu-limit': { type: 'string' },
+      'output-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
       rates: { type: 'string' },
       'scrypt-n': { type: 'string' },
@@ -77,6 +79,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
   if (core !== undefined) mainframe.coreWords = core;
   const cpu = int('cpu-limit', values['cpu-limit'], 1);
   if (cpu !== undefined) mainframe.cpuLimit = cpu;
+  const outLimit = int('output-limit', values['output-limit'], 1);
+  if (outLimit !== undefined) mainframe.outputLimit = outLimit;
   const clock = int('rated-clock', values['rated-clock'], 1);
   if (clock !== undefined) mainframe.ratedClock = clock;
   return {

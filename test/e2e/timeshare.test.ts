@@ -164,6 +164,34 @@ describe('timeshare end to end', () => {
     expect(await t.command('RUN')).toContain('SUM 55 \r\n');
   });
 
+  it('a terminal that never reads makes its own job wait; the server stays small', async () => {
+    const s = await server(['--output-limit', '1000000000']);
+    const slow = await user(s.url, 'slow');
+    await slow.command('NEW FLOOD.S');
+    slow.send('10 start: LA r1, msg\r20 LI r2, 64\r30 SVC PUTS\r40 JMP start\r50 msg: .text "' + 'X'.repeat(63) + '", 10\r');
+    await slow.expect('msg: .text');
+    slow.line('RUN');
+    await slow.expect('XXXX');
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const watcher = await user(s.url, 'watch');
+    let st = '';
+    for (let i = 0; i < 60 && !/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/.test(st); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      st = await watcher.command('SYSTAT');
+    }
+    expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/);
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]);
+    const before = rss();
+    await new Promise((r) => setTimeout(r, 1500));
+    st = await watcher.command('SYSTAT');
+    expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/); // still waiting: no CPU, no memory
+    expect(rss() - before).toBeLessThan(16 * 1024); // KiB
+    // the other line is served as usual
+    await watcher.command('NEW HI.S');
+    typeProgram(watcher, 'server/machine/examples/hello.s');
+    expect(await watcher.command('RUN')).toContain('HELLO, WORLD');
+  });
+
   it('200 lines log in and each runs a job', async () => {
     const s = await server();
     const hello = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8').split('\n').filter((r) => r.trim()).map((r, i) => `${(i + 1) * 10} ${r}\r`).join('');
