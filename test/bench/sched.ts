@@ -167,8 +167,8 @@ function ratio(r: Result, k: keyof Rate): number {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const seconds = option(args, '--seconds', 2);
-  const rounds = option(args, '--rounds', 6);
+  const seconds = option(args, '--seconds', 0.5);
+  const rounds = option(args, '--rounds', 16);
   const quantum = option(args, '--quantum', DEFAULT_CONFIG.quantum);
   console.log(`sched: tight-loop jobs; ${rounds} rounds of 1, 10 and 100 jobs, ${seconds} s windows (medians); ` +
     `response time of an echo job beside them`);
