@@ -1,6 +1,7 @@
 // `npm run bench -- echo [--terminals N] [--busy N] [--seconds S]`: echo round-trip times for
 // 1,000 logged-in terminals each typing 10 characters a second while 50 CPU-bound jobs keep the
 // mainframe saturated. The server is a child process (`npm start`); the terminals live here.
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { login } from '../frontend/client.ts';
@@ -69,6 +70,7 @@ export async function main(args: string[]): Promise<void> {
       bench: 'echo', terminals: nTerms, busy_jobs: nBusy,
       p50_ms: r3(percentile(s, 50)), p99_ms: r3(percentile(s, 99)), p999_ms: r3(percentile(s, 99.9)), max_ms: r3(s[s.length - 1]),
     };
+    console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete with the server and these terminals)`);
     console.log(`${s.length} echoes in ${seconds} s (${Math.round(s.length / seconds)}/s); ${lost} unanswered after 1 s`);
     console.log(`p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, p99.9 ${result.p999_ms} ms, max ${result.max_ms} ms (targets: p99 <= 3, p99.9 <= 10)`);
     for (const t of [...typists, ...busy]) t.close();
