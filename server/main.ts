@@ -73,7 +73,11 @@ async function main(o: MainOptions): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // a second signal: the operator does not want to wait for the orderly stop
+      log.warn({ signal }, 'stopping at once');
+      process.exit(1);
+    }
     stopping = true;
     try {
       await fe.shutdown(signal);
