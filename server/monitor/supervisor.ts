@@ -42,6 +42,32 @@ export function atPc(job: Job, pc: number): string {
   return ` AT PC ${pc}${inLine(job, pc)}`;
 }
 
+// The helpers below take their context as arguments rather than closing over it: serve() runs for
+// every supervisor call, and closures made per call (each also named by the TypeScript loader's
+// __name) cost about a third of a call's host time in a loop of supervisor calls.
+
+function fail(host: SvcHost, job: Job, pc: number, name: string, what: string): false {
+  host.end(job, 'error', -1, `${name}: ${what}${atPc(job, pc)}`);
+  return false;
+}
+
+/** A range [addr, addr+len) of the job's partition, or a message saying what is wrong with it. */
+function badRange(ctx: { limit: number }, addr: number, len: number, lenName = 'LENGTH'): string | null {
+  if (len < 0 || len > MAX_SERVICE_WORDS) return `${lenName} ${len} OUT OF RANGE`;
+  if (addr < 0 || addr >= ctx.limit) return `ADDRESS ${addr} OUTSIDE PARTITION`;
+  if (addr + len > ctx.limit) return `ADDRESS ${ctx.limit} OUTSIDE PARTITION`;
+  return null;
+}
+
+/** After typing: the job waits when too much of its output is still in flight. */
+function afterOutput(host: SvcHost, job: Job): boolean {
+  if (job.unacked >= host.cfg.outputWindow) {
+    host.block(job, 'output');
+    return false;
+  }
+  return true;
+}
+
 /**
  * Performs the service the running job asked for (ctx.svcNumber; ctx.pc is already past the SVC).
  * Returns true when the job may go on running in its quantum.
@@ -58,31 +84,10 @@ export function serve(host: SvcHost, job: Job): boolean {
     return false;
   }
   const name = info.name;
-  const fail = (what: string): false => {
-    host.end(job, 'error', -1, `${name}: ${what}${atPc(job, pc)}`);
-    return false;
-  };
-  // A range [addr, addr+len) of the job's partition, or a message saying what is wrong with it.
-  const badRange = (addr: number, len: number, lenName = 'LENGTH'): string | null => {
-    if (len < 0 || len > MAX_SERVICE_WORDS) return `${lenName} ${len} OUT OF RANGE`;
-    if (addr < 0 || addr >= ctx.limit) return `ADDRESS ${addr} OUTSIDE PARTITION`;
-    if (addr + len > ctx.limit) return `ADDRESS ${ctx.limit} OUTSIDE PARTITION`;
-    return null;
-  };
-  const read = (addr: number, len: number): string => readString(host.core, ctx.base + addr, len);
-  const charge = (words: number): void => host.charge(job, serviceCycles(n, words));
-  // After typing: the job waits when too much of its output is still in flight.
-  const afterOutput = (): boolean => {
-    if (job.unacked >= host.cfg.outputWindow) {
-      host.block(job, 'output');
-      return false;
-    }
-    return true;
-  };
 
   switch (n) {
     case Svc.EXIT: {
-      charge(0);
+      host.charge(job, serviceCycles(n, 0));
       const status = r[1];
       if (status === 0) host.end(job, 'normal', 0, '');
       else host.end(job, 'exit', status, `EXIT STATUS ${status}`);
@@ -90,19 +95,19 @@ export function serve(host: SvcHost, job: Job): boolean {
     }
     case Svc.PUTC: {
       const c = r[1];
-      if (c < 0 || c > 0xffff) return fail(`CHARACTER ${c} OUT OF RANGE`);
-      charge(0);
-      return host.type(job, String.fromCharCode(c)) && afterOutput();
+      if (c < 0 || c > 0xffff) return fail(host, job, pc, name, `CHARACTER ${c} OUT OF RANGE`);
+      host.charge(job, serviceCycles(n, 0));
+      return host.type(job, String.fromCharCode(c)) && afterOutput(host, job);
     }
     case Svc.PUTS: {
-      const bad = badRange(r[1], r[2]);
-      if (bad) return fail(bad);
-      charge(r[2]);
-      return host.type(job, read(r[1], r[2])) && afterOutput();
+      const bad = badRange(ctx, r[1], r[2]);
+      if (bad) return fail(host, job, pc, name, bad);
+      host.charge(job, serviceCycles(n, r[2]));
+      return host.type(job, readString(host.core, ctx.base + r[1], r[2])) && afterOutput(host, job);
     }
     case Svc.GETS: {
-      const bad = badRange(r[1], r[2], 'CAPACITY');
-      if (bad) return fail(bad);
+      const bad = badRange(ctx, r[1], r[2], 'CAPACITY');
+      if (bad) return fail(host, job, pc, name, bad);
       job.getsAddr = r[1];
       job.getsCap = r[2];
       if (job.hasInput()) return finishGets(host, job, job.takeLine());
@@ -111,7 +116,7 @@ export function serve(host: SvcHost, job: Job): boolean {
       return false;
     }
     case Svc.TIME: {
-      charge(0);
+      host.charge(job, serviceCycles(n, 0));
       const now = host.now();
       const days = Math.floor(now / MS_PER_DAY);
       r[1] = days;
@@ -119,27 +124,27 @@ export function serve(host: SvcHost, job: Job): boolean {
       return true;
     }
     case Svc.CPUTIME: {
-      charge(0); // the reading includes this call
+      host.charge(job, serviceCycles(n, 0)); // the reading includes this call
       r[1] = job.meters.cycles | 0;
       ctx.f[1] = job.meters.cycles / host.cfg.ratedClock;
       return true;
     }
     case Svc.RANDOM: {
-      charge(0);
+      host.charge(job, serviceCycles(n, 0));
       const [value, state] = nextRandom(job.rng);
       ctx.f[1] = value;
       job.rng = state;
       return true;
     }
     case Svc.RANDOMIZE: {
-      charge(0);
+      host.charge(job, serviceCycles(n, 0));
       job.rng = seedFromClock(host.now(), job.id);
       return true;
     }
     case Svc.SLEEP: {
       const ms = r[1];
-      if (ms < 0 || ms > MAX_SLEEP_MS) return fail(`${ms} MILLISECONDS OUT OF RANGE (0 TO ${MAX_SLEEP_MS})`);
-      charge(0);
+      if (ms < 0 || ms > MAX_SLEEP_MS) return fail(host, job, pc, name, `${ms} MILLISECONDS OUT OF RANGE (0 TO ${MAX_SLEEP_MS})`);
+      host.charge(job, serviceCycles(n, 0));
       if (ms === 0) {
         host.yieldCpu(job);
         return false;
@@ -149,53 +154,53 @@ export function serve(host: SvcHost, job: Job): boolean {
       return false;
     }
     case Svc.PUTINT: {
-      charge(0);
-      return host.type(job, String(r[1])) && afterOutput();
+      host.charge(job, serviceCycles(n, 0));
+      return host.type(job, String(r[1])) && afterOutput(host, job);
     }
     case Svc.COLUMN: {
-      charge(0);
+      host.charge(job, serviceCycles(n, 0));
       r[1] = job.column;
       return true;
     }
     case Svc.ERROR:
     case Svc.WARN: {
-      const bad = badRange(r[1], r[2]);
-      if (bad) return fail(bad);
-      charge(r[2]);
+      const bad = badRange(ctx, r[1], r[2]);
+      if (bad) return fail(host, job, pc, name, bad);
+      host.charge(job, serviceCycles(n, r[2]));
       const line = job.image?.lineAt?.(pc);
-      const text = read(r[1], r[2]) + (line === undefined ? ` AT ${pc}` : ` IN LINE ${line}`);
+      const text = readString(host.core, ctx.base + r[1], r[2]) + (line === undefined ? ` AT ${pc}` : ` IN LINE ${line}`);
       if (n === Svc.ERROR) {
         host.end(job, 'error', -1, text);
         return false;
       }
-      return host.typeSystem(job, text) && afterOutput();
+      return host.typeSystem(job, text) && afterOutput(host, job);
     }
     case Svc.PUTNUM: {
-      charge(0);
-      return host.type(job, printNumber(ctx.f[1])) && afterOutput();
+      host.charge(job, serviceCycles(n, 0));
+      return host.type(job, printNumber(ctx.f[1])) && afterOutput(host, job);
     }
     case Svc.FMTNUM: {
-      const bad = badRange(r[1], r[2], 'CAPACITY');
-      if (bad) return fail(bad);
+      const bad = badRange(ctx, r[1], r[2], 'CAPACITY');
+      if (bad) return fail(host, job, pc, name, bad);
       // A number longer than the buffer is cut to it; r1 says how much was stored.
       const s = strNumber(ctx.f[1]).slice(0, r[2]);
       writeString(host.core, ctx.base + r[1], s);
       host.wrote(job, r[1], s.length);
-      charge(s.length);
+      host.charge(job, serviceCycles(n, s.length));
       r[1] = s.length;
       return true;
     }
     case Svc.PARSENUM: {
-      const bad = badRange(r[1], r[2]);
-      if (bad) return fail(bad);
-      charge(r[2]);
-      const got = parseNumber(read(r[1], r[2]));
+      const bad = badRange(ctx, r[1], r[2]);
+      if (bad) return fail(host, job, pc, name, bad);
+      host.charge(job, serviceCycles(n, r[2]));
+      const got = parseNumber(readString(host.core, ctx.base + r[1], r[2]));
       r[1] = got ? got.length : 0;
       ctx.f[1] = got ? got.value : 0;
       return true;
     }
     default:
-      return fail('NOT IMPLEMENTED'); // a number listed in services.ts that this monitor lacks
+      return fail(host, job, pc, name, 'NOT IMPLEMENTED'); // a number listed in services.ts that this monitor lacks
   }
 }
 
