@@ -121,7 +121,7 @@ const JIT_HIT = 5;
 
 export class CPU {
   /** Defaults for CPUs constructed without options (tests flip these to run a suite both ways). */
-  static defaults: Required<CPUOptions> = { jit: false, hotThreshold: 50, jitAfter: 200_000 };
+  static defaults: Required<CPUOptions> = { jit: true, hotThreshold: 50, jitAfter: 200_000 };
   /** exact cycles used by the last run() */
   cycles = 0;
   /** whether hot code is translated to JavaScript; may be switched between runs */

@@ -164,7 +164,7 @@ export class JitState {
     if (!seen.has(entryPc)) return null;
     const starts = [...leaders].filter((s) => seen.has(s)).sort((x, y) => x - y);
     const isLeader = new Set(starts);
-    const src = emitRegion(starts, isLeader, seen);
+    const src = emitRegion(starts, isLeader, seen, ctx.codeEnd);
     let fn = fnCache.get(src);
     if (fn === undefined) {
       fn = new Function('ctx', 'r', 'f', 'core', 'f64', 'code', 'cover', 'budget', 'J', src) as RegionFn;
@@ -182,7 +182,7 @@ const lit = (n: number) => (n < 0 ? `(${n})` : String(n));
 const R = (i: number) => (i === 0 ? '0' : `r${i}`);
 
 /** JavaScript source of a region: blocks at `starts`, instructions in `seen`. */
-function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, Ins>): string {
+function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, Ins>, codeEnd: number): string {
   const usedR = new Set<number>(), wroteR = new Set<number>(), usedF = new Set<number>(), wroteF = new Set<number>();
   const out: string[] = [];
   for (let si = 0; si < starts.length; si++) {
@@ -212,7 +212,7 @@ function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, I
       const exit = (kind: number, addr: string) =>
         `{ pc = ${ins.pc}; ${back ? `used -= ${back}; ` : ''}tk = ${kind}; ta = ${addr}; st = 2; break out; }`;
       const leave = `{ pc = ${ins.pc + 2}; ${back ? `used -= ${back}; ` : ''}st = -1; break out; }`;
-      out.push(emitIns(ins, exit, leave, go, selfLoop && ins === last, usedR, wroteR, usedF, wroteF));
+      out.push(emitIns(ins, exit, leave, go, selfLoop && ins === last, codeEnd, usedR, wroteR, usedF, wroteF));
     }
     if (selfLoop) {
       out.push('}');
@@ -224,7 +224,9 @@ function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, I
   const regs = [...usedR].sort((x, y) => x - y), fregs = [...usedF].sort((x, y) => x - y);
   return [
     '"use strict";',
-    'const base = ctx.base, limit = ctx.limit, codeEnd = ctx.codeEnd, cacheEnd = ctx.cacheEnd, sl = ctx.stackLow, sh = ctx.stackHigh;',
+    // codeEnd is baked into the checks below; this line keeps it in the cache key too
+    `// codeEnd ${codeEnd}`,
+    `const base = ctx.base, limit = ctx.limit, codeEnd = ${codeEnd}, cacheEnd = ${Math.max(0, codeEnd - 1)}, sl = ctx.stackLow, sh = ctx.stackHigh;`,
     'let pc = ctx.pc, used = 0, st = -1, tk = 0, ta = 0, v = 0, sp = 0, x = 0;',
     ...regs.map((i) => `let r${i} = r[${i}];`),
     ...fregs.map((i) => `let f${i} = f[${i}];`),
@@ -244,7 +246,7 @@ function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, I
 type Exit = (kind: number, addr: string) => string;
 
 /** One instruction, in the interpreter's order of effects. */
-function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: boolean) => string, loopBack: boolean,
+function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: boolean) => string, loopBack: boolean, codeEnd: number,
   usedR: Set<number>, wroteR: Set<number>, usedF: Set<number>, wroteF: Set<number>): string {
   const { op, a, b, c, imm, pc } = ins;
   const rd = (i: number) => { if (i !== 0) usedR.add(i); return R(i); };
@@ -261,6 +263,7 @@ function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: bool
     return t.length === 0 ? '0' : t.length === 1 ? t[0] : `(${t.join(' + ')}) | 0`;
   };
   const ADDR = Trap.ADDRESS;
+  const fixedAbove = (end: number) => b === 0 && c === 0 && imm >= end;
   const brTo = (cond: string) => loopBack ? `if (!(${cond})) break;` : `if (${cond}) { ${go(imm, false)} }`;
   switch (op) {
     case Op.NOP: return '';
@@ -285,12 +288,15 @@ function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: bool
       return `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')}` + (d === null ? '' : ` ${d} = core[base + v];`);
     }
     case Op.ST:
+      // a fixed address above the code (a BASIC variable) needs no check for self-modification
       return `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')} core[base + v] = ${rd(a)};` +
-        ` if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; if (cover[v] !== 0) { J.hit(v, v + 1); ${leave} } }`;
+        (fixedAbove(codeEnd) ? '' :
+          ` if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; if (cover[v] !== 0) { J.hit(v, v + 1); ${leave} } }`);
     case Op.LDF: case Op.STF: {
       const head = `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')} if (v + 1 >= limit) ${trap(ADDR, 'v + 1')}` +
         ` if ((v & 1) !== 0) ${trap(Trap.ALIGNMENT, 'v')}`;
       if (op === Op.LDF) return `${head} ${fw(a)} = f64[(base + v) >> 1];`;
+      if (fixedAbove(codeEnd + 1)) return `${head} f64[(base + v) >> 1] = ${fr(a)};`;
       return `${head} f64[(base + v) >> 1] = ${fr(a)}; if (v <= codeEnd) { if (v > 0) code[(v - 1) << 1] = 0;` +
         ` if (v < cacheEnd) code[v << 1] = 0; if (v + 1 < cacheEnd) code[(v + 1) << 1] = 0;` +
         ` if (cover[v] !== 0 || cover[v + 1] !== 0) { J.hit(v, v + 2); ${leave} } }`;
