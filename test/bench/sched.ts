@@ -23,7 +23,9 @@ const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
 const ECHO = 'start: LA r1, buf\n LI r2, 80\n SVC GETS\n MOV r2, r1\n LA r1, buf\n SVC PUTS\n JMP start\nbuf: .space 80\n';
 const PROBE = 1_000_000;
 const PROBES = 25;
-const WARMUP_MS = 300;
+/** after starting jobs, before measuring: compiling them, and the CPU's JIT tier warming up for each
+ *  (it watches a job only after its first 200,000 cycles, then translates its hot code) */
+const WARMUP_MS = 1000;
 const MIN_QUANTA = 30;
 const SIZES = [1, 10, 100] as const;
 
@@ -168,14 +170,16 @@ function ratio(r: Result, k: keyof Rate): number {
 
 export async function main(args: string[]): Promise<void> {
   const seconds = option(args, '--seconds', 0.5);
-  const rounds = option(args, '--rounds', 16);
+  const rounds = option(args, '--rounds', 10);
   const quantum = option(args, '--quantum', DEFAULT_CONFIG.quantum);
   console.log(`sched: tight-loop jobs; ${rounds} rounds of 1, 10 and 100 jobs, ${seconds} s windows (medians); ` +
     `response time of an echo job beside them`);
   const main = await measure(quantum, rounds, seconds);
   show(main);
   if (args.includes('--sweep')) {
-    for (const q of [1_000, 10_000, 1_000_000]) show(await measure(q, Math.max(3, Math.floor(rounds / 2)), seconds));
+    for (const q of [1_000, 10_000, 20_000, 100_000, 1_000_000]) {
+      if (q !== quantum) show(await measure(q, Math.max(3, Math.floor(rounds / 2)), seconds));
+    }
   }
   console.log(JSON.stringify({
     bench: 'sched', jobs: 100, throughput_ratio: Number(ratio(main, 'cpu').toFixed(4)), jain: Number(main.jain.toFixed(6)),
