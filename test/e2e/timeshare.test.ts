@@ -131,7 +131,10 @@ describe('timeshare end to end', () => {
     await t.command('SAVE');
     expect(await t.command('SUBMIT LOOP.S')).toMatch(/JOB (\d+) SUBMITTED/);
     let cat = '';
-    for (let i = 0; i < 50 && !cat.includes('HELLO.S.OUT'); i++) cat = await t.command('CATALOG');
+    for (let i = 0; i < 100 && !cat.includes('HELLO.S.OUT'); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100)); // the job compiles, runs and saves meanwhile
+      cat = await t.command('CATALOG');
+    }
     expect(cat).toContain('HELLO.S.OUT');
     await t.command('OLD HELLO.S.OUT');
     expect(await t.command('LIST')).toContain('HELLO, WORLD\r\n');

@@ -46,7 +46,7 @@ it('emits login, job start and end (with meters) and logout, and runs hooks at t
   t.line('BYE');
   await t.expect('SO LONG, ADA.\r\nADA LOGGED OFF');
   await t.closedWith();
-  for (let i = 0; i < 50 && seen.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && seen.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
   expect(seen).toEqual(['login ADA first', 'start 1 OK line 1', 'end 1 normal', 'logout ADA bye']);
   expect(ended[0].meters.cycles).toBeGreaterThan(0);
   expect(h.logs.join('')).toContain('hub listener failed');

@@ -85,7 +85,7 @@ describe('RUN', () => {
     await t.expect('RUN\r\n');
     await new Promise((r) => setTimeout(r, 30));
     t.close();
-    for (let i = 0; i < 100 && h.fe.jobs.live.size; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && h.fe.jobs.live.size; i++) await new Promise((r) => setTimeout(r, 10));
     expect(posted('kill')).toHaveLength(1);
     expect(h.fe.jobs.live.size).toBe(0);
   });
@@ -98,7 +98,7 @@ describe('background jobs', () => {
     t.send('10 PRINT LINE ONE\r20 PRINT LINE TWO\r');
     await t.command('SAVE');
     expect(await t.command('SUBMIT QUICK')).toMatch(/JOB 1 SUBMITTED.*QUICK\.OUT/);
-    for (let i = 0; i < 100 && !(await h.store.programs.get('GUS', 'QUICK.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && !(await h.store.programs.get('GUS', 'QUICK.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await t.command('OLD QUICK.OUT')).toContain('QUICK.OUT LOADED.');
     const listing = await t.command('LIST');
     expect(listing).toContain('LINE ONE\r\nLINE TWO\r\n');
@@ -117,7 +117,7 @@ describe('background jobs', () => {
     const other = await open('hank');
     expect(await other.command('KILL 2')).toContain('NO JOB 2 OF YOURS');
     expect(await t.command('KILL 2')).toContain('JOB 2 KILLED.');
-    for (let i = 0; i < 100 && !(await h.store.programs.get('GUS', 'SLOW.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && !(await h.store.programs.get('GUS', 'SLOW.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
     const out = await h.store.programs.get('GUS', 'SLOW.OUT');
     expect(out?.text).toContain('STARTED');
     expect(out?.text).toContain('KILLED');

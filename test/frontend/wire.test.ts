@@ -45,7 +45,7 @@ describe('protocol errors', () => {
     await c.expect('ALL LINES BUSY');
     expect(await c.closedWith()).toBe(1013);
     a.close();
-    for (let i = 0; i < 100 && h.fe.lines.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && h.fe.lines.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
     const d = await Term.open(h.url);
     terms.push(d);
     expect(await d.expect('USER NAME--')).toContain('LINE 1');
@@ -73,7 +73,7 @@ describe('protocol errors', () => {
     // a dead peer: the client's socket stops reading, so no pong ever comes back
     (t.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     t.ws.pong = () => {};
-    for (let i = 0; i < 200 && h.fe.lines.size; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && h.fe.lines.size; i++) await new Promise((r) => setTimeout(r, 10));
     expect(h.fe.lines.size).toBe(0);
   });
 });
@@ -158,7 +158,7 @@ describe('back-pressure', () => {
     // reading again lets the job go on; Ctrl-C stops it
     sock.resume();
     const before = slow.out.length;
-    for (let i = 0; i < 100 && slow.out.length < before + 100_000; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && slow.out.length < before + 100_000; i++) await new Promise((r) => setTimeout(r, 20));
     expect(slow.out.length).toBeGreaterThan(before + 100_000);
     slow.send('\x03');
     await slow.expect('STOPPED.');
