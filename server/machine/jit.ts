@@ -40,7 +40,7 @@ export const REGION_LEFT = -1;
 export const REGION_TAIL = -2;
 
 /** instructions in one region */
-const MAX_REGION = 400;
+const MAX_REGION = 120;
 /** instructions one job may have translated, in all (bounds compile time and memory per job) */
 const MAX_PER_JOB = 50_000;
 /** times an entry's region may be dropped by stores into it before that entry stays interpreted */
