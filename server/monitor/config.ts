@@ -32,13 +32,13 @@ export interface MonitorConfig {
 export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // 10 MHz: a round number that makes 1 CPU second = 10,000,000 cycles, the speed class of the
   // fastest late-1960s machines (a CDC 6600 ran about 3-10 million instructions a second). The host
-  // interprets roughly 20x faster than that, so rated CPU seconds pass quickly in wall time; bills
-  // depend only on cycles, never on the host.
+  // runs guest code 10-150x faster than that (interpreter or JIT tier), so rated CPU seconds pass
+  // quickly in wall time; bills depend only on cycles, never on the host.
   ratedClock: 10_000_000,
   // 20,000 cycles = 2 ms of rated CPU, chosen with `npm run bench -- sched --sweep` (README.md):
-  // the host does it in about 0.1-0.2 ms, so switching costs are lost in the noise (the 100-job /
-  // 1-job throughput ratio stays ~1), while a line typed beside 100 CPU-bound jobs is answered in
-  // about 20-35 ms (at 100,000 cycles: 100-160 ms; at 1,000 cycles throughput drops ~15%).
+  // switching costs stay in the noise (100 jobs get the same guest instructions per CPU second as
+  // one; at 1,000 cycles about 4% is lost), and a line typed beside 100 CPU-bound jobs is echoed in
+  // about 5 ms (at 100,000 cycles about 10 ms, at 1,000,000 about 140 ms).
   quantum: 20_000,
   // 4M words = 16 MiB of host memory.
   coreWords: 4 * 1024 * 1024,

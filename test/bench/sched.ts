@@ -18,14 +18,17 @@
 import { Mainframe } from '../../server/monitor/mainframe.ts';
 import type { FromMainframe, JobInfo } from '../../server/monitor/protocol.ts';
 import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
+import { CPU } from '../../server/machine/cpu.ts';
 
 const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
 const ECHO = 'start: LA r1, buf\n LI r2, 80\n SVC GETS\n MOV r2, r1\n LA r1, buf\n SVC PUTS\n JMP start\nbuf: .space 80\n';
 const PROBE = 1_000_000;
 const PROBES = 25;
-/** after starting jobs, before measuring: compiling them, and the CPU's JIT tier warming up for each
- *  (it watches a job only after its first 200,000 cycles, then translates its hot code) */
-const WARMUP_MS = 1000;
+/** After starting jobs, before measuring, every job must be past the CPU's warm-up: its JIT tier
+ *  watches a job only after CPU.defaults.jitAfter cycles and then translates its hot code. We wait
+ *  until each job has run WARM_FACTOR times that (and 3 quanta), then WARMUP_MS more. */
+const WARMUP_MS = 300;
+const WARM_FACTOR = 4;
 const MIN_QUANTA = 30;
 const SIZES = [1, 10, 100] as const;
 
@@ -101,6 +104,16 @@ async function measure(quantum: number, rounds: number, seconds: number): Promis
     killing = new Set([...killing, ...ids]);
     for (const job of ids) mf.post({ t: 'kill', job });
   };
+  const warm = async (): Promise<void> => {
+    const need = Math.max(3 * quantum, WARM_FACTOR * (CPU.defaults.jitAfter ?? 0));
+    const t0 = performance.now();
+    for (;;) {
+      const s = await snapshot();
+      if (Math.min(...s.cycles.values()) >= need || performance.now() - t0 > 30_000) break;
+      await sleep(100);
+    }
+    await sleep(WARMUP_MS);
+  };
   const echo = async (): Promise<[number, number]> => {
     const lat: number[] = [];
     for (let i = 0; i < PROBES; i++) {
@@ -117,7 +130,7 @@ async function measure(quantum: number, rounds: number, seconds: number): Promis
 
   mf.post({ t: 'run', job: PROBE, owner: 'bench', line: 1, name: 'echo', lang: 'asm', source: ECHO });
   mf.post({ t: 'run', job: 1, owner: 'bench', line: null, name: 'loop', lang: 'asm', source: LOOP, cpuLimit: 2 ** 52 });
-  await sleep(WARMUP_MS);
+  await warm();
   const rates = new Map<number, Rate[]>(SIZES.map((n) => [n, []]));
   const echoes = new Map<number, [number, number]>();
   for (let round = 0; round < rounds; round++) {
@@ -125,7 +138,7 @@ async function measure(quantum: number, rounds: number, seconds: number): Promis
     // a round does not favour one size.
     for (const n of round % 2 ? [...SIZES].reverse() : SIZES) {
       const extra = start(n - 1);
-      await sleep(WARMUP_MS);
+      await warm();
       const a = await snapshot();
       await sleep(seconds * 1000);
       const b = await snapshot();
@@ -137,7 +150,7 @@ async function measure(quantum: number, rounds: number, seconds: number): Promis
   }
   // Fairness: 100 jobs until the average one has had MIN_QUANTA quanta (at most 10 S seconds).
   const extra = start(99);
-  await sleep(WARMUP_MS);
+  await warm();
   const a = await snapshot();
   let b = a;
   do {
