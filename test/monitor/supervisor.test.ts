@@ -59,6 +59,22 @@ b: .space 3
     expect(h.output(1)).toBe('ABC-1');
   });
 
+  it('a line read into the program\'s own code is what runs next (no stale decoded copy)', () => {
+    const h = once(`start: LI r5, 0
+patch:  LI r1, 48
+        SVC PUTC
+        ADD r5, r5, 1
+        LI r4, 2
+        BGE r5, r4, done
+        LA r1, patch+1
+        LI r2, 1
+        SVC GETS
+        JMP patch
+done:   HALT
+`, ['A']);
+    expect(h.output(1)).toBe('0A');
+  });
+
   it('RANDOM gives the same sequence every run, RANDOMIZE a different one', () => {
     const PROG = (r: string) => `start: ${r}
  LI r5, 5
