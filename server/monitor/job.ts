@@ -25,6 +25,9 @@ export class Job {
   eof = false;
   /** output typed but not yet posted to the front end (discarded by an interrupt) */
   pending: string[] = [];
+  /** the pending text is the system's (warnings), posted with sys: true; a storm of warnings then
+   *  goes out as one message per flush instead of one message each */
+  pendingSys = false;
   /** output sent to the front end (or pending) and not yet acknowledged by 'drained' */
   unacked = 0;
   column = 0;

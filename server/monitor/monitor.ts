@@ -406,6 +406,7 @@ export class Monitor implements SvcHost {
     const over = text.length > room;
     if (over) text = text.slice(0, Math.max(0, room));
     if (text.length > 0) {
+      if (job.pendingSys) this.flushJob(job);
       job.pending.push(text);
       this.outputJobs.add(job);
       job.unacked += text.length;
@@ -422,7 +423,7 @@ export class Monitor implements SvcHost {
   }
 
   typeSystem(job: Job, text: string): boolean {
-    this.flushJob(job);
+    if (!job.pendingSys) this.flushJob(job);
     const s = (job.column > 0 ? '\n' : '') + text + '\n';
     // warnings count against the output limit too, or a loop of them floods the terminal unbounded
     if (s.length > job.outputLimit - job.meters.outputChars) {
@@ -432,7 +433,9 @@ export class Monitor implements SvcHost {
     job.meters.outputChars += s.length;
     job.unacked += s.length;
     job.column = 0;
-    this.emit({ t: 'out', job: job.id, text: s, sys: true });
+    job.pending.push(s);
+    job.pendingSys = true;
+    this.outputJobs.add(job);
     return true;
   }
 
@@ -451,7 +454,10 @@ export class Monitor implements SvcHost {
     if (job.pending.length === 0) return;
     const text = job.pending.length === 1 ? job.pending[0] : job.pending.join('');
     job.pending = [];
-    this.emit({ t: 'out', job: job.id, text });
+    if (job.pendingSys) {
+      job.pendingSys = false;
+      this.emit({ t: 'out', job: job.id, text, sys: true });
+    } else this.emit({ t: 'out', job: job.id, text });
   }
 
   // ---- ending ----
@@ -464,6 +470,7 @@ export class Monitor implements SvcHost {
     else {
       for (const s of job.pending) job.unacked -= s.length;
       job.pending = [];
+      job.pendingSys = false;
     }
     this.outputJobs.delete(job);
     const wasReady = job.wait === null && job.ctx !== null;
