@@ -2,13 +2,19 @@
 // typing terminals (10 characters a second each) while 50 hostile jobs run on other lines: tight
 // loops, supervisor-call loops, output floods (some to terminals that stop reading), jobs waiting
 // for input, stack bombs, address walks, the largest DIM, division-by-zero storms and a 10,000-line
-// program. Jobs that end are run again at once. The server is a child process (`npm start`).
-import { readFileSync } from 'node:fs';
+// program. Jobs that end are run again at once. The server is a child process (`npm start`), and so
+// are the hostile lines (this file with --unleash URL).
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Term } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany, percentile, rssKiB } from '../e2e/many.ts';
 import { Typists } from '../hostile/typists.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 interface Kind { name: string; program: string; lines: string[]; rerun: boolean; deaf?: boolean }
 
@@ -16,6 +22,20 @@ const bigProgram = (() => {
   const rows = Array.from({ length: 9998 }, (_, i) => `${i + 1} LET A = A + 1`);
   return [...rows, '9999 PRINT A', '10000 END'];
 })();
+
+/** CPU seconds used so far by one thread of a process (utime + stime, in clock ticks of 10 ms). */
+function threadCpu(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** The server's main thread (the front end) and its busiest other thread (the mainframe). */
+function cpuSample(pid: number): { main: number; other: number } {
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) if (tid !== pid) other = Math.max(other, threadCpu(pid, tid));
+  return { main: threadCpu(pid, pid), other };
+}
 
 export const KINDS: Kind[] = [
   { name: 'tight loop', program: 'LOOP.S', lines: ['10 start: JMP start'], rerun: true },
@@ -61,23 +81,52 @@ export function unleash(t: Term, k: Kind, runs: { n: number }): void {
   if (k.deaf) setTimeout(() => (t.ws as unknown as { _socket: { pause(): void } })._socket.pause(), 200);
 }
 
+/** The child process: logs the hostile lines in, unleashes them, reports its run count each
+ *  quarter second, and leaves when its stdin closes. */
+async function hostileProcess(url: string, n: number, kindList: string | undefined): Promise<void> {
+  const kinds = kindList ? kindList.split(',').map((x) => KINDS[Number(x)]).filter(Boolean) : KINDS;
+  const hostile = await loginMany(url, n, 'evil');
+  const runs = { n: 0 };
+  hostile.forEach((t, i) => unleash(t, kinds[i % kinds.length], runs));
+  process.stdout.write('unleashed\n');
+  const timer = setInterval(() => process.stdout.write(`runs ${runs.n}\n`), 250);
+  await new Promise((r) => process.stdin.on('end', r).resume());
+  clearInterval(timer);
+  for (const t of hostile) t.close();
+}
+
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     terminals: { type: 'string', default: '1000' }, hostile: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
-    kinds: { type: 'string' },
+    kinds: { type: 'string' }, unleash: { type: 'string' },
   } });
   // --kinds 0,2,5: only those kinds (by their place in KINDS), to find which one costs the most
   const kinds = values.kinds ? values.kinds.split(',').map((x) => KINDS[Number(x)]).filter(Boolean) : KINDS;
   const nTerms = Number(values.terminals);
   const nHostile = Number(values.hostile);
   const seconds = Number(values.seconds);
+  if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds);
   const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 10), '--log-level', 'warn']);
   const pid = server.child.pid!;
   try {
     console.log(`server ${server.url}; ${nHostile} hostile lines, ${nTerms} typists`);
-    const hostile = await loginMany(server.url, nHostile, 'evil');
+    // The hostile lines live in a process of their own: their floods of output must not delay
+    // this process's event loop, which times the typists' echoes.
+    const evil = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'run.ts'), 'hostile', '--unleash', server.url,
+      '--hostile', String(nHostile), ...(values.kinds ? ['--kinds', values.kinds] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
     const runs = { n: 0 };
-    hostile.forEach((t, i) => unleash(t, kinds[i % kinds.length], runs));
+    let evilOut = '';
+    const unleashed = new Promise<void>((resolve, reject) => {
+      evil.stdout!.on('data', (d) => {
+        evilOut += d;
+        const m = /runs (\d+)\n(?![\s\S]*runs)/.exec(evilOut);
+        if (m) runs.n = Number(m[1]);
+        if (evilOut.includes('unleashed')) resolve();
+        if (evilOut.length > 4096) evilOut = evilOut.slice(-256);
+      });
+      evil.once('exit', (code) => reject(new Error(`hostile process exited (${code})`)));
+    });
+    await unleashed;
     const typists = await loginMany(server.url, nTerms, 'typist');
     const rssStart = rssKiB(pid, readFileSync);
     const ty = new Typists(typists);
@@ -88,7 +137,11 @@ export async function main(args: string[]): Promise<void> {
     let rssPeak = 0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(pid, readFileSync))), 250);
     const runsBefore = runs.n;
+    // CPU time is a figure that a busy host disturbs less than latency: how much of a core the
+    // front end (which must answer every echo) spends while the hostile jobs run
+    const cpu0 = cpuSample(pid);
     await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu1 = cpuSample(pid);
     clearInterval(sampler);
     ty.stop();
     const { sorted: s, stuck } = ty.take();
@@ -100,12 +153,16 @@ export async function main(args: string[]): Promise<void> {
       p50_ms: r3(percentile(s, 50)), p99_ms: r3(percentile(s, 99)), p999_ms: r3(percentile(s, 99.9)), max_ms: r3(s[s.length - 1]),
       server_rss_mb: mb(rssPeak), server_rss_start_mb: mb(rssStart), server_rss_end_mb: mb(rssEnd),
       hostile_runs: runs.n - runsBefore, echoes: s.length, unanswered: stuck,
+      frontend_cpu_pct: Math.round(((cpu1.main - cpu0.main) / seconds) * 100), mainframe_cpu_pct: Math.round(((cpu1.other - cpu0.other) / seconds) * 100),
     };
     console.log(`kinds: ${kinds.map((k) => k.name).join(', ')}`);
     console.log(`${s.length} echoes in ${seconds} s; ${stuck} unanswered after 1 s; ${result.hostile_runs} hostile runs started while measuring`);
     console.log(`echo p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, p99.9 ${result.p999_ms} ms, max ${result.max_ms} ms (target p99 <= 5)`);
+    console.log(`front-end thread ${result.frontend_cpu_pct}% of a core, mainframe thread ${result.mainframe_cpu_pct}%`);
     console.log(`server RSS ${result.server_rss_start_mb} MiB at start, peak ${result.server_rss_mb}, end ${result.server_rss_end_mb}`);
-    for (const t of [...typists, ...hostile]) t.close();
+    for (const t of typists) t.close();
+    evil.stdin!.end();
+    await new Promise((r) => evil.once('exit', r));
     console.log(JSON.stringify(result));
   } finally {
     await server.stop();

@@ -63,5 +63,11 @@ describe('limits the monitor enforces', () => {
     expect(e.message).toBe('OUTPUT LIMIT EXCEEDED (1000 CHARACTERS)');
     expect(h.system(1).length).toBeLessThanOrEqual(1000);
     expect(h.system(1).length).toBeGreaterThan(900);
+    // and they travel to the front end in batches, not one message per warning (each message
+    // costs the front end's thread a socket write; thousands of them delayed every echo)
+    const warnings = h.system(1).split('DIVISION BY ZERO').length - 1;
+    const messages = h.events.filter((e) => e.t === 'out' && e.job === 1 && e.sys).length;
+    expect(warnings).toBeGreaterThan(30);
+    expect(messages).toBeLessThan(warnings / 4);
   });
 });
