@@ -253,6 +253,22 @@ export class Accountant {
     return atBudget(st) ? budgetMessage(st) : null;
   }
 
+  /**
+   * The cycles `user` can still pay for (CPU plus core-time for a partition of `partitionWords`,
+   * at today's undiscounted rates), or null without a budget. The front end gives a job this as
+   * its CPU limit, so a runaway loop stops at the budget itself rather than at the next checkpoint.
+   */
+  async cyclesLeft(user: string, partitionWords: number, at = this.now()): Promise<number | null> {
+    const st = await this.budgetState(user, true);
+    if (st.budget === null) return null;
+    const left = st.budget - st.spent;
+    if (left <= 0) return 0;
+    const cpu = this.rates.rate('cpu', at), core = this.rates.rate('core', at);
+    // micro-dollars per cycle; a limit, not a charge, so a double is fine here
+    const perCycle = cpu.price / cpu.per + (core.price * partitionWords) / core.per;
+    return perCycle > 0 ? Math.floor(left / perCycle) : null;
+  }
+
   /** The operator changed a budget (micro-dollars, null = unlimited). */
   setBudget(user: string, budget: number | null): void {
     this.budgets.set(user, budget);

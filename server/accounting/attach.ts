@@ -22,7 +22,15 @@ export interface Accounting {
 
 const crlf = (text: string) => text.split('\n').join('\r\n');
 
-export function attachAccounting(sys: System, deps: { ledger: Ledger; rates: RateBook; log: Logger }): Accounting {
+/** The partition a job is assumed to hold when its budget is turned into a CPU limit (the
+ *  monitor's default partition; bigger jobs may overrun by their extra core-time, and the
+ *  checkpoint check below stops them). */
+const DEFAULT_PARTITION_WORDS = 4096;
+
+export function attachAccounting(
+  sys: System,
+  deps: { ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number },
+): Accounting {
   const log = deps.log.child({ room: 'accounting' });
   const acct = new Accountant({
     ledger: deps.ledger,
@@ -66,10 +74,15 @@ export function attachAccounting(sys: System, deps: { ledger: Ledger; rates: Rat
     const refusal = await acct.refuseRun(job.owner);
     return refusal === null ? null : crlf(refusal);
   });
+  sys.hub.hooks.jobLimit.push(async (owner) => {
+    const cycles = await acct.cyclesLeft(owner, deps.partitionWords ?? DEFAULT_PARTITION_WORDS);
+    return cycles === null ? null : { cycles, message: 'BUDGET EXHAUSTED' };
+  });
   sys.hub.hooks.afterRun.push(async (_session, ended) => {
     if (ended.reason === 'rejected') return null; // nothing ran: the compiler's errors say it all
     const time = timeLine(ended.meters.cycles, acct.clock);
-    if (!budgetKilled.delete(ended.job.job)) return time;
+    const stoppedAtBudget = ended.reason === 'cpu limit' && ended.message === 'BUDGET EXHAUSTED';
+    if (!budgetKilled.delete(ended.job.job) && !stoppedAtBudget) return time;
     return crlf(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);
   });
   sys.hub.hooks.beforeBye.push((session) => {

@@ -44,12 +44,14 @@ export interface Hooks {
   beforeJob: ((job: Omit<JobView, 'job' | 'startedAt'>, session: LineView | null) => Promise<string | null | void> | string | null | void)[];
   afterRun: ((session: LineView, ended: HubEvents['jobEnded']) => Promise<string | null | void> | string | null | void)[];
   beforeBye: ((session: LineView) => Promise<string | null | void> | string | null | void)[];
+  /** may lower a job's CPU limit (cycles) with the message the job ends with when it reaches it */
+  jobLimit: ((owner: string) => Promise<{ cycles: number; message: string } | null> | { cycles: number; message: string } | null)[];
 }
 
 type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
 
 export class Hub {
-  readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [] };
+  readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [], jobLimit: [] };
   private listeners: { [K in keyof HubEvents]?: Listener<K>[] } = {};
 
   constructor(private log: Logger) {}
@@ -74,7 +76,21 @@ export class Hub {
   }
 
   /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
-  async ask<K extends keyof Hooks>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
+  /** The lowest CPU limit any jobLimit hook asks for, or null. */
+  async jobLimit(owner: string): Promise<{ cycles: number; message: string } | null> {
+    let best: { cycles: number; message: string } | null = null;
+    for (const fn of this.hooks.jobLimit) {
+      try {
+        const r = await fn(owner);
+        if (r && (best === null || r.cycles < best.cycles)) best = r;
+      } catch (err) {
+        this.log.error({ err, hook: 'jobLimit' }, 'hook failed');
+      }
+    }
+    return best;
+  }
+
+  async ask<K extends Exclude<keyof Hooks, 'jobLimit'>>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
     const texts: string[] = [];
     for (const fn of this.hooks[kind]) {
       try {

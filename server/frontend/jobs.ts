@@ -69,12 +69,16 @@ export class JobTable {
     if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
     const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
     if (refusal.length) return refusal[0];
+    const limit = await this.hub.jobLimit(spec.owner);
     const job: LiveJob = {
       job: this.next++, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
     };
     this.live.set(job.job, job);
-    this.mainframe.post({ t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source });
+    this.mainframe.post({
+      t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source,
+      ...(limit ? { cpuLimit: Math.max(1, limit.cycles), cpuLimitMessage: limit.message } : {}),
+    });
     if (job.line === null) this.mainframe.post({ t: 'eof', job: job.job }); // background jobs have no typist
     this.log.info({ job: job.job, user: job.owner, line: job.line, program: job.name, lang: job.lang }, 'job started');
     this.hub.emit('jobStarted', { job, at: job.startedAt });

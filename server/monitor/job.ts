@@ -42,6 +42,9 @@ export class Job {
   dirty = true;
   readonly meters: Meters;
 
+  /** said instead of "CPU LIMIT EXCEEDED" when the front end lowered the limit (its budget) */
+  cpuLimitMessage: string | undefined = undefined;
+
   constructor(
     readonly id: number,
     readonly owner: string,

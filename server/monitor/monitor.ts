@@ -122,8 +122,12 @@ export class Monitor implements SvcHost {
       return;
     }
     const limit = (v: number | undefined, dflt: number): number => (typeof v === 'number' && v > 0 ? Math.floor(v) : dflt);
-    const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, limit(msg.cpuLimit, this.cfg.cpuLimit),
+    // A run message may lower the CPU limit (the front end does, to stop a job exactly at its
+    // owner's budget) but never raise it above the machine's configuration.
+    const cpuLimit = Math.min(limit(msg.cpuLimit, this.cfg.cpuLimit), this.cfg.cpuLimit);
+    const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, cpuLimit,
       limit(msg.outputLimit, this.cfg.outputLimit), this.now());
+    if (cpuLimit < this.cfg.cpuLimit && msg.cpuLimitMessage) job.cpuLimitMessage = msg.cpuLimitMessage;
     this.jobs.set(job.id, job);
     this.emit({ t: 'state', job: job.id, state: 'compiling' });
     const compile = this.compilers[msg.lang];
@@ -257,7 +261,7 @@ export class Monitor implements SvcHost {
 
   private endCpuLimit(job: Job): void {
     const secs = (job.cpuLimit / this.cfg.ratedClock).toFixed(2);
-    this.end(job, 'cpu limit', -1, `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
+    this.end(job, 'cpu limit', -1, job.cpuLimitMessage ?? `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
   }
 
   private enqueue(job: Job): void {

@@ -63,8 +63,10 @@ export type ToMainframe =
       name: string;
       lang: Lang;
       source: string;
-      /** cycle limit for this job (overrides the default) */
+      /** cycle limit for this job; it can only lower the mainframe's configured limit */
       cpuLimit?: number;
+      /** what the job is told when it reaches a lowered cpuLimit (e.g. "BUDGET EXHAUSTED") */
+      cpuLimitMessage?: string;
       /** characters of output allowed (overrides the default) */
       outputLimit?: number;
     }

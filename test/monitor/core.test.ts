@@ -123,6 +123,22 @@ in:     .space 4
     h.ended(1, 'normal');
   });
 
+  it('a run message may lower the CPU limit, with its own message, but never raise it', () => {
+    const h = new Harness({ cpuLimit: 2_000_000 });
+    h.m.handle({ t: 'run', job: 1, owner: 'test', line: 1, name: 'low', lang: 'asm', source: LOOP,
+      cpuLimit: 500_000, cpuLimitMessage: 'BUDGET EXHAUSTED' });
+    h.m.handle({ t: 'run', job: 2, owner: 'test', line: 2, name: 'high', lang: 'asm', source: LOOP,
+      cpuLimit: 9_000_000, cpuLimitMessage: 'BUDGET EXHAUSTED' });
+    h.settle();
+    const low = h.ended(1, 'cpu limit');
+    expect(low.message).toBe('BUDGET EXHAUSTED');
+    expect(low.meters.cycles).toBeGreaterThanOrEqual(500_000);
+    expect(low.meters.cycles).toBeLessThan(500_100);
+    const high = h.ended(2, 'cpu limit');
+    expect(high.message).toBe('CPU LIMIT EXCEEDED (0.20 SECONDS)');
+    expect(high.meters.cycles).toBeLessThan(2_000_100);
+  });
+
   it('meters core held: partition words times cycles', () => {
     const h = new Harness({ defaultPartition: 8192 });
     h.run(1, LOOP, { cpuLimit: 1_000_000 });
