@@ -8,6 +8,10 @@ import { parseNumber } from './numbers.ts';
 export const MAX_LINE = 99999;
 export const MAX_STRING = 255;
 
+/** Limits on one expression (see expr()). */
+const MAX_EXPR_DEPTH = 64;
+const MAX_EXPR_NODES = 1000;
+
 class ParseError extends Error {
   constructor(message: string, readonly pos: number) { super(message); }
 }
@@ -365,10 +369,25 @@ class Parser {
     return e;
   }
 
+  // The compiler recurses over expressions; bounding nesting and size turns a pathological line
+  // (a thousand parentheses, a file with a 5,000-term sum) into a message, not a host stack overflow.
+  private exprDepth = 0;
+  private exprNodes = 0;
+
   expr(): Expr {
-    let l = this.andExpr();
-    while (this.acceptKw('OR')) l = this.logic('OR', l, this.andExpr());
-    return l;
+    if (this.exprDepth === 0) this.exprNodes = 0;
+    if (this.exprDepth >= MAX_EXPR_DEPTH) this.fail(`AN EXPRESSION IS NESTED MORE THAN ${MAX_EXPR_DEPTH} DEEP`);
+    this.exprDepth++;
+    try {
+      let l = this.andExpr();
+      while (this.acceptKw('OR')) l = this.logic('OR', l, this.andExpr());
+      return l;
+    } finally {
+      this.exprDepth--;
+    }
+  }
+  private countNode(): void {
+    if (++this.exprNodes > MAX_EXPR_NODES) this.fail(`AN EXPRESSION HAS MORE THAN ${MAX_EXPR_NODES} OPERATIONS`);
   }
   private andExpr(): Expr {
     let l = this.notExpr();
@@ -377,10 +396,12 @@ class Parser {
   }
   private logic(op: string, l: Expr, r: Expr): Expr {
     if (l.t !== 'n' || r.t !== 'n') this.fail(`${op} NEEDS NUMBERS OR CONDITIONS`);
+    this.countNode();
     return { k: 'bin', op, l, r, t: 'n' };
   }
   private notExpr(): Expr {
     if (this.acceptKw('NOT')) {
+      this.countNode();
       const e = this.notExpr();
       if (e.t !== 'n') this.fail('NOT NEEDS A NUMBER OR A CONDITION');
       return { k: 'not', e, t: 'n' };
@@ -394,6 +415,7 @@ class Parser {
       this.i++;
       const r = this.addExpr();
       if (l.t !== r.t) this.fail('A STRING CANNOT BE COMPARED WITH A NUMBER', t.pos);
+      this.countNode();
       return { k: 'bin', op: t.v, l, r, t: 'n' };
     }
     return l;
@@ -404,6 +426,7 @@ class Parser {
       const t = this.peek();
       if (t.k !== 'op' || (t.v !== '+' && t.v !== '-')) return l;
       this.i++;
+      this.countNode();
       const r = this.mulExpr();
       if (t.v === '+' && l.t === 's' && r.t === 's') {
         l = { k: 'bin', op: '&', l, r, t: 's' };
@@ -419,6 +442,7 @@ class Parser {
       const t = this.peek();
       if (t.k !== 'op' || (t.v !== '*' && t.v !== '/')) return l;
       this.i++;
+      this.countNode();
       const r = this.unary();
       if (l.t !== 'n' || r.t !== 'n') this.fail(`A STRING CANNOT BE ${t.v === '*' ? 'MULTIPLIED' : 'DIVIDED'}`, t.pos);
       l = { k: 'bin', op: t.v, l, r, t: 'n' };
@@ -428,6 +452,7 @@ class Parser {
     const t = this.peek();
     if (t.k === 'op' && (t.v === '-' || t.v === '+')) {
       this.i++;
+      this.countNode();
       const e = this.unary();
       if (e.t !== 'n') this.fail('A SIGN CANNOT GO BEFORE A STRING', t.pos);
       if (t.v === '+') return e;
@@ -440,6 +465,7 @@ class Parser {
     let l = this.primary();
     while (this.isOp('^')) {
       const pos = this.next().pos;
+      this.countNode();
       let neg = false;
       while (this.isOp('-') || this.isOp('+')) if ((this.next() as { v: string }).v === '-') neg = !neg;
       let r = this.primary();
