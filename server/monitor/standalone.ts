@@ -65,7 +65,9 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
         return;
     }
   };
-  const m = new Monitor({ compilers, emit, config: opts.config });
+  // The job's own limits are the private machine's configuration (a run message may only lower them).
+  const config = { ...opts.config, ...(opts.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}) };
+  const m = new Monitor({ compilers, emit, config });
 
   // Input: lines delivered as they come; a waiting loop is woken by `poke`.
   let poke: (() => void) | null = null;

@@ -52,7 +52,7 @@ const median = (xs: number[]) => {
 
 async function measure(mode: 'on' | 'off', jobs: number, seconds: number, dir: string): Promise<Result> {
   const metering = mode === 'on';
-  const mf = await Mainframe.start(metering ? {} : { checkpointMs: 1_000_000_000 });
+  const mf = await Mainframe.start(metering ? { cpuLimit: 2 ** 52 } : { checkpointMs: 1_000_000_000, cpuLimit: 2 ** 52 });
   const store = SqliteStore.open(dir);
   const ledger = new SqliteLedger(store.db);
   const acct = new Accountant({ ledger, rates: loadRates(undefined, DEFAULT_CONFIG.ratedClock), bootId: `bench${Date.now()}`, budgetOf: async () => null });
