@@ -15,6 +15,9 @@ export type EditResult = { ok: true } | { ok: false; error: string };
 export class Workspace {
   name: string | null = null;
   private lines = new Map<number, string>();
+  /** the line numbers in order, kept until the next edit (RUN and LIST of a long program are common) */
+  private order: number[] | null = null;
+  private sourceCache: string | null = null;
   /** set for output files: shown by LIST, never edited or run */
   private text: string | null = null;
 
@@ -31,12 +34,14 @@ export class Workspace {
   /** NEW: an empty program with this name. */
   reset(name: string | null): void {
     this.name = name;
+    this.changed();
     this.lines.clear();
     this.text = null;
   }
 
   /** SCRATCH: keep the name, drop the lines. */
   scratch(): void {
+    this.changed();
     this.lines.clear();
     this.text = null;
   }
@@ -54,6 +59,7 @@ export class Workspace {
     const n = Number(m[1]);
     if (m[1].length > 5 || n < 1 || n > MAX_LINE_NUMBER) return { ok: false, error: `LINE NUMBERS ARE 1 TO ${MAX_LINE_NUMBER}` };
     const body = (m[2] ?? '').replace(/\s+$/, '');
+    this.changed();
     if (body === '') {
       this.lines.delete(n);
       return { ok: true };
@@ -68,14 +74,25 @@ export class Workspace {
   /** The numbered lines in order, optionally only those in [from, to]. */
   listing(from = 1, to = MAX_LINE_NUMBER): string[] {
     if (this.text !== null) return this.text === '' ? [] : this.text.replace(/\r?\n$/, '').split(/\r?\n/);
-    return [...this.lines.keys()].sort((a, b) => a - b).filter((n) => n >= from && n <= to).map((n) => `${n} ${this.lines.get(n)}`);
+    const order = (this.order ??= [...this.lines.keys()].sort((a, b) => a - b));
+    const out: string[] = [];
+    for (const n of order) if (n >= from && n <= to) out.push(`${n} ${this.lines.get(n)}`);
+    return out;
+  }
+
+  private changed(): void {
+    this.order = null;
+    this.sourceCache = null;
   }
 
   /** The program as stored and as compiled: "10 PRINT 1\n20 END\n". */
   source(): string {
     if (this.text !== null) return this.text;
-    const l = this.listing();
-    return l.length ? l.join('\n') + '\n' : '';
+    if (this.sourceCache === null) {
+      const l = this.listing();
+      this.sourceCache = l.length ? l.join('\n') + '\n' : '';
+    }
+    return this.sourceCache;
   }
 
   /** Loads stored or library text. Unnumbered program lines are numbered 10, 20, ... */

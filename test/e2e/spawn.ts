@@ -19,7 +19,10 @@ export interface ServerProcess {
 
 export async function spawnServer(args: string[] = [], dir?: string): Promise<ServerProcess> {
   const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10',
+    // With the JIT a tight loop uses the default 60 CPU seconds in well under a wall second; tests
+    // whose jobs must outlive a SYSTAT or a Ctrl-C get 2,000 (a test may pass its own, later wins).
+    '--cpu-limit', '20000000000', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
