@@ -78,4 +78,6 @@ export interface Program {
   base: 0 | 1;
   /** GOTO-like references: [source line, target line] */
   refs: [number, number][];
+  /** written in the Microsoft style (`:`, LET left out, IF ... THEN statement): see README, ON */
+  msStyle: boolean;
 }

@@ -419,13 +419,19 @@ class Gen {
     e.op(FFLOOR, FTMP, FTMP);
     e.op(FTOI, 1, FTMP);
     const bad = this.errStub(`ON ${gosub ? 'GOSUB' : 'GOTO'} VALUE OUT OF RANGE`);
-    e.op(LI, 2, 0, 0, 1);
+    // ECMA-55 makes a value out of range fatal; Microsoft-style programs (Super Star Trek's
+    // computer menu, Roulette's bets) rely on 0 or a value past the list going on to the next
+    // statement, so those get that (a negative value stays fatal, as there).
+    const past = this.prog.msStyle ? e.label() : bad;
+    e.op(LI, 2, 0, 0, this.prog.msStyle ? 0 : 1);
     e.opL(BLT, 1, 2, 0, bad);
+    if (this.prog.msStyle) e.opL(BEQ, 1, 2, 0, past);
     e.op(LI, 2, 0, 0, lines.length);
-    e.opL(BGT, 1, 2, 0, bad);
+    e.opL(BGT, 1, 2, 0, past);
     const table = e.dataWords(lines.map(() => 0), lines.map((n, i) => ({ at: i, label: this.lineLabel(n) })));
     e.opL(LD, 2, 1, 0, table, -1);
     e.op(gosub ? CALL : JMP, 0, 2, 0, 0);
+    if (past !== bad) e.bind(past);
   }
 
   private ifStmt(s: Extract<Stmt, { k: 'if' }>): void {

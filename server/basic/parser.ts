@@ -49,7 +49,7 @@ class Parser {
   private baseSeen = false;
   private arraysUsed = false;
   private readonly prog: Program = {
-    lines: [], arrays: new Map(), fns: new Map(), data: [], dataAt: new Map(), base: 0, refs: [],
+    lines: [], arrays: new Map(), fns: new Map(), data: [], dataAt: new Map(), base: 0, refs: [], msStyle: false,
   };
 
   run(source: string): ParseResult {
@@ -136,11 +136,11 @@ class Parser {
     for (;;) {
       if (this.peek().k === 'eol') break;
       if (inIf && this.isKw('ELSE')) break;
-      if (this.acceptOp(':')) continue;
+      if (this.acceptOp(':')) { this.prog.msStyle = true; continue; }
       const s = this.statement();
       out.push(s);
       if (s.k === 'if') break; // an IF takes the rest of the line
-      if (this.acceptOp(':')) continue;
+      if (this.acceptOp(':')) { this.prog.msStyle = true; continue; }
       if (this.peek().k === 'eol' || (inIf && this.isKw('ELSE'))) break;
       this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
     }
@@ -149,7 +149,7 @@ class Parser {
 
   private statement(): Stmt {
     const t = this.peek();
-    if (t.k === 'id') return this.letStmt();
+    if (t.k === 'id') { this.prog.msStyle = true; return this.letStmt(); }
     if (t.k !== 'kw') this.fail(`A STATEMENT CANNOT BEGIN WITH ${this.describe(t)}`);
     this.i++;
     switch (t.v) {
@@ -254,11 +254,12 @@ class Parser {
     else {
       this.expectKw('THEN');
       if (this.peek().k === 'num') then = [{ k: 'goto', line: this.lineRef() }];
-      else then = this.statements(true);
+      else { then = this.statements(true); this.prog.msStyle = true; }
       if (then.length === 0) this.fail('A LINE NUMBER OR A STATEMENT EXPECTED AFTER THEN');
     }
     let els: Stmt[] | null = null;
     if (this.acceptKw('ELSE')) {
+      this.prog.msStyle = true;
       if (this.peek().k === 'num') els = [{ k: 'goto', line: this.lineRef() }];
       else els = this.statements(true);
     }
