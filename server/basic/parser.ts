@@ -90,7 +90,8 @@ class Parser {
     else {
       const endLine = lines[lines.length - 1];
       const isEnd = endLine.stmts.length === 1 && endLine.stmts[0].k === 'end';
-      if (!isEnd && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
+      // Microsoft-style programs may stop by running off the last line (Super Star Trek does).
+      if (!isEnd && !this.prog.msStyle && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
         this.errors.push(`LINE ${endLine.num}: THE LAST LINE OF A PROGRAM MUST BE AN END STATEMENT`);
       }
     }
