@@ -259,7 +259,7 @@ export class Accountant {
    * its CPU limit, so a runaway loop stops at the budget itself rather than at the next checkpoint.
    */
   async cyclesLeft(user: string, partitionWords: number, at = this.now()): Promise<number | null> {
-    const st = await this.budgetState(user, true);
+    const st = await this.budgetState(user); // refuseRun has just read the budget afresh
     if (st.budget === null) return null;
     const left = st.budget - st.spent;
     if (left <= 0) return 0;

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } from '../monitor/protocol.ts';
 import type { Hub, JobView, LineView } from './hub.ts';
+import { StartPacer } from './pace.ts';
 
 /** What the front end needs of the mainframe (server/monitor/mainframe.ts; tests may fake it). */
 export interface MainframeLike {
@@ -55,6 +56,7 @@ export class JobTable {
   private endWaiters: (() => void)[] = [];
   /** sinks still finishing (e.g. saving a .OUT file) */
   private finishing = new Set<Promise<void>>();
+  private pacer = new StartPacer();
 
   constructor(
     private mainframe: MainframeLike,
@@ -66,6 +68,9 @@ export class JobTable {
 
   /** Starts a job unless a hook refuses it; returns the job or the refusal message. */
   async start(spec: JobSpec): Promise<LiveJob | string> {
+    if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
+    const wait = this.pacer.take(spec.owner);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
     const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
     if (refusal.length) return refusal[0];
