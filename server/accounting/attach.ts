@@ -12,6 +12,8 @@ import { budgetMessage } from './budget.ts';
 import { timeLine } from './notices.ts';
 
 export const FLUSH_MS = 200;
+/** What a job stopped at its owner's budget ends with (by the mainframe's limit or a checkpoint kill). */
+const AT_BUDGET = 'BUDGET EXHAUSTED';
 const TICK_MS = 1000;
 
 export interface Accounting {
@@ -66,7 +68,7 @@ export function attachAccounting(
       if (budgetKilled.has(job)) continue;
       budgetKilled.add(job);
       log.info({ job }, 'budget exhausted: stopping the job');
-      sys.jobs.kill(job, 'BUDGET EXHAUSTED');
+      sys.jobs.kill(job, AT_BUDGET);
     }
   });
 
@@ -76,12 +78,12 @@ export function attachAccounting(
   });
   sys.hub.hooks.jobLimit.push(async (owner) => {
     const cycles = await acct.cyclesLeft(owner, deps.partitionWords ?? DEFAULT_PARTITION_WORDS);
-    return cycles === null ? null : { cycles, message: 'BUDGET EXHAUSTED' };
+    return cycles === null ? null : { cycles, message: AT_BUDGET };
   });
   sys.hub.hooks.afterRun.push(async (_session, ended) => {
     if (ended.reason === 'rejected') return null; // nothing ran: the compiler's errors say it all
     const time = timeLine(ended.meters.cycles, acct.clock);
-    const stoppedAtBudget = ended.reason === 'cpu limit' && ended.message === 'BUDGET EXHAUSTED';
+    const stoppedAtBudget = ended.reason === 'cpu limit' && ended.message === AT_BUDGET;
     if (!budgetKilled.delete(ended.job.job) && !stoppedAtBudget) return time;
     return crlf(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);
   });

@@ -6,6 +6,7 @@ import { runStandalone } from '../../server/monitor/standalone.ts';
 import { CPU } from '../../server/machine/cpu.ts';
 import { Context } from '../../server/machine/context.ts';
 import { Stop } from '../../server/machine/isa.ts';
+import { median } from './_util.ts';
 
 /**
  * Runs `text` once with every CPU slice cut into one-cycle runs. A run with a budget of 1 executes
@@ -97,10 +98,6 @@ const PROGRAMS: Record<string, string> = {
 9999 END`,
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function main(): Promise<void> {
   const src = generatedProgram();

@@ -10,6 +10,7 @@ import type { Image } from '../../server/machine/image.ts';
 import { Stop } from '../../server/machine/isa.ts';
 import { loadImage, partitionWords } from '../../server/machine/loader.ts';
 import { cpus, loadavg } from 'node:os';
+import { median } from './_util.ts';
 
 export const SIEVE = `
 ; flags[i] = 1 marks i composite; at the end r5 = the number of primes below N
@@ -47,11 +48,6 @@ function nativeSieve(n: number): number {
   return count;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 interface Timing { wall: number; cpu: number }
 

@@ -20,6 +20,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { SqliteLedger } from '../../server/store/ledger.ts';
 import { Accountant } from '../../server/accounting/accountant.ts';
 import { loadRates } from '../../server/accounting/rates.ts';
+import { median, option, sleep } from './_util.ts';
 
 const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
 const FLUSH_MS = 200;
@@ -33,20 +34,6 @@ interface Result {
   checkpoints: number;
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function run(jobs: number, seconds: number, rounds: number, warmupMs: number, dir: string): Promise<{ on: Result[]; off: Result[] }> {
   const mf = await Mainframe.start({ cpuLimit: 2 ** 52 });

@@ -19,6 +19,7 @@ import { Mainframe } from '../../server/monitor/mainframe.ts';
 import type { FromMainframe, JobInfo } from '../../server/monitor/protocol.ts';
 import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
 import { CPU } from '../../server/machine/cpu.ts';
+import { median, option, sleep } from './_util.ts';
 
 const LOOP = 'start: ADD r1, r1, 1\n        JMP start\n';
 const ECHO = 'start: LA r1, buf\n LI r2, 80\n SVC GETS\n MOV r2, r1\n LA r1, buf\n SVC PUTS\n JMP start\nbuf: .space 80\n';
@@ -44,27 +45,12 @@ interface Result {
   echo: Map<number, [number, number]>;
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-}
-
 export function jain(xs: number[]): number {
   const sum = xs.reduce((a, b) => a + b, 0);
   const sq = xs.reduce((a, b) => a + b * b, 0);
   return sq === 0 ? 1 : (sum * sum) / (xs.length * sq);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function measure(quantum: number, rounds: number, seconds: number): Promise<Result> {
   const mf = await Mainframe.start({ quantum, cpuLimit: 2 ** 52 }); // the jobs must outlast the measurement
