@@ -6,6 +6,7 @@ import { userName } from './frontend/names.ts';
 import { DEFAULT_SCRYPT_N, hashPassword, isPowerOfTwo } from './frontend/password.ts';
 import { stamp } from './frontend/format.ts';
 import { SqliteStore } from './store/sqlite.ts';
+import { formatDollars, parseDollars } from './accounting/money.ts';
 
 const USAGE = `usage:
   npm run admin -- user add NAME [--operator] [--budget DOLLARS] [--data DIR]   password from stdin
@@ -15,15 +16,11 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-/** "12.5" dollars -> 12500000 micro-dollars, exactly (no floating point). */
-export function parseDollars(s: string): number {
-  const m = /^\$?(\d{1,9})(?:\.(\d{1,6}))?$/.exec(s.trim());
-  if (!m) throw new UsageError(`not an amount of dollars: "${s}" (e.g. 25 or 12.50)`);
-  return Number(m[1]) * 1_000_000 + Number((m[2] ?? '').padEnd(6, '0'));
-}
-
-export function formatDollars(micro: number): string {
-  return `$${Math.floor(micro / 1_000_000)}.${String(micro % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '')}`;
+/** Dollars typed on the command line, exactly, or a usage error that says what was wrong. */
+function dollars(s: string): number {
+  const micros = parseDollars(s);
+  if (micros === undefined) throw new UsageError(`not an amount of dollars: "${s}" (e.g. 25 or 12.50)`);
+  return micros;
 }
 
 /** Reads a line without echo from a TTY, or the first line of piped stdin. */
@@ -103,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
     if ('error' in u) throw new UsageError(rawName ? u.error.toLowerCase() : 'a user name is needed');
     const name = u.name;
     if (verb === 'add') {
-      const budget = values.budget === undefined ? null : parseDollars(values.budget);
+      const budget = values.budget === undefined ? null : dollars(values.budget);
       if (await store.accounts.get(name)) throw new UsageError(`user ${name} already exists`);
       const hash = await hashPassword(await newPassword(), scryptN);
       if (!(await store.accounts.create({ name, password: hash, operator: values.operator, budget }))) throw new UsageError(`user ${name} already exists`);
@@ -114,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`password of ${name} changed`);
     } else if (verb === 'budget') {
       if (amount === undefined) throw new UsageError('budget needs an amount in dollars, or none');
-      const budget = amount === 'none' ? null : parseDollars(amount);
+      const budget = amount === 'none' ? null : dollars(amount);
       if (!(await store.accounts.setBudget(name, budget))) throw new UsageError(`no user ${name}`);
       console.log(`budget of ${name}: ${budget === null ? 'unlimited' : formatDollars(budget)}`);
     } else {
@@ -125,9 +122,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('admin.ts')) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    console.error(err instanceof UsageError ? `${err.message ? err.message + '\n' : ''}${USAGE}` : `admin: ${err.message}`);
-    process.exit(2);
-  });
-}
+main(process.argv.slice(2)).catch((err: Error) => {
+  console.error(err instanceof UsageError ? `${err.message ? err.message + '\n' : ''}${USAGE}` : `admin: ${err.message}`);
+  process.exit(2);
+});

@@ -40,3 +40,8 @@ export function parseDollars(text: string): number | undefined {
   const frac = Number((m[2] ?? '').padEnd(6, '0'));
   return whole * MICROS_PER_DOLLAR + frac;
 }
+
+/** Micro-dollars as an operator reads a budget: "$12.50", "$0.000001" (trailing zeros past cents dropped). */
+export function formatDollars(micros: number): string {
+  return `$${Math.floor(micros / MICROS_PER_DOLLAR)}.${String(micros % MICROS_PER_DOLLAR).padStart(6, '0').replace(/0{1,4}$/, '')}`;
+}

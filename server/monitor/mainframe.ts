@@ -10,6 +10,20 @@ export type MainframeOptions = Partial<MonitorConfig>;
 
 const CLOSE_WAIT_MS = 2000;
 
+/** Set by the build (server/build.mjs) to the bundled worker, relative to this source file. */
+declare const __TIMESHARE_WORKER__: string | undefined;
+
+/**
+ * The mainframe thread's first module. Built, it is the worker's own bundle (plain JavaScript, no
+ * loader to start); from source (tsx, vitest), worker-boot.mjs installs the TypeScript loader in
+ * the new thread first, because a worker does not inherit the loader of the thread that made it.
+ */
+function workerUrl(): URL {
+  return typeof __TIMESHARE_WORKER__ === 'string'
+    ? new URL(__TIMESHARE_WORKER__, import.meta.url)
+    : new URL('./worker-boot.mjs', import.meta.url);
+}
+
 export class Mainframe {
   private outbox: ToMainframe[] = [];
   private flushQueued = false;
@@ -23,9 +37,7 @@ export class Mainframe {
   /** Starts the mainframe thread; resolves when it is ready for jobs. Throws on bad settings. */
   static async start(opts: MainframeOptions = {}): Promise<Mainframe> {
     makeConfig(opts); // a bad setting is reported here, in the caller's terms
-    // worker-boot.mjs installs the TypeScript loader in the new thread (whether or not this thread
-    // was started with it, e.g. under vitest), then loads worker.ts.
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { config: opts } });
+    const worker = new Worker(workerUrl(), { workerData: { config: opts } });
     const mf = new Mainframe(worker);
     return new Promise((resolve, reject) => {
       const early = (e: unknown): void => reject(e instanceof Error ? e : new Error(`mainframe exited (${String(e)})`));

@@ -1,15 +1,39 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const EX = 'server/machine/examples';
 
+// The command as `npm run job` runs it: the launcher and the built bundle, not the sources via tsx.
 function job(args: string[], input = ''): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/job.ts', ...args], { input, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, ['server/launch.mjs', 'job', ...args], { input, encoding: 'utf8', timeout: 20_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
+
+beforeAll(() => {
+  // a fresh build first, so no test sees the launcher's "rebuilt" notice
+  expect(spawnSync(process.execPath, ['server/build.mjs'], { encoding: 'utf8' }).status).toBe(0);
+});
+
+describe('the launcher', () => {
+  it('rebuilds when a source is newer than the build, and says so on stderr only', () => {
+    const stamp = '.build/stamp.json';
+    const s = JSON.parse(readFileSync(stamp, 'utf8')) as { startedMs: number; files: number };
+    writeFileSync(stamp, JSON.stringify({ ...s, startedMs: 0 })); // as if every source changed since
+    const r = job([`${EX}/hello.s`]);
+    expect(r.stderr).toMatch(/^timeshare: sources changed; rebuilt \.build\/ in \d+ ms\n$/);
+    expect(r.stdout).toBe('HELLO, WORLD\n');
+    expect(job([`${EX}/hello.s`]).stderr).toBe(''); // fresh again: no notice
+  });
+
+  it('names the commands when given an unknown one', () => {
+    const r = spawnSync(process.execPath, ['server/launch.mjs', 'nonsense'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: node server\/launch.mjs main\|job\|admin\|bills\|terminal/);
+  });
+});
 
 describe('npm run job', () => {
   it('runs hello.s: exact output, exit 0, and --bill on stderr', () => {

@@ -197,7 +197,7 @@ b: .space 20
   it('refuses BASIC when no compiler for it is loaded', () => {
     const h = new Harness();
     h.m.handle({ t: 'run', job: 1, owner: 'u', line: 1, name: 'P', lang: 'basic', source: '10 END\n' });
-    expect(h.ended(1, 'rejected').message).toBe('BASIC IS NOT AVAILABLE YET');
+    expect(h.ended(1, 'rejected').message).toBe('BASIC IS NOT AVAILABLE');
   });
 });
 
