@@ -4,6 +4,7 @@
 // a crash loses at most one checkpoint interval plus one flush interval of use.
 import type { Logger } from 'pino';
 import type { System } from '../frontend/system.ts';
+import { teletypeLines } from '../frontend/format.ts';
 import type { Ledger } from '../store/ledger.ts';
 import { Accountant } from './accountant.ts';
 import { accountingCommands } from './commands.ts';
@@ -22,7 +23,6 @@ export interface Accounting {
   close(): Promise<void>;
 }
 
-const crlf = (text: string) => text.split('\n').join('\r\n');
 
 /** The partition a job is assumed to hold when its budget is turned into a CPU limit (the
  *  monitor's default partition; bigger jobs may overrun by their extra core-time, and the
@@ -74,7 +74,7 @@ export function attachAccounting(
 
   sys.hub.hooks.beforeJob.push(async (job) => {
     const refusal = await acct.refuseRun(job.owner);
-    return refusal === null ? null : crlf(refusal);
+    return refusal === null ? null : teletypeLines(refusal);
   });
   sys.hub.hooks.jobLimit.push(async (owner) => {
     const cycles = await acct.cyclesLeft(owner, deps.partitionWords ?? DEFAULT_PARTITION_WORDS);
@@ -85,11 +85,11 @@ export function attachAccounting(
     const time = timeLine(ended.meters.cycles, acct.clock);
     const stoppedAtBudget = ended.reason === 'cpu limit' && ended.message === AT_BUDGET;
     if (!budgetKilled.delete(ended.job.job) && !stoppedAtBudget) return time;
-    return crlf(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);
+    return teletypeLines(`${time}\n${budgetMessage(await acct.budgetState(ended.job.owner))}`);
   });
   sys.hub.hooks.beforeBye.push((session) => {
     const text = acct.logout(session.line);
-    return text === null ? null : crlf(text);
+    return text === null ? null : teletypeLines(text);
   });
 
   for (const c of accountingCommands(acct)) sys.commands.register(c);

@@ -1,11 +1,11 @@
 // The accounting commands at the teletype: BILL for everyone, BUDGET for operators.
 import type { Command } from '../frontend/commands/registry.ts';
 import { userName } from '../frontend/names.ts';
+import { crlf } from '../frontend/format.ts';
 import type { Accountant } from './accountant.ts';
 import { formatCents, formatMicros, parseDollars } from './money.ts';
 import { monthRange } from './zone.ts';
 
-const crlf = (text: string) => text.split('\n').map((l) => l + '\r\n').join('');
 
 export function accountingCommands(acct: Accountant): Command[] {
   return [
@@ -21,7 +21,7 @@ export function accountingCommands(acct: Accountant): Command[] {
             return session.println(`BILL WANTS A MONTH LIKE ${acct.rates.zone.day(Date.now()).slice(0, 7)}, NOT ${month.slice(0, 20).toUpperCase()}.`);
           }
         }
-        session.print(crlf(await acct.statement(session.user!, month || undefined)));
+        session.print(crlf((await acct.statement(session.user!, month || undefined)).split('\n')));
       },
     },
     {

@@ -25,3 +25,8 @@ export function table(head: string[], rows: (string | number)[][], right: boolea
 export function crlf(lines: string[]): string {
   return lines.map((l) => l + '\r\n').join('');
 }
+
+/** Text with "\n" line ends as the teletype needs it ("\r\n"), the last line left open. */
+export function teletypeLines(text: string): string {
+  return text.split('\n').join('\r\n');
+}

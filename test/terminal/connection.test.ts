@@ -88,8 +88,8 @@ describe('the line (reconnecting WebSocket)', () => {
     expect(line.state).toBe('offline');
     expect(line.send('lost')).toBe(false);
     clock.advance(499);
-    await new Promise((res) => setTimeout(res, 50));
-    expect(srv.connections).toBe(1); // not before its time
+    expect(line.state).toBe('offline'); // not before its time: a dial would have begun synchronously
+    expect(srv.connections).toBe(1);
     clock.advance(1);
     await until(() => r.events.length === 3);
     expect(r.events[2]).toBe('online');
@@ -131,8 +131,9 @@ describe('the line (reconnecting WebSocket)', () => {
     await until(() => r.events.length === 2);
     expect(r.events[1]).toBe('hung up: GOODBYE');
     expect(line.state).toBe('hungup');
+    expect(clock.pendingTimers).toBe(0); // no redial is even scheduled
     clock.advance(60_000);
-    await new Promise((res) => setTimeout(res, 50));
+    expect(line.state).toBe('hungup');
     expect(srv.connections).toBe(1);
     line.redial();
     await until(() => r.events.length === 3);
@@ -153,8 +154,8 @@ describe('the line (reconnecting WebSocket)', () => {
     await until(() => line.state === 'online');
     await line.close();
     await srv.until(() => srv.sockets.size === 0);
+    expect(clock.pendingTimers).toBe(0); // nothing left that could dial again
     clock.advance(60_000);
-    await new Promise((res) => setTimeout(res, 50));
     expect(srv.connections).toBe(1);
     expect(line.state).toBe('closed');
   });
