@@ -33,7 +33,17 @@ export const USAGE = `usage: npm start -- [options]
   --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
   --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
-  --heartbeat-ms N    ping interval; silent peers are dropped (default ${DEFAULT_FRONTEND.heartbeatMs})`;
+  --heartbeat-ms N    ping interval; silent peers are dropped (default ${DEFAULT_FRONTEND.heartbeatMs})
+  --logins-per-account N       password attempts per account per minute, all addresses together (default ${DEFAULT_FRONTEND.loginsPerAccount})
+  --logins-per-address N       password attempts per address per minute (default ${DEFAULT_FRONTEND.loginsPerAddress})
+  --registrations-per-address N  new accounts per address per hour (default ${DEFAULT_FRONTEND.registrationsPerAddress})
+  --registrations-per-hour N   new accounts per hour in all (default ${DEFAULT_FRONTEND.registrationsPerHour})
+  --trust-address ADDR         exempt ADDR from the per-address limits (repeatable; e.g. a classroom's NAT)
+  --unauth-per-address N       lines from one address not yet logged in (default ${DEFAULT_FRONTEND.unauthPerAddress})
+  --line-reserve N             lines kept for logins: lines not logged in hold at most max-lines - N (default ${DEFAULT_FRONTEND.lineReserve})
+  --login-timeout-ms N         a line must log in within N ms (default ${DEFAULT_FRONTEND.loginTimeoutMs})
+  --login-silence-ms N         a line typing nothing for N ms before login is hung up (default ${DEFAULT_FRONTEND.loginSilenceMs})
+  --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -64,6 +74,16 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'scrypt-n': { type: 'string' },
       'fail-delay-ms': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'logins-per-account': { type: 'string' },
+      'logins-per-address': { type: 'string' },
+      'registrations-per-address': { type: 'string' },
+      'registrations-per-hour': { type: 'string' },
+      'trust-address': { type: 'string', multiple: true },
+      'unauth-per-address': { type: 'string' },
+      'line-reserve': { type: 'string' },
+      'login-timeout-ms': { type: 'string' },
+      'login-silence-ms': { type: 'string' },
+      'handshake-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -99,6 +119,16 @@ export function parseOptions(argv: string[]): MainOptions | null {
       scryptN,
       failDelayMs: int('fail-delay-ms', values['fail-delay-ms'], 0) ?? DEFAULT_FRONTEND.failDelayMs,
       heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 100) ?? DEFAULT_FRONTEND.heartbeatMs,
+      loginsPerAccount: int('logins-per-account', values['logins-per-account'], 1) ?? DEFAULT_FRONTEND.loginsPerAccount,
+      loginsPerAddress: int('logins-per-address', values['logins-per-address'], 1) ?? DEFAULT_FRONTEND.loginsPerAddress,
+      registrationsPerAddress: int('registrations-per-address', values['registrations-per-address'], 1) ?? DEFAULT_FRONTEND.registrationsPerAddress,
+      registrationsPerHour: int('registrations-per-hour', values['registrations-per-hour'], 1) ?? DEFAULT_FRONTEND.registrationsPerHour,
+      trusted: values['trust-address'] ?? [],
+      unauthPerAddress: int('unauth-per-address', values['unauth-per-address'], 1) ?? DEFAULT_FRONTEND.unauthPerAddress,
+      lineReserve: int('line-reserve', values['line-reserve'], 0) ?? DEFAULT_FRONTEND.lineReserve,
+      loginTimeoutMs: int('login-timeout-ms', values['login-timeout-ms'], 100) ?? DEFAULT_FRONTEND.loginTimeoutMs,
+      loginSilenceMs: int('login-silence-ms', values['login-silence-ms'], 100) ?? DEFAULT_FRONTEND.loginSilenceMs,
+      handshakeMs: int('handshake-ms', values['handshake-ms'], 100) ?? DEFAULT_FRONTEND.handshakeMs,
       ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
     },
   };

@@ -44,3 +44,52 @@ export async function verifyPassword(password: string, encoded: string): Promise
 export async function dummyHash(n: number): Promise<string> {
   return hashPassword(randomBytes(12).toString('base64'), n);
 }
+
+/**
+ * At most `concurrency` password hashes at once, the rest waiting in order; work whose line has
+ * closed by its turn is dropped unhashed. scrypt runs on libuv's thread pool (4 threads by
+ * default), which file writes share: 32 guessing lines once filled the pool, and a real login (and
+ * the log) waited behind them for tens of seconds. Two at a time leaves the rest of the pool free.
+ */
+export class HashGate {
+  private running = 0;
+  private waiting: { start: () => void; alive: () => boolean; drop: () => void }[] = [];
+
+  constructor(
+    readonly concurrency = 2,
+    /** past this many waiting, run() refuses at once (null) instead of queueing more */
+    readonly maxWaiting = 256,
+  ) {}
+
+  /** Runs `work` when a slot is free; null if the caller went away first or the queue is full. */
+  run<T>(work: () => Promise<T>, alive: () => boolean = () => true): Promise<T | null> {
+    if (this.running >= this.concurrency && this.waiting.length >= this.maxWaiting) return Promise.resolve(null);
+    return new Promise<T | null>((resolve, reject) => {
+      const start = () => {
+        this.running++;
+        work().then(resolve, reject).finally(() => {
+          this.running--;
+          this.next();
+        });
+      };
+      if (this.running < this.concurrency) start();
+      else this.waiting.push({ start, alive, drop: () => resolve(null) });
+    });
+  }
+
+  private next(): void {
+    while (this.running < this.concurrency && this.waiting.length) {
+      const w = this.waiting.shift()!;
+      if (w.alive()) w.start();
+      else w.drop();
+    }
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  get active(): number {
+    return this.running;
+  }
+}

@@ -1,8 +1,8 @@
 // The front end: a ws server whose every connection is a terminal line. It owns the line table, the
 // heartbeat, the protocol rules (text frames of valid UTF-8, at most maxPayload bytes) and the
 // orderly shutdown. It never runs guest code: that is the mainframe's thread.
-import type { AddressInfo } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Store } from '../store/store.ts';
@@ -11,13 +11,15 @@ import { builtinCommands } from './commands/index.ts';
 import type { Registry } from './commands/registry.ts';
 import { Hub } from './hub.ts';
 import { JobTable, type MainframeLike } from './jobs.ts';
-import { dummyHash } from './password.ts';
+import { dummyHash, HashGate } from './password.ts';
 import { Session, type Port } from './session.ts';
 import type { FrontendConfig, System } from './system.ts';
-import { FailureThrottle } from './throttle.ts';
+import { LoginThrottle, RegistrationLimiter } from './throttle.ts';
 
 /** Largest frame accepted; a bigger one closes that line with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
+/** Marks a raw socket whose handshake is being counted (server.ts only). */
+const HANDSHAKE_DONE = Symbol('handshakeDone');
 /** Bytes waiting in a socket's send buffer before the line stops reading its peer. */
 const SEND_HIGH = 256 * 1024;
 
@@ -33,8 +35,19 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   register: true,
   scryptN: 1 << 15,
   failDelayMs: 250,
+  loginsPerAccount: 8,
+  loginsPerAddress: 30,
+  registrationsPerAddress: 10,
+  registrationsPerHour: 100,
+  trusted: [],
+  hashConcurrency: 2,
+  unauthPerAddress: 8,
+  lineReserve: 200,
   heartbeatMs: 30_000,
-  loginTimeoutMs: 120_000,
+  // a minute to log in, and nobody holds a line in silence for more than 20 seconds before it
+  loginTimeoutMs: 60_000,
+  loginSilenceMs: 20_000,
+  handshakeMs: 5_000,
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
 };
@@ -81,12 +94,20 @@ export class FrontEnd implements System {
   readonly hub: Hub;
   readonly jobs: JobTable;
   readonly commands: Registry;
-  readonly throttle: FailureThrottle;
+  readonly throttle: LoginThrottle;
+  readonly registrations: RegistrationLimiter;
+  readonly hashGate: HashGate;
   readonly lines = new Map<number, Session>();
   readonly startedAt = Date.now();
   stopping = false;
   url = '';
   private wss!: WebSocketServer;
+  private http!: Server;
+  /** lines not logged in, by address (oldest first) */
+  private unauth = new Map<string, Set<Session>>();
+  private unauthCount = 0;
+  /** TCP connections that have not finished the WebSocket handshake, by address */
+  private handshaking = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
   private alive = new WeakMap<WebSocket, boolean>();
   private nextConn = 1;
@@ -104,7 +125,12 @@ export class FrontEnd implements System {
     this.hub = new Hub(log);
     this.jobs = new JobTable(mainframe, this.hub, log);
     this.commands = builtinCommands();
-    this.throttle = new FailureThrottle(config.failDelayMs);
+    this.throttle = new LoginThrottle({
+      failDelayMs: config.failDelayMs, accountPerMinute: config.loginsPerAccount, addressPerMinute: config.loginsPerAddress, trusted: config.trusted,
+    });
+    this.registrations = new RegistrationLimiter(config.registrationsPerAddress, config.registrationsPerHour, config.trusted);
+    this.hashGate = new HashGate(config.hashConcurrency);
+    this.hub.on('login', (e) => this.dropUnauth(e.session as Session));
   }
 
   static async start(config: ServerOptions, deps: { store: Store; mainframe: MainframeLike; library: Library; log: Logger }): Promise<FrontEnd> {
@@ -119,19 +145,25 @@ export class FrontEnd implements System {
 
   private listen(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({
-        host: this.config.host,
-        port: this.config.port,
-        maxPayload: MAX_PAYLOAD,
-        perMessageDeflate: false,
-        clientTracking: true,
+      const http = createServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+        res.end('This port serves terminal lines over WebSocket. Use npm run terminal or any ws client.\n');
       });
+      // A connection must finish its WebSocket handshake in seconds (ws clears the socket's timeout
+      // once it has), and an address may have only so many handshakes open: raw sockets that never
+      // speak cannot pile up until the process runs out of file descriptors.
+      http.headersTimeout = this.config.handshakeMs;
+      http.requestTimeout = this.config.handshakeMs;
+      http.on('connection', (socket: Socket) => this.handshakeStarted(socket));
+      const wss = new WebSocketServer({ server: http, maxPayload: MAX_PAYLOAD, perMessageDeflate: false, clientTracking: true });
+      this.http = http;
       this.wss = wss;
-      wss.once('error', reject);
-      wss.on('listening', () => {
-        wss.off('error', reject);
-        wss.on('error', (err) => this.log.error({ err }, 'server error'));
-        const a = wss.address() as AddressInfo;
+      http.once('error', reject);
+      wss.on('error', (err) => this.log.error({ err }, 'server error'));
+      http.listen(this.config.port, this.config.host, () => {
+        http.off('error', reject);
+        http.on('error', (err) => this.log.error({ err }, 'server error'));
+        const a = http.address() as AddressInfo;
         const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
         this.url = `ws://${host}:${a.port}`;
         this.heartbeat = setInterval(() => this.beat(), this.config.heartbeatMs);
@@ -153,6 +185,51 @@ export class FrontEnd implements System {
     }
   }
 
+  /** Most TCP connections one address may have mid-handshake, and all addresses together. */
+  static readonly HANDSHAKES_PER_ADDRESS = 16;
+  static readonly HANDSHAKES = 1024;
+
+  private handshakeStarted(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const mine = this.handshaking.get(address) ?? 0;
+    let total = 0;
+    for (const n of this.handshaking.values()) total += n;
+    if ((mine >= FrontEnd.HANDSHAKES_PER_ADDRESS && !this.config.trusted.includes(address)) || total >= FrontEnd.HANDSHAKES) {
+      socket.destroy();
+      return;
+    }
+    this.handshaking.set(address, mine + 1);
+    let counted = true;
+    const done = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.handshaking.get(address) ?? 1) - 1;
+      if (n <= 0) this.handshaking.delete(address);
+      else this.handshaking.set(address, n);
+    };
+    socket.setTimeout(this.config.handshakeMs, () => {
+      done();
+      socket.destroy();
+    });
+    socket.once('close', done);
+    (socket as Socket & { [HANDSHAKE_DONE]?: () => void })[HANDSHAKE_DONE] = done;
+  }
+
+  private dropUnauth(s: Session): void {
+    const set = this.unauth.get(s.address);
+    if (!set?.delete(s)) return;
+    this.unauthCount--;
+    if (set.size === 0) this.unauth.delete(s.address);
+  }
+
+  /** The line to give up for a newcomer: not logged in, from the address holding the most such
+   *  lines, the oldest of them. */
+  private evictionVictim(): Session | null {
+    let best: Set<Session> | null = null;
+    for (const set of this.unauth.values()) if (!best || set.size > best.size) best = set;
+    return best ? (best.values().next().value ?? null) : null;
+  }
+
   private allocLine(): number {
     let n = this.lowFree;
     while (this.lines.has(n)) n++;
@@ -162,22 +239,48 @@ export class FrontEnd implements System {
 
   private connect(ws: WebSocket, req: IncomingMessage): void {
     const address = req.socket.remoteAddress ?? 'unknown';
+    (req.socket as Socket & { [HANDSHAKE_DONE]?: () => void })[HANDSHAKE_DONE]?.();
     const conn = this.nextConn++;
     ws.on('error', (err) => this.log.warn({ conn, err: err.message }, 'socket error'));
     if (this.stopping) {
       ws.close(1001, 'system going down');
       return;
     }
-    if (this.lines.size >= this.config.maxLines) {
-      this.log.warn({ conn, address, lines: this.lines.size }, 'all lines busy');
-      ws.send('ALL LINES BUSY. PLEASE CALL AGAIN LATER.\r\n');
-      ws.close(1013, 'all lines busy');
+    const busy = (text: string, why: string) => {
+      ws.send(`${text}\r\n`);
+      ws.close(1013, why);
+    };
+    const fromHere = this.unauth.get(address);
+    if ((fromHere?.size ?? 0) >= this.config.unauthPerAddress && !this.config.trusted.includes(address)) {
+      this.log.warn({ conn, address, unauth: fromHere!.size }, 'too many lines from one address not logged in');
+      busy('TOO MANY LINES FROM YOUR ADDRESS ARE NOT LOGGED IN. LOG IN ON ONE OF THEM FIRST.', 'too many lines from this address');
       return;
+    }
+    // Lines not logged in may hold at most maxLines - lineReserve lines; the reserve is for lines
+    // that log in. When a newcomer finds no line, the oldest line not logged in from the address
+    // holding the most such lines is given up for it: idle callers cannot keep anyone out.
+    const unauthCap = Math.max(1, this.config.maxLines - this.config.lineReserve);
+    if (this.lines.size >= this.config.maxLines || this.unauthCount >= unauthCap) {
+      const victim = this.evictionVictim();
+      if (!victim) {
+        this.log.warn({ conn, address, lines: this.lines.size }, 'all lines busy');
+        busy('ALL LINES BUSY. PLEASE CALL AGAIN LATER.', 'all lines busy');
+        return;
+      }
+      this.log.warn({ conn, address, victimLine: victim.line, victimAddress: victim.address }, 'line given up for a newcomer');
+      victim.hangup('\r\nTHIS LINE IS NEEDED AND YOU HAVE NOT LOGGED IN. GOODBYE.', 'hangup', 1013);
+      this.dropUnauth(victim);
+      this.lines.delete(victim.line); // its close event follows; the number is free now
+      if (victim.line < this.lowFree) this.lowFree = victim.line;
     }
     const line = this.allocLine();
     const log = this.log.child({ line, conn });
     const session = new Session(this, portFor(ws, address), line, log);
     this.lines.set(line, session);
+    let set = this.unauth.get(address);
+    if (!set) this.unauth.set(address, (set = new Set()));
+    set.add(session);
+    this.unauthCount++;
     this.alive.set(ws, true);
     log.info({ address }, 'connect');
 
@@ -193,8 +296,11 @@ export class FrontEnd implements System {
     });
     ws.on('close', (code) => {
       session.dispose(this.stopping ? 'shutdown' : 'dropped');
-      this.lines.delete(line);
-      if (line < this.lowFree) this.lowFree = line;
+      this.dropUnauth(session);
+      if (this.lines.get(line) === session) {
+        this.lines.delete(line);
+        if (line < this.lowFree) this.lowFree = line;
+      }
       log.info({ code }, 'disconnect');
     });
     session.start();
@@ -212,10 +318,12 @@ export class FrontEnd implements System {
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const s of [...this.lines.values()]) s.hangup('*** GOODBYE.', 'shutdown', 1001);
     await new Promise<void>((resolve) => {
-      this.wss.close(() => resolve());
+      this.wss.close(() => this.http.close(() => resolve()));
+      this.http.closeIdleConnections?.();
       // peers that do not answer the close handshake are cut off
       setTimeout(() => {
         for (const ws of this.wss.clients) ws.terminate();
+        this.http.closeAllConnections(); // handshakes still open
       }, 1000).unref();
     });
   }

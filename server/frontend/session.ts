@@ -2,6 +2,7 @@
 // a foreground job's input and output. Typed characters are echoed at once (the line discipline);
 // complete lines are handled strictly in order, one at a time, so pasted text and type-ahead are
 // never reordered or dropped.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Prompt } from '../../shared/wire.ts';
 import type { EndReason, Meters } from '../monitor/protocol.ts';
@@ -64,6 +65,8 @@ export class Session implements LineView {
   /** lines sent to the foreground job since it last waited for input */
   private inputAhead = 0;
   private loginTimer: NodeJS.Timeout | null = null;
+  /** hangs up a line that types nothing before logging in (re-armed by every frame) */
+  private silenceTimer: NodeJS.Timeout | null = null;
   private candidate: { name: string; account: Account | null } | null = null;
   private newPassword: string | null = null;
   private lastOutCR = false;
@@ -116,16 +119,26 @@ export class Session implements LineView {
     const banner = this.sys.config.banner ?? `TIMESHARE  ${stamp(Date.now())}  LINE ${this.line}`;
     this.print(`${banner}\r\n\r\n`);
     this.promptUser();
-    this.loginTimer = setTimeout(() => {
+    const timeout = () => {
       if (this.user === null) this.hangup('\r\nTIME OUT: NO LOGIN. GOODBYE.', 'hangup');
-    }, this.sys.config.loginTimeoutMs);
+    };
+    this.loginTimer = setTimeout(timeout, this.sys.config.loginTimeoutMs);
     this.loginTimer.unref();
+    this.silenceTimer = setTimeout(timeout, this.sys.config.loginSilenceMs);
+    this.silenceTimer.unref();
+  }
+
+  private clearLoginTimers(): void {
+    if (this.loginTimer) clearTimeout(this.loginTimer);
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.loginTimer = this.silenceTimer = null;
   }
 
   // ---- input ------------------------------------------------------------------------------------
 
   input(chars: string): void {
     if (this.mode === 'closed') return;
+    this.silenceTimer?.refresh();
     if (this.held !== null) {
       this.held += chars;
       if (this.held.length > HELD_MAX) this.pauseInput();
@@ -208,6 +221,7 @@ export class Session implements LineView {
         if (this.queue.length < QUEUE_LOW) this.resumeInput();
         if (ev.kind === 'toolong') {
           this.println(`LINE TOO LONG (${ev.length} CHARACTERS; ${MAX_INPUT_LINE} AT MOST). IGNORED.`);
+          if (this.mode === 'command') this.ready(); // a job's input line has no prompt to repeat
           continue;
         }
         if (ev.kind !== 'line') continue;
@@ -368,6 +382,13 @@ export class Session implements LineView {
         const account = await this.sys.store.accounts.get(u.name);
         this.candidate = { name: u.name, account };
         if (!account && this.sys.config.register && !this.sys.stopping) {
+          const wait = this.sys.registrations.check(this.address);
+          if (wait !== null) {
+            this.log.warn({ waitMs: wait }, 'registration refused: too many new accounts');
+            this.println(`NO NEW ACCOUNTS CAN BE MADE FROM HERE FOR ${Math.ceil(wait / 60_000)} MINUTE${wait > 60_000 ? 'S' : ''}.`);
+            this.candidate = null;
+            return this.promptUser();
+          }
           this.println(`NEW USER ${u.name}. CHOOSE A PASSWORD (${MIN_PASSWORD} TO ${MAX_PASSWORD} CHARACTERS).`);
           return this.promptPassword('new-password');
         }
@@ -375,11 +396,32 @@ export class Session implements LineView {
       }
       case 'password': {
         const c = this.candidate!;
+        // Decided before hashing, for every attempt: see throttle.ts.
+        const v = this.sys.throttle.attempt(this.address, c.name, c.account !== null);
+        if (!v.ok) {
+          this.disc.echo = true;
+          this.log.warn({ ...this.nameForLog(c), why: v.why, retryMs: v.retryMs }, 'login attempt refused: too many');
+          this.println(`TOO MANY LOGIN ATTEMPTS ${v.why === 'account' ? 'FOR THIS NAME' : 'FROM YOUR ADDRESS'}. TRY AGAIN IN ${Math.ceil(v.retryMs / 1000)} SECONDS.`);
+          this.candidate = null;
+          return this.promptUser();
+        }
+        if (v.waitMs > 0) await new Promise((r) => setTimeout(r, v.waitMs));
+        if ((this.mode as Mode) === 'closed') return; // hung up while waiting: nothing is hashed
         // an unknown name costs the same scrypt as a known one, so timing does not tell them apart
-        const ok = await verifyPassword(text, c.account?.password ?? (await this.sys.dummyHash()));
+        const hash = c.account?.password ?? (await this.sys.dummyHash());
+        const ok = await this.sys.hashGate.run(() => verifyPassword(text, hash), () => this.mode !== 'closed');
+        if ((this.mode as Mode) === 'closed') return;
         this.disc.echo = true;
-        if (ok && c.account) return this.loggedIn_(c.account);
-        return this.failed('INCORRECT USER NAME OR PASSWORD.', c.name);
+        if (ok === null) {
+          this.println('THE SYSTEM IS BUSY. TRY AGAIN IN A MOMENT.');
+          this.candidate = null;
+          return this.promptUser();
+        }
+        if (ok && c.account) {
+          this.sys.throttle.succeeded(c.name);
+          return this.loggedIn_(c.account);
+        }
+        return this.failed('INCORRECT USER NAME OR PASSWORD.', c);
       }
       case 'new-password': {
         if (text.length < MIN_PASSWORD || text.length > MAX_PASSWORD) {
@@ -395,8 +437,19 @@ export class Session implements LineView {
         const first = this.newPassword;
         this.newPassword = null;
         this.disc.echo = true;
-        if (first !== text) return this.failed('THE PASSWORDS DO NOT MATCH.', c.name);
-        const hash = await hashPassword(text, this.sys.config.scryptN);
+        if (first !== text) return this.failed('THE PASSWORDS DO NOT MATCH.', c);
+        const wait = this.sys.registrations.check(this.address);
+        if (wait !== null) {
+          this.println(`NO NEW ACCOUNTS CAN BE MADE FROM HERE FOR ${Math.ceil(wait / 60_000)} MINUTE${wait > 60_000 ? 'S' : ''}.`);
+          return this.promptUser();
+        }
+        this.sys.registrations.take(this.address);
+        const hash = await this.sys.hashGate.run(() => hashPassword(text, this.sys.config.scryptN), () => this.mode !== 'closed');
+        if ((this.mode as Mode) === 'closed') return;
+        if (hash === null) {
+          this.println('THE SYSTEM IS BUSY. TRY AGAIN IN A MOMENT.');
+          return this.promptUser();
+        }
         if (!(await this.sys.store.accounts.create({ name: c.name, password: hash }))) {
           this.println(`THE NAME ${c.name} WAS TAKEN A MOMENT AGO. CHOOSE ANOTHER.`);
           return this.promptUser();
@@ -411,12 +464,18 @@ export class Session implements LineView {
     }
   }
 
-  private async failed(message: string, name: string): Promise<void> {
+  /** The name as the log may show it: a name that is no account may be a password typed at
+   *  USER NAME--, so only a short hash of it is logged (enough to see one name tried many times). */
+  private nameForLog(c: { name: string; account: Account | null }): { user: string } | { nameHash: string } {
+    return c.account ? { user: c.name } : { nameHash: createHash('sha256').update(c.name).digest('hex').slice(0, 12) };
+  }
+
+  private async failed(message: string, c: { name: string; account: Account | null }): Promise<void> {
     this.failures++;
-    // per address (one guesser trying many names) and per account (many addresses, one name)
-    const delay = Math.max(this.sys.throttle.fail(this.address), this.sys.throttle.fail(`account:${name}`));
-    this.log.warn({ user: name, failures: this.failures, delayMs: delay }, 'login failed');
-    if (delay) await new Promise((r) => setTimeout(r, delay));
+    // per address (one guesser trying many names) and per account (many addresses, one name): the
+    // next attempt from either waits longer, before its hash (throttle.ts)
+    const fromAddress = this.sys.throttle.failed(this.address, c.name, c.account !== null);
+    this.log.warn({ ...this.nameForLog(c), failures: this.failures, addressFailures: fromAddress }, 'login failed');
     if (this.mode === 'closed') return;
     this.println(message);
     if (this.failures >= MAX_LOGIN_FAILURES) {
@@ -430,17 +489,25 @@ export class Session implements LineView {
   private async loggedIn_(account: Account): Promise<void> {
     if (this.mode === 'closed') return;
     const now = Date.now();
-    const previous = await this.sys.store.accounts.recordLogin(account.name, now);
+    // A full or damaged disk must not lock everyone out: the login goes on without the record.
+    let previous: number | null | undefined;
+    try {
+      previous = await this.sys.store.accounts.recordLogin(account.name, now);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, user: account.name }, 'could not record the login; logging in anyway');
+      previous = account.lastLogin ?? undefined;
+    }
+    if ((this.mode as Mode) === 'closed') return;
     this.user = account.name;
     this.operator = account.operator;
-    if (this.loginTimer) clearTimeout(this.loginTimer);
+    this.clearLoginTimers();
     this.loginAt = now;
     this.candidate = null;
     this.log = this.log.child({ user: account.name });
     this.log.info({ operator: account.operator }, 'login');
-    this.println(previous === null ? `WELCOME, ${account.name}. FIRST LOGIN.` : `LAST LOGIN ${stamp(previous)}.`);
+    this.println(previous === null ? `WELCOME, ${account.name}. FIRST LOGIN.` : previous === undefined ? `WELCOME, ${account.name}.` : `LAST LOGIN ${stamp(previous)}.`);
     this.mode = 'command';
-    this.sys.hub.emit('login', { session: this, at: now, previousLogin: previous });
+    this.sys.hub.emit('login', { session: this, at: now, previousLogin: previous ?? null });
     this.ready();
   }
 
@@ -458,7 +525,7 @@ export class Session implements LineView {
   dispose(reason: LogoutReason): void {
     if (this.mode === 'closed') return;
     this.mode = 'closed';
-    if (this.loginTimer) clearTimeout(this.loginTimer);
+    this.clearLoginTimers();
     this.queue.length = 0;
     this.held = null;
     if (this.fg) {

@@ -6,7 +6,8 @@ import type { Registry } from './commands/registry.ts';
 import type { Hub } from './hub.ts';
 import type { JobTable } from './jobs.ts';
 import type { Session } from './session.ts';
-import type { FailureThrottle } from './throttle.ts';
+import type { LoginThrottle, RegistrationLimiter } from './throttle.ts';
+import type { HashGate } from './password.ts';
 import type { Library } from '../library/library.ts';
 
 export interface FrontendConfig {
@@ -18,8 +19,27 @@ export interface FrontendConfig {
   register: boolean;
   /** scrypt cost for new passwords (a power of two) */
   scryptN: number;
-  /** first delay after a failed login from an address (doubles with each further failure) */
+  /** delay before the next attempt after a failed login (doubles with each further failure) */
   failDelayMs: number;
+  /** password attempts per account per minute, from all addresses together (throttle.ts) */
+  loginsPerAccount: number;
+  /** password attempts per address per minute */
+  loginsPerAddress: number;
+  /** new accounts per address per hour, and in all per hour */
+  registrationsPerAddress: number;
+  registrationsPerHour: number;
+  /** addresses exempt from the per-address limits (a classroom's NAT; tests on loopback) */
+  trusted: string[];
+  /** password hashes computed at once; the rest wait in order (password.ts HashGate) */
+  hashConcurrency: number;
+  /** lines from one address that have not logged in; past it a newcomer is refused */
+  unauthPerAddress: number;
+  /** lines kept for logins: lines not logged in may hold at most maxLines - lineReserve */
+  lineReserve: number;
+  /** a line that types nothing for this long before logging in is hung up */
+  loginSilenceMs: number;
+  /** a connection that has not finished the WebSocket handshake by then is closed */
+  handshakeMs: number;
   /** ping interval; a peer that has not answered the previous ping is dropped */
   heartbeatMs: number;
   /** a line that has not logged in by then is hung up, so idle callers cannot hold every line */
@@ -38,7 +58,9 @@ export interface System {
   readonly commands: Registry;
   readonly library: Library;
   readonly log: Logger;
-  readonly throttle: FailureThrottle;
+  readonly throttle: LoginThrottle;
+  readonly registrations: RegistrationLimiter;
+  readonly hashGate: HashGate;
   /** line number -> session, for the lines in use */
   readonly lines: Map<number, Session>;
   readonly startedAt: number;

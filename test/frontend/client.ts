@@ -21,9 +21,10 @@ export class Term {
     ws.on('error', () => {});
   }
 
-  static open(url: string): Promise<Term> {
+  /** `localAddress`: dial from that address (e.g. 127.0.0.2: a caller of its own on loopback). */
+  static open(url: string, localAddress?: string): Promise<Term> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
       const t = new Term(ws);
       ws.once('open', () => resolve(t));
       ws.once('error', reject);

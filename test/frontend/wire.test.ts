@@ -34,12 +34,10 @@ describe('protocol errors', () => {
   });
 
   it('past --max-lines a newcomer hears ALL LINES BUSY and is closed; a freed line is reused', async () => {
-    h = await startFrontEnd({ maxLines: 2 });
-    const a = await Term.open(h.url);
-    const b = await Term.open(h.url);
+    h = await startFrontEnd({ maxLines: 2, lineReserve: 0 });
+    const a = await login(h.url, 'lina');
+    const b = await login(h.url, 'linb');
     terms.push(a, b);
-    await a.expect('USER NAME--');
-    await b.expect('USER NAME--');
     const c = await Term.open(h.url);
     terms.push(c);
     await c.expect('ALL LINES BUSY');
@@ -49,6 +47,37 @@ describe('protocol errors', () => {
     const d = await Term.open(h.url);
     terms.push(d);
     expect(await d.expect('USER NAME--')).toContain('LINE 1');
+  });
+
+  it('lines not logged in leave a reserve: a newcomer takes the oldest idle line from the busiest address', async () => {
+    h = await startFrontEnd({ maxLines: 4, lineReserve: 2 });
+    const user = await login(h.url, 'resa');
+    terms.push(user);
+    const idle1 = await Term.open(h.url);
+    terms.push(idle1);
+    await idle1.expect('USER NAME--');
+    const idle2 = await Term.open(h.url);
+    terms.push(idle2);
+    await idle2.expect('USER NAME--');
+    // two lines are not logged in: that is all they may hold (4 - 2); the next caller gets idle1's line
+    const newcomer = await Term.open(h.url);
+    terms.push(newcomer);
+    await newcomer.expect('USER NAME--');
+    await idle1.expect('THIS LINE IS NEEDED AND YOU HAVE NOT LOGGED IN. GOODBYE.');
+    expect(await idle1.closedWith()).toBe(1013);
+    expect(idle2.closed).toBeNull();
+    newcomer.line('resb');
+    await newcomer.expect('PASSWORD--');
+    expect(await user.command('HELP')).toContain('COMMANDS');
+  });
+
+  it('hangs up a line that types nothing before logging in, after the silence timeout', async () => {
+    h = await startFrontEnd({ loginSilenceMs: 300 });
+    const t = await Term.open(h.url);
+    terms.push(t);
+    await t.expect('USER NAME--');
+    await t.expect('TIME OUT: NO LOGIN. GOODBYE.', 5000);
+    expect(await t.closedWith()).toBe(1000);
   });
 
   it('hangs up a line that does not log in within the login timeout', async () => {
@@ -95,6 +124,7 @@ describe('line discipline over the wire', () => {
     expect(list).not.toContain('GARBAGE\r\n');
     t.send('Y'.repeat(300) + '\r');
     await t.expect('LINE TOO LONG (300 CHARACTERS; 256 AT MOST). IGNORED.');
+    await t.expect('READY.\r\n'); // the refusal is followed by the prompt
     expect(await t.command('HELP')).toContain('COMMANDS');
   });
 

@@ -1,80 +1,229 @@
-// Password guessing is slowed per address (one guesser trying many names) and per account (many
-// addresses trying one name). Sessions are driven directly with fake ports so that each can claim
-// a different address; the delay each failure costs is read from the server's log.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Session, type Port } from '../../server/frontend/session.ts';
+// Password guessing and account floods, through the real front end: guessers connect over real
+// WebSockets from addresses of their own (127.0.0.2 and up; 127.0.0.1 is the tests' trusted
+// classroom). Attempts are throttled before any hash is computed, per account and per address; a
+// guesser who hangs up saves nothing; a real user still logs in at once; names that are not
+// accounts never reach the log.
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoginThrottle } from '../../server/frontend/throttle.ts';
+import { HashGate } from '../../server/frontend/password.ts';
+import { Term, login } from '../frontend/client.ts';
 import { startFrontEnd, type Harness } from '../frontend/harness.ts';
 
-let h: Harness;
-const sessions: Session[] = [];
-beforeEach(async () => {
-  h = await startFrontEnd({ register: false, failDelayMs: 20 });
-});
+let h: Harness | null = null;
+const terms: Term[] = [];
+const raw: Socket[] = [];
 afterEach(async () => {
-  for (const s of sessions.splice(0)) s.dispose('dropped');
-  await h.stop();
+  for (const t of terms.splice(0)) t.close();
+  for (const s of raw.splice(0)) s.destroy();
+  await h?.stop();
+  h = null;
 });
 
-interface FakeLine { session: Session; out: () => string; closed: () => boolean }
-let nextLine = 900;
-
-function line(address: string): FakeLine {
-  let out = '';
-  let closed = false;
-  const port: Port = {
-    address,
-    write(text, done) { out += text; done?.(); },
-    close() { closed = true; },
-    pause() {},
-    resume() {},
-  };
-  const session = new Session(h.fe, port, nextLine++, h.fe.log.child({ line: nextLine }));
-  sessions.push(session);
-  session.start();
-  return { session, out: () => out, closed: () => closed };
+/** A terminal dialled from `address` (a loopback address of its own). */
+async function openFrom(url: string, address: string): Promise<Term> {
+  const t = await Term.open(url, address);
+  terms.push(t);
+  return t;
 }
 
-async function until(l: FakeLine, text: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (l.out().split(text).length - 1 < count) {
-    if (Date.now() > deadline) throw new Error(`waited for ${count} x ${text}: ${JSON.stringify(l.out())}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const logEntries = (hh: Harness, msg: string) => hh.logs.map((s) => JSON.parse(s)).filter((e) => e.msg === msg);
 
-/** One failed attempt: the delay the server logged for it. */
-async function fail(l: FakeLine, name: string): Promise<number> {
-  const before = h.logs.length;
-  const n = l.out().split('INCORRECT USER NAME OR PASSWORD.').length;
-  await until(l, 'USER NAME--', n);
-  l.session.input(`${name}\r`);
-  await until(l, 'PASSWORD--', n);
-  l.session.input('wrong-guess\r');
-  await until(l, 'INCORRECT USER NAME OR PASSWORD.', n);
-  const entry = h.logs.slice(before).map((s) => JSON.parse(s)).find((e) => e.msg === 'login failed');
-  expect(entry, 'a login failed entry').toBeDefined();
-  expect(entry.user).toBe(name);
-  return entry.delayMs;
-}
-
-describe('login throttling', () => {
-  it('doubles the delay per failure from an address, then hangs up after three', async () => {
-    const a = line('198.51.100.1');
-    expect(await fail(a, 'BOB')).toBe(20);
-    expect(await fail(a, 'CAROL')).toBe(40);
-    expect(await fail(a, 'DAVE')).toBe(80);
-    await until(a, 'TOO MANY FAILURES. GOODBYE.', 1);
-    expect(a.closed()).toBe(true);
-    // the same address on a new line keeps its record
-    const again = line('198.51.100.1');
-    expect(await fail(again, 'ERIN')).toBe(160);
+describe('the login throttle (unit)', () => {
+  it('counts attempts per account from any number of addresses: a burst of 2, then 8 a minute, refusing past 15 s of waiting', () => {
+    const t = new LoginThrottle();
+    const at = 1_000_000;
+    const waits: (number | string)[] = [];
+    for (let i = 0; i < 6; i++) {
+      const v = t.attempt(`198.51.100.${i}`, 'VICTIM', true, at);
+      waits.push(v.ok ? v.waitMs : `refused ${v.why}`);
+    }
+    expect(waits).toEqual([0, 0, 7500, 15000, 'refused account', 'refused account']);
+    // a minute later: 8 more tokens pay the 2 reserved and refill the burst of 2, no more
+    const later = [0, 1, 2].map((i) => t.attempt(`198.51.100.${i + 10}`, 'VICTIM', true, at + 60_000));
+    expect(later.map((v) => (v.ok ? v.waitMs : 'refused'))).toEqual([0, 0, 7500]);
   });
 
-  it('an account tried from many addresses is slowed too; an untouched account and address are not', async () => {
-    const addrs = ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'];
-    const delays = [];
-    for (const a of addrs) delays.push(await fail(line(a), 'VICTIM'));
-    expect(delays).toEqual([20, 40, 80, 160]);
-    expect(await fail(line('203.0.113.99'), 'OTHER')).toBe(20);
+  it('a failure makes the next attempt from that address or on that account wait, doubling', () => {
+    const t = new LoginThrottle({ failDelayMs: 100, accountPerMinute: 1000, addressPerMinute: 1000 });
+    const wait = (addr: string, acct: string) => {
+      const v = t.attempt(addr, acct, true, 5000);
+      return v.ok ? v.waitMs : -1;
+    };
+    expect(wait('a', 'X')).toBe(0);
+    t.failed('a', 'X', true, 5000);
+    expect(wait('a', 'Y')).toBe(100); // same address, other account
+    t.failed('a', 'Y', true, 5000);
+    expect(wait('a', 'Z')).toBe(200);
+    expect(wait('b', 'X')).toBe(100); // other address, same account
+    expect(wait('c', 'W')).toBe(0);
+    t.succeeded('X');
+    expect(t.failures('X')).toBe(0);
+  });
+
+  it('eviction under a flood of addresses keeps every account record', () => {
+    const t = new LoginThrottle({ maxEntries: 200 });
+    t.failed('203.0.113.1', 'ALICE', true, 1000);
+    t.failed('203.0.113.1', 'ALICE', true, 1000);
+    for (let i = 0; i < 5000; i++) t.failed(`10.${i >> 8}.${i & 255}.1`, `NOBODY${i}`, false, 2000 + i);
+    expect(t.failures('ALICE')).toBe(2);
+    expect(t.size).toBeLessThanOrEqual(200);
+  });
+
+  it('the hash gate runs at most N at once and drops work whose line has gone', async () => {
+    const g = new HashGate(2);
+    let running = 0, peak = 0, ran = 0;
+    const work = () => new Promise<number>((r) => {
+      running++;
+      ran++;
+      peak = Math.max(peak, running);
+      setTimeout(() => { running--; r(1); }, 20);
+    });
+    let alive = true;
+    const results = await Promise.all([
+      g.run(work), g.run(work), g.run(work, () => alive), g.run(work, () => alive), g.run(work),
+      (async () => { alive = false; return 0; })(),
+    ]);
+    expect(peak).toBe(2);
+    expect(ran).toBe(3);
+    expect(results.slice(0, 5)).toEqual([1, 1, null, null, 1]);
+  });
+});
+
+describe('guessing through the real front end', () => {
+  it('16 guessers on one account from 16 addresses get the burst at once and then wait; hanging up saves nothing', async () => {
+    h = await startFrontEnd({ register: false, loginsPerAccount: 60, failDelayMs: 0 });
+    await h.store.accounts.create({ name: 'VICTIM', password: 'x' });
+    // the victim's account gets a real hash so that a right guess could succeed
+    const started = Date.now();
+    const guessers = await Promise.all(Array.from({ length: 16 }, (_, i) => openFrom(h!.url, `127.0.0.${i + 2}`)));
+    for (const g of guessers) {
+      await g.expect('USER NAME--');
+      g.line('victim');
+    }
+    for (const g of guessers) {
+      await g.expect('PASSWORD--');
+      g.line('guess');
+    }
+    // burst = 60/4 = 15 tokens at once; the 16th waits about a second (60 a minute)
+    for (let i = 0; i < 15; i++) await guessers[i].expect('INCORRECT USER NAME OR PASSWORD.');
+    await guessers[15].expect('INCORRECT USER NAME OR PASSWORD.', 5000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // now every attempt waits its turn (about 1 s each); callers who hang up while waiting cost no hash
+    const before = logEntries(h, 'login failed').length;
+    for (let i = 0; i < 8; i++) {
+      guessers[i].line('victim');
+      await guessers[i].expect('PASSWORD--');
+      guessers[i].line('again');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 8; i++) guessers[i].close();
+    await new Promise((r) => setTimeout(r, 1500));
+    // at most the one whose token came due before the hang-ups was checked
+    expect(logEntries(h, 'login failed').length - before).toBeLessThanOrEqual(1);
+  });
+
+  it('a real user logs in at once while 32 lines guess at other accounts', async () => {
+    h = await startFrontEnd({ register: false, failDelayMs: 0, loginsPerAccount: 8 });
+    await h.store.accounts.create({ name: 'TARGET', password: 'x' });
+    const { hashPassword } = await import('../../server/frontend/password.ts');
+    await h.store.accounts.create({ name: 'REALB', password: await hashPassword('goodpass', 16) });
+    const guessers = await Promise.all(Array.from({ length: 32 }, (_, i) => openFrom(h!.url, `127.0.1.${i + 2}`)));
+    let stop = false;
+    const loops = guessers.map(async (g, i) => {
+      while (!stop && !g.closed) {
+        await g.expect('USER NAME--').catch(() => null);
+        if (g.closed) return;
+        g.line(`target`);
+        await g.expect('PASSWORD--').catch(() => null);
+        g.line(`guess${i}`);
+        await g.expect(/INCORRECT|TOO MANY/).catch(() => null);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const t = await login(h.url, 'realb', 'goodpass', false);
+    terms.push(t);
+    const took = Date.now() - t0;
+    stop = true;
+    for (const g of guessers) g.close();
+    await Promise.all(loops);
+    expect(took).toBeLessThan(3000);
+    // the account was tried at most its burst plus its rate over the run, however many lines guessed
+    const tries = logEntries(h, 'login failed').length;
+    expect(tries).toBeLessThanOrEqual(2 + 8);
+    expect(logEntries(h, 'login attempt refused: too many').length).toBeGreaterThan(0);
+  });
+
+  it('a name that is no account is logged only as a hash (it may be a password typed at USER NAME--)', async () => {
+    h = await startFrontEnd({ register: false, failDelayMs: 0 });
+    const t = await Term.open(h.url);
+    terms.push(t);
+    await t.expect('USER NAME--');
+    t.line('Hunter2Pass');
+    await t.expect('PASSWORD--');
+    t.line('whatever');
+    await t.expect('INCORRECT USER NAME OR PASSWORD.');
+    const all = h.logs.join('');
+    expect(all).not.toMatch(/HUNTER2PASS/i);
+    const e = logEntries(h, 'login failed')[0];
+    expect(e.nameHash).toMatch(/^[0-9a-f]{12}$/);
+    expect(e.user).toBeUndefined();
+  });
+});
+
+describe('account floods and idle callers', () => {
+  it('an address may create only so many accounts an hour; others still may', async () => {
+    h = await startFrontEnd({ registrationsPerAddress: 2 });
+    const reg = async (addr: string, name: string) => {
+      const t = await openFrom(h!.url, addr);
+      await t.expect('USER NAME--');
+      t.line(name);
+      return t;
+    };
+    for (const n of ['flood1', 'flood2']) {
+      const t = await reg('127.0.2.2', n);
+      await t.expect('PASSWORD--');
+      t.line('pass1234');
+      await t.expect('PASSWORD--');
+      t.line('pass1234');
+      await t.expect('READY.');
+    }
+    const third = await reg('127.0.2.2', 'flood3');
+    await third.expect('NO NEW ACCOUNTS CAN BE MADE FROM HERE FOR 30 MINUTES.');
+    await third.expect('USER NAME--');
+    const other = await reg('127.0.2.3', 'calm1');
+    await other.expect('NEW USER CALM1.');
+  });
+
+  it('an address may hold only so many lines that have not logged in', async () => {
+    h = await startFrontEnd({ unauthPerAddress: 3 });
+    for (let i = 0; i < 3; i++) await (await openFrom(h.url, '127.0.3.2')).expect('USER NAME--');
+    const fourth = await openFrom(h.url, '127.0.3.2');
+    await fourth.expect('TOO MANY LINES FROM YOUR ADDRESS ARE NOT LOGGED IN.');
+    expect(await fourth.closedWith()).toBe(1013);
+    await (await openFrom(h.url, '127.0.3.3')).expect('USER NAME--'); // another address is served
+  });
+
+  it('raw sockets that never finish the handshake are closed in seconds, and one address may open only 16', async () => {
+    h = await startFrontEnd({ handshakeMs: 400 });
+    const port = Number(new URL(h.url).port);
+    const closedAt: number[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.4.2' });
+      s.on('error', () => {});
+      s.on('close', () => closedAt.push(Date.now() - t0));
+      raw.push(s);
+    }
+    const deadline = Date.now() + 5000;
+    while (closedAt.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(closedAt.length).toBe(20);
+    closedAt.sort((a, b) => a - b);
+    expect(closedAt[3]).toBeLessThan(300); // 4 past the limit of 16 are turned away at once
+    expect(closedAt[19]).toBeLessThan(3000); // the rest by the handshake timeout
+    expect(closedAt[19]).toBeGreaterThanOrEqual(350);
+    // a proper client from that address is still served
+    await (await openFrom(h.url, '127.0.4.2')).expect('USER NAME--');
   });
 });
