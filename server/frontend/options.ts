@@ -40,7 +40,7 @@ export const USAGE = `usage: npm start -- [options]
   --registrations-per-hour N   new accounts per hour in all (default ${DEFAULT_FRONTEND.registrationsPerHour})
   --trust-address ADDR         exempt ADDR from the per-address limits (repeatable; e.g. a classroom's NAT)
   --unauth-per-address N       lines from one address not yet logged in (default ${DEFAULT_FRONTEND.unauthPerAddress})
-  --line-reserve N             lines kept for logins: lines not logged in hold at most max-lines - N (default ${DEFAULT_FRONTEND.lineReserve})
+  --line-reserve N             lines kept for logins: lines not logged in hold at most max-lines - N (default a tenth of --max-lines)
   --login-timeout-ms N         a line must log in within N ms (default ${DEFAULT_FRONTEND.loginTimeoutMs})
   --login-silence-ms N         a line typing nothing for N ms before login is hung up (default ${DEFAULT_FRONTEND.loginSilenceMs})
   --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})`;
@@ -125,7 +125,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
       registrationsPerHour: int('registrations-per-hour', values['registrations-per-hour'], 1) ?? DEFAULT_FRONTEND.registrationsPerHour,
       trusted: values['trust-address'] ?? [],
       unauthPerAddress: int('unauth-per-address', values['unauth-per-address'], 1) ?? DEFAULT_FRONTEND.unauthPerAddress,
-      lineReserve: int('line-reserve', values['line-reserve'], 0) ?? DEFAULT_FRONTEND.lineReserve,
+      // a tenth of the lines unless told: 200 of the default 2,000
+      lineReserve: int('line-reserve', values['line-reserve'], 0) ?? Math.floor((int('max-lines', values['max-lines'], 1) ?? DEFAULT_FRONTEND.maxLines) / 10),
       loginTimeoutMs: int('login-timeout-ms', values['login-timeout-ms'], 100) ?? DEFAULT_FRONTEND.loginTimeoutMs,
       loginSilenceMs: int('login-silence-ms', values['login-silence-ms'], 100) ?? DEFAULT_FRONTEND.loginSilenceMs,
       handshakeMs: int('handshake-ms', values['handshake-ms'], 100) ?? DEFAULT_FRONTEND.handshakeMs,
