@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
+    // one real PostgreSQL server for the run (the store suites and the cluster tests use it)
+    globalSetup: ['test/helpers/pg-global.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // End-to-end tests start real servers; two cores, so keep parallelism modest.

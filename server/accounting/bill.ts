@@ -123,7 +123,7 @@ function rateText(c: ChargeLine): string {
 
 function quantityText(c: ChargeLine): string {
   const u: Usage = empty();
-  addGroup(u, { ...c, entries: 1 });
+  addGroup(u, { ...c, host: null, entries: 1 });
   switch (c.kind) {
     case 'cpu': return `${fixed(u.cpuSeconds, 3)} SEC`;
     case 'connect': return hms(u.connectMs);

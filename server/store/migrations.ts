@@ -2,7 +2,7 @@
 // `migrations` table. Append new ones at the end; never edit one that has shipped (databases in the
 // field already ran it). Migration 2 (the ledger) belongs to the accounting code.
 import type { Database } from 'better-sqlite3';
-import { createLedgerSchema } from './ledger.ts';
+import { createLedgerSchema, LEDGER_HOST } from './ledger.ts';
 
 export interface Migration {
   readonly id: number;
@@ -40,6 +40,23 @@ export const MIGRATIONS: Migration[] = [
     name: 'ledger',
     up(db) {
       createLedgerSchema(db);
+    },
+  },
+  {
+    id: 3,
+    name: 'hosts',
+    up(db) {
+      db.exec(LEDGER_HOST);
+      // One row per running host: its last heartbeat (SYSTAT). With SQLite there is one host, but
+      // the same table keeps SYSTAT's code the same for both stores.
+      db.exec(`
+        CREATE TABLE hosts (
+          name     TEXT PRIMARY KEY,
+          boot     TEXT NOT NULL,
+          beat_at  INTEGER NOT NULL,
+          status   TEXT NOT NULL             -- JSON: HostStatus
+        ) STRICT;
+      `);
     },
   },
 ];

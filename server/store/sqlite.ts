@@ -5,7 +5,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
-import type { Account, AccountStore, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store } from './store.ts';
+import { SqliteLedger } from './ledger.ts';
+import { LocalNotices } from './notices.ts';
+import type {
+  Account, AccountStore, ClusterStore, HostStatus, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store,
+} from './store.ts';
 
 interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null }
 interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number }
@@ -15,10 +19,14 @@ const toAccount = (r: AccountRow): Account => ({
 });
 
 export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly where: string;
   /** The open database, for modules that keep their own tables in it (the ledger). */
   readonly db: Database.Database;
   readonly accounts: AccountStore;
   readonly programs: ProgramStore;
+  readonly ledger: SqliteLedger;
+  readonly cluster: ClusterStore;
 
   /** Opens DIR/timeshare.db (":memory:" as dir for a private in-memory database). */
   static open(dir: string, migrations: readonly Migration[] = MIGRATIONS): SqliteStore {
@@ -37,11 +45,13 @@ export class SqliteStore implements Store {
     // is retried (ledger) or reported to the user (SAVE) instead.
     db.pragma('busy_timeout = 100');
     migrate(db, migrations);
-    return new SqliteStore(db);
+    return new SqliteStore(db, file);
   }
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, file: string) {
     this.db = db;
+    this.where = file;
+    this.ledger = new SqliteLedger(db);
     const q = {
       getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
       insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (name, password, operator, budget, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -89,6 +99,22 @@ export class SqliteStore implements Store {
       setBudget: async (name, budget) => q.setBudget.run(budget, name).changes === 1,
       setPassword: async (name, password) => q.setPassword.run(password, name).changes === 1,
       list: async () => q.listAccounts.all().map(toAccount),
+    };
+    // One process owns a SQLite store, so notices travel in memory; the hosts table still holds
+    // this host's heartbeat, so SYSTAT reads it the same way for both kinds of store.
+    const notices = new LocalNotices();
+    const h = {
+      upsert: db.prepare(`INSERT INTO hosts (name, boot, beat_at, status) VALUES (?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET boot = excluded.boot, beat_at = excluded.beat_at, status = excluded.status`),
+      all: db.prepare<[], { status: string }>('SELECT status FROM hosts ORDER BY name'),
+      forget: db.prepare('DELETE FROM hosts WHERE name = ?'),
+    };
+    this.cluster = {
+      beat: async (st) => void h.upsert.run(st.host, st.boot, st.beatAt, JSON.stringify(st)),
+      hosts: async () => h.all.all().map((r) => JSON.parse(r.status) as HostStatus),
+      forget: async (host) => void h.forget.run(host),
+      notify: async (n) => notices.emit(n),
+      listen: (fn) => notices.on(fn),
     };
     this.programs = {
       list: async (owner): Promise<ProgramInfo[]> =>

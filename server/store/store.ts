@@ -1,6 +1,9 @@
-// The store's narrow, asynchronous interface: accounts and saved programs (the ledger lives beside it
-// in ledger.ts). Everything above this room talks to these types only, so a PostgreSQL version can
-// replace the SQLite one without touching the front end.
+// The store's narrow, asynchronous interface: accounts, saved programs, the ledger (its types live
+// in ledger.ts) and what hosts sharing one store tell each other (heartbeats and notices).
+// Everything above this room talks to these types only; SQLite (sqlite.ts, the embedded default)
+// and PostgreSQL (postgres.ts, several hosts on one database) both implement them, and one test
+// suite (test/store/contract.test.ts) runs against both.
+import type { Ledger } from './ledger.ts';
 
 export type ProgramLang = 'basic' | 'asm' | 'text';
 
@@ -54,8 +57,69 @@ export interface ProgramStore {
   rename(owner: string, from: string, to: string, lang: ProgramLang): Promise<RenameResult>;
 }
 
+/** What a host last said about itself (SYSTAT's view of the other hosts). */
+export interface HostStatus {
+  /** the system name (`--system-name`) */
+  host: string;
+  /** this run of the host (a host restarted under the same name gets a new one) */
+  boot: string;
+  url: string;
+  startedAt: number;
+  /** when the host wrote this (ms since the epoch, the host's clock) */
+  beatAt: number;
+  maxLines: number;
+  lines: { line: number; user: string | null; connectedAt: number; state: string }[];
+  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number }[];
+  /** the mainframe's load averages, null when it did not answer */
+  load: number[] | null;
+  core: { used: number; total: number } | null;
+}
+
+/** A message from one host to the others (operator commands that reach every host). */
+export type Notice =
+  | { kind: 'broadcast'; from: string; by: string; text: string }
+  | { kind: 'hangup'; from: string; by: string; host: string; line: number };
+
+export interface ClusterStore {
+  /** Records this host's status (insert or replace its row). */
+  beat(status: HostStatus): Promise<void>;
+  /** Every host's last status, by name. */
+  hosts(): Promise<HostStatus[]>;
+  /** Removes a host's row (it stopped in good order). */
+  forget(host: string): Promise<void>;
+  /** Sends a notice to every host listening on this store, the sender included. */
+  notify(n: Notice): Promise<void>;
+  /** Hears notices until the returned function is called. */
+  listen(fn: (n: Notice) => void): () => void;
+}
+
 export interface Store {
+  /** 'sqlite' or 'postgres' */
+  readonly kind: string;
+  /** where it is, for logs and messages (no password) */
+  readonly where: string;
   readonly accounts: AccountStore;
   readonly programs: ProgramStore;
+  readonly ledger: Ledger;
+  readonly cluster: ClusterStore;
   close(): Promise<void>;
 }
+
+/**
+ * The store cannot be reached (the database server is down or unreachable). Callers tell the user
+ * in plain words and keep going: lines echo and jobs run without the store.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(cause?: unknown) {
+    super(`the store is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export function isStoreUnavailable(err: unknown): boolean {
+  return err instanceof StoreUnavailableError || (err as { code?: unknown } | null)?.code === 'STORE_UNAVAILABLE';
+}
+
+/** What a teletype user hears when a command needs the store and it is away. */
+export const STORE_UNAVAILABLE = 'THE STORE IS UNAVAILABLE JUST NOW: LOGINS, SAVE, OLD AND BILL MUST WAIT. RUNNING JOBS GO ON. TRY AGAIN IN A MINUTE.';

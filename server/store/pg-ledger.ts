@@ -1,0 +1,82 @@
+// The ledger in PostgreSQL: the same append-only, idempotent ledger as ledger.ts (SQLite), shared by
+// every host on the database. A batch is one INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT
+// (key) DO NOTHING: one round trip and one transaction whatever its size, and a replayed entry
+// (same key) is ignored, so a batch retried after the database came back never charges twice.
+import type { PgDb } from './pg-pool.ts';
+import type { DayGroup, JobGroup, Ledger, LedgerEntry, UserGroup } from './ledger.ts';
+
+const ENTRY_COLS = `key, user_name AS "user", host, session, job, job_no AS "jobNo", job_name AS "jobName", kind, quantity, unit, cum,
+  rate, per, discount, rate_id AS "rateId", amount, at, day`;
+const GROUP_COLS = `host, kind, unit, SUM(quantity) AS quantity, SUM(amount) AS amount, per, rate, discount, rate_id AS "rateId",
+  COUNT(*) AS entries`;
+const GROUP_BY = `host, kind, unit, per, rate, discount, rate_id`;
+
+export class PgLedger implements Ledger {
+  constructor(private readonly db: PgDb) {}
+
+  async append(entries: readonly LedgerEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+    for (const e of entries) {
+      const v = [e.key, e.user, e.host ?? null, e.session, e.job, e.jobNo, e.jobName, e.kind, e.quantity, e.unit, e.cum, e.rate, e.per,
+        e.discount, e.rateId, e.amount, e.at, e.day];
+      for (let i = 0; i < 18; i++) cols[i]!.push(v[i]);
+    }
+    const r = await this.db.q(`INSERT INTO ledger
+      (key, user_name, host, session, job, job_no, job_name, kind, quantity, unit, cum, rate, per, discount, rate_id, amount, at, day)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+        $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::text[], $16::bigint[], $17::bigint[], $18::text[])
+      ON CONFLICT (key) DO NOTHING`, cols);
+    return r.rowCount ?? 0;
+  }
+
+  async total(user: string, first: string, last: string): Promise<number> {
+    const r = await this.db.q<{ t: number }>(`SELECT COALESCE(SUM(amount), 0) AS t FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3`, [user, first, last]);
+    return r.rows[0]!.t;
+  }
+
+  /** Month-to-date totals of several users in one query (the budget check across hosts). */
+  async totals(users: readonly string[], first: string, last: string): Promise<Map<string, number>> {
+    const r = await this.db.q<{ user: string; t: number }>(`SELECT user_name AS "user", SUM(amount) AS t FROM ledger
+      WHERE user_name = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY user_name`, [users, first, last]);
+    const m = new Map<string, number>(users.map((u) => [u, 0]));
+    for (const row of r.rows) m.set(row.user, row.t);
+    return m;
+  }
+
+  async byDay(user: string, first: string, last: string): Promise<DayGroup[]> {
+    const r = await this.db.q<DayGroup>(`SELECT day, ${GROUP_COLS} FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3
+      GROUP BY day, ${GROUP_BY} ORDER BY day, kind, host NULLS FIRST`, [user, first, last]);
+    return r.rows;
+  }
+
+  async byJob(user: string, first: string, last: string): Promise<JobGroup[]> {
+    const r = await this.db.q<JobGroup>(`SELECT job, MIN(job_no) AS "jobNo", MIN(job_name) AS "jobName", MIN(day) AS day, ${GROUP_COLS}
+      FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3 AND job IS NOT NULL GROUP BY job, ${GROUP_BY} ORDER BY MIN(id)`, [user, first, last]);
+    return r.rows;
+  }
+
+  async byUser(first: string, last: string): Promise<UserGroup[]> {
+    const r = await this.db.q<UserGroup>(`SELECT user_name AS "user", ${GROUP_COLS} FROM ledger WHERE day BETWEEN $1 AND $2
+      GROUP BY user_name, ${GROUP_BY} ORDER BY user_name, kind, rate_id, discount, host NULLS FIRST`, [first, last]);
+    return r.rows;
+  }
+
+  async lastCumulative(subject: { job?: string; session?: string }, kind: string): Promise<number> {
+    const r = subject.job !== undefined
+      ? await this.db.q<{ c: number }>(`SELECT COALESCE(MAX(cum), 0) AS c FROM ledger WHERE job = $1 AND kind = $2`, [subject.job, kind])
+      : await this.db.q<{ c: number }>(`SELECT COALESCE(MAX(cum), 0) AS c FROM ledger WHERE session = $1 AND job IS NULL AND kind = $2`, [subject.session, kind]);
+    return r.rows[0]!.c;
+  }
+
+  async entriesOf(subject: { job?: string; session?: string }): Promise<LedgerEntry[]> {
+    const r = subject.job !== undefined
+      ? await this.db.q<LedgerEntry>(`SELECT ${ENTRY_COLS} FROM ledger WHERE job = $1 ORDER BY id`, [subject.job])
+      : await this.db.q<LedgerEntry>(`SELECT ${ENTRY_COLS} FROM ledger WHERE session = $1 ORDER BY id`, [subject.session]);
+    return r.rows;
+  }
+
+  close(): void {
+    // the pool belongs to the store
+  }
+}

@@ -1,0 +1,188 @@
+// One suite, both stores: everything above server/store/ relies on these behaviours, so SQLite (the
+// embedded default) and PostgreSQL (several hosts on one database) must agree on every one of them.
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { Meter } from '../../server/accounting/meter.ts';
+import type { LedgerEntry } from '../../server/store/ledger.ts';
+import type { HostStatus, Notice, Store } from '../../server/store/store.ts';
+import { PgStore } from '../../server/store/postgres.ts';
+import type { Meters } from '../../server/monitor/protocol.ts';
+import { CLOCK, PRIME, book, payer } from '../accounting/helpers.ts';
+import { BACKENDS, open } from './backends.ts';
+
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 2048, coreWordCycles: cycles * 2048, outputChars: 0, startedAt: 0 });
+const DAY = 86_400_000;
+
+function status(host: string, over: Partial<HostStatus> = {}): HostStatus {
+  return {
+    host, boot: `${host}.1`, url: 'ws://127.0.0.1:1', startedAt: 1, beatAt: 2, maxLines: 10,
+    lines: [{ line: 1, user: 'ANN', connectedAt: 1, state: 'IDLE' }], jobs: [], load: [0.5, 0.25, 0.125], core: { used: 1, total: 2 }, ...over,
+  };
+}
+
+/** Charges `user` through a real meter, as the accountant does, stamped with `host`. */
+function charges(m: Meter, user: string, job: number, cycles: number, at: number, host: string | null = null): LedgerEntry[] {
+  return m.job(payer(user, job), meters(cycles), at).map((e) => ({ ...e, host }));
+}
+
+/** Tries to change a written ledger row behind the store's back; resolves to the error message. */
+async function tamper(kind: string, spec: string, sql: string): Promise<string> {
+  try {
+    if (kind === 'sqlite') {
+      const db = new Database(join(spec, 'timeshare.db'));
+      try {
+        db.prepare(sql).run();
+      } finally {
+        db.close();
+      }
+    } else {
+      const c = new pg.Client({ connectionString: spec });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    }
+    return 'no error';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+for (const make of BACKENDS) {
+  const backend = make();
+  describe(`the ${backend.name} store`, () => {
+    const opened: Store[] = [];
+    const openAt = async (spec: string) => {
+      const s = await open(spec);
+      opened.push(s);
+      return s;
+    };
+    afterAll(async () => {
+      for (const s of opened) await s.close();
+      backend.cleanup();
+    });
+
+    it('keeps accounts: create once, the previous login, budgets, passwords, a sorted list, across reopening', async () => {
+      const spec = await backend.fresh();
+      const s = await openAt(spec);
+      expect(s.kind).toBe(backend.name);
+      expect(await s.accounts.create({ name: 'BEN', password: 'h1', operator: true })).toBe(true);
+      expect(await s.accounts.create({ name: 'ANN', password: 'h0', budget: 5_000_000 })).toBe(true);
+      expect(await s.accounts.create({ name: 'ANN', password: 'other' })).toBe(false);
+      expect(await s.accounts.get('NOBODY')).toBeNull();
+      expect(await s.accounts.recordLogin('ANN', 1000)).toBeNull();
+      expect(await s.accounts.recordLogin('ANN', 2000)).toBe(1000);
+      expect(await s.accounts.recordLogin('NOBODY', 2000)).toBeNull();
+      expect(await s.accounts.setBudget('ANN', 7_500_000)).toBe(true);
+      expect(await s.accounts.setBudget('NOBODY', 1)).toBe(false);
+      expect(await s.accounts.setPassword('BEN', 'h2')).toBe(true);
+      await s.close();
+      const t = await openAt(spec);
+      expect(await t.accounts.get('ANN')).toMatchObject({ name: 'ANN', password: 'h0', operator: false, budget: 7_500_000, lastLogin: 2000 });
+      expect(await t.accounts.get('BEN')).toMatchObject({ operator: true, budget: null, password: 'h2', lastLogin: null });
+      expect((await t.accounts.list()).map((a) => a.name)).toEqual(['ANN', 'BEN']);
+      expect(typeof (await t.accounts.get('ANN'))!.createdAt).toBe('number');
+    });
+
+    it('keeps programs per owner: SAVE refuses a duplicate, REPLACE overwrites, rename and delete say what happened', async () => {
+      const s = await openAt(await backend.fresh());
+      await s.accounts.create({ name: 'ANN', password: 'h' });
+      await s.accounts.create({ name: 'BEN', password: 'h' });
+      expect(await s.programs.save('ANN', { name: 'P', lang: 'basic', text: '10 END\n' }, false)).toBe('saved');
+      expect(await s.programs.save('ANN', { name: 'P', lang: 'basic', text: '20 END\n' }, false)).toBe('duplicate');
+      expect(await s.programs.save('ANN', { name: 'P', lang: 'basic', text: '30 PRINT "Ä"\n' }, true)).toBe('replaced');
+      expect(await s.programs.save('ANN', { name: 'NEW', lang: 'asm', text: 'HALT\n' }, true)).toBe('saved');
+      expect(await s.programs.save('ANN', { name: 'B', lang: 'text', text: '' }, false)).toBe('saved');
+      expect(await s.programs.get('BEN', 'P')).toBeNull(); // scoped to the owner
+      expect(await s.programs.get('ANN', 'P')).toMatchObject({ owner: 'ANN', name: 'P', lang: 'basic', text: '30 PRINT "Ä"\n', size: 13 });
+      expect((await s.programs.list('ANN')).map((p) => [p.name, p.lang, p.size])).toEqual([['B', 'text', 0], ['NEW', 'asm', 5], ['P', 'basic', 13]]);
+      expect(await s.programs.rename('ANN', 'P', 'NEW', 'basic')).toBe('duplicate');
+      expect(await s.programs.rename('ANN', 'GONE', 'X', 'basic')).toBe('missing');
+      expect(await s.programs.rename('ANN', 'P', 'Q.S', 'asm')).toBe('renamed');
+      expect(await s.programs.get('ANN', 'Q.S')).toMatchObject({ lang: 'asm', text: '30 PRINT "Ä"\n' });
+      expect(await s.programs.delete('ANN', 'Q.S')).toBe(true);
+      expect(await s.programs.delete('ANN', 'Q.S')).toBe(false);
+      expect(await s.programs.list('BEN')).toEqual([]);
+      await expect(s.programs.save('NOBODY', { name: 'P', lang: 'basic', text: '' }, false)).rejects.toThrow();
+    });
+
+    it('appends to the ledger once per key (also within one batch) and refuses to change what is written', async () => {
+      const spec = await backend.fresh();
+      const s = await openAt(spec);
+      const m = new Meter(book());
+      const es = charges(m, 'ANN', 1, CLOCK, PRIME, 'ALPHA');
+      expect(es.length).toBe(2);
+      expect(await s.ledger.append([])).toBe(0);
+      expect(await s.ledger.append([...es, es[0]!])).toBe(2);
+      expect(await s.ledger.append(es)).toBe(0);
+      expect(await s.ledger.entriesOf({ job: 'B1.1' })).toEqual(es.map((e) => ({ ...e })));
+      expect(await s.ledger.lastCumulative({ job: 'B1.1' }, 'cpu')).toBe(CLOCK);
+      expect(await s.ledger.lastCumulative({ job: 'B1.9' }, 'cpu')).toBe(0);
+      expect(await tamper(backend.name, spec, 'UPDATE ledger SET amount = 0')).toMatch(/append-only/);
+      expect(await tamper(backend.name, spec, 'DELETE FROM ledger')).toMatch(/append-only/);
+      expect(await s.ledger.total('ANN', '2026-10-01', '2026-10-31')).toBe(es[0]!.amount + es[1]!.amount);
+    });
+
+    it('sums and groups a month by day, job, user and host', async () => {
+      const s = await openAt(await backend.fresh());
+      const m = new Meter(book());
+      await s.ledger.append([
+        ...charges(m, 'ANN', 1, CLOCK, PRIME, 'ALPHA'),
+        ...charges(m, 'ANN', 1, 3 * CLOCK, PRIME + DAY, 'ALPHA'),
+        ...charges(m, 'ANN', 2, 2 * CLOCK, PRIME + DAY, 'BETA'),
+        ...charges(m, 'BEN', 3, CLOCK, PRIME, 'BETA'),
+        ...charges(m, 'ANN', 4, CLOCK, Date.UTC(2026, 10, 1, 12), 'ALPHA'), // November
+      ]);
+      const days = await s.ledger.byDay('ANN', '2026-10-01', '2026-10-31');
+      expect(days.filter((g) => g.kind === 'cpu').map((g) => [g.day, g.host, g.quantity])).toEqual([
+        ['2026-10-14', 'ALPHA', CLOCK], ['2026-10-15', 'ALPHA', 2 * CLOCK], ['2026-10-15', 'BETA', 2 * CLOCK],
+      ]);
+      const jobs = await s.ledger.byJob('ANN', '2026-10-01', '2026-10-31');
+      expect(jobs.filter((g) => g.kind === 'cpu').map((g) => [g.jobNo, g.jobName, g.host, g.quantity, g.day])).toEqual([
+        [1, 'PROG1', 'ALPHA', 3 * CLOCK, '2026-10-14'], [2, 'PROG2', 'BETA', 2 * CLOCK, '2026-10-15'],
+      ]);
+      const users = await s.ledger.byUser('2026-10-01', '2026-10-31');
+      expect(users.filter((g) => g.kind === 'cpu').map((g) => [g.user, g.host, g.quantity])).toEqual([
+        ['ANN', 'ALPHA', 3 * CLOCK], ['ANN', 'BETA', 2 * CLOCK], ['BEN', 'BETA', CLOCK],
+      ]);
+      for (const g of users) expect(Number.isSafeInteger(g.amount) && Number.isSafeInteger(g.entries)).toBe(true);
+      expect(await s.ledger.total('ANN', '2026-11-01', '2026-11-30')).toBe(33_333 + 4_096);
+      const totals = await s.ledger.totals(['ANN', 'BEN', 'NOBODY'], '2026-11-01', '2026-11-30');
+      expect([...totals]).toEqual([['ANN', 33_333 + 4_096], ['BEN', 0], ['NOBODY', 0]]);
+    });
+
+    it('keeps each host\'s heartbeat, replaces it, forgets it', async () => {
+      const s = await openAt(await backend.fresh());
+      await s.cluster.beat(status('BETA'));
+      await s.cluster.beat(status('ALPHA'));
+      await s.cluster.beat(status('ALPHA', { beatAt: 99, jobs: [{ job: 7, owner: 'ANN', name: 'P', line: null, state: 'RUNNING', cpuSeconds: 1.5, coreWords: 4096 }] }));
+      const hosts = await s.cluster.hosts();
+      expect(hosts.map((h) => [h.host, h.beatAt])).toEqual([['ALPHA', 99], ['BETA', 2]]);
+      expect(hosts[0]).toEqual(status('ALPHA', { beatAt: 99, jobs: [{ job: 7, owner: 'ANN', name: 'P', line: null, state: 'RUNNING', cpuSeconds: 1.5, coreWords: 4096 }] }));
+      await s.cluster.forget('BETA');
+      expect((await s.cluster.hosts()).map((h) => h.host)).toEqual(['ALPHA']);
+    });
+
+    it('delivers a notice to every listener on the store, the sender too', async () => {
+      const spec = await backend.fresh();
+      const a = await openAt(spec);
+      // PostgreSQL: another host on the same database hears it as well (LISTEN/NOTIFY)
+      const b = backend.name === 'postgres' ? await openAt(spec) : a;
+      const heardA: Notice[] = [];
+      const heardB: Notice[] = [];
+      a.cluster.listen((n) => heardA.push(n));
+      b.cluster.listen((n) => heardB.push(n));
+      for (const s of [a, b]) if (s instanceof PgStore) await expect.poll(() => s.listeningNow).toBe(true);
+      const n: Notice = { kind: 'broadcast', from: 'ALPHA', by: 'OPER', text: 'SYSTEM GOING DOWN AT 5' };
+      await a.cluster.notify(n);
+      await expect.poll(() => heardB.length).toBe(1);
+      await expect.poll(() => heardA.length).toBe(1);
+      expect(heardA[0]).toEqual(n);
+      expect(heardB[0]).toEqual(n);
+    });
+  });
+}
