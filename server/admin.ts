@@ -5,14 +5,15 @@ import { parseArgs } from 'node:util';
 import { userName } from './frontend/names.ts';
 import { DEFAULT_SCRYPT_N, hashPassword, isPowerOfTwo } from './frontend/password.ts';
 import { stamp } from './frontend/format.ts';
-import { SqliteStore } from './store/sqlite.ts';
 import { formatDollars, parseDollars } from './accounting/money.ts';
+import { openStore, storeSpec } from './store/open.ts';
 
 const USAGE = `usage:
   npm run admin -- user add NAME [--operator] [--budget DOLLARS] [--data DIR]   password from stdin
   npm run admin -- user password NAME [--data DIR]                            new password from stdin
   npm run admin -- user budget NAME DOLLARS|none [--data DIR]
-  npm run admin -- user list [--data DIR]`;
+  npm run admin -- user list [--data DIR]
+--store postgres://... (or $TIMESHARE_STORE) works on a PostgreSQL store instead of --data's SQLite.`;
 
 class UsageError extends Error {}
 
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       data: { type: 'string', default: './data' },
+      store: { type: 'string' },
       operator: { type: 'boolean', default: false },
       budget: { type: 'string' },
       'scrypt-n': { type: 'string' },
@@ -86,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   if (group !== 'user' || !verb) throw new UsageError('');
   const scryptN = values['scrypt-n'] ? Number(values['scrypt-n']) : DEFAULT_SCRYPT_N;
   if (!isPowerOfTwo(scryptN)) throw new UsageError('--scrypt-n must be a power of two');
-  const store = SqliteStore.open(values.data!);
+  const store = await openStore(storeSpec(values.store, values.data!));
   try {
     if (verb === 'list') {
       const list = await store.accounts.list();

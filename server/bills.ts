@@ -1,17 +1,21 @@
-// `npm run bills -- [--data DIR] [--month YYYY-MM] [--user NAME] [--format table|csv|json] [--rates FILE]`
-// Every user's invoice for a month, read from the ledger in DIR/timeshare.db. Output goes to
-// stdout; mistakes get one plain line on stderr and exit status 2 (usage) or 1 (no data).
+// `npm run bills -- [--data DIR] [--store URL] [--month YYYY-MM] [--user NAME] [--format table|csv|json] [--rates FILE]`
+// Every user's invoice for a month, read from the ledger in DIR/timeshare.db (or the PostgreSQL
+// store every host shares: the bill sums all hosts). Output goes to stdout; mistakes get one plain
+// line on stderr and exit status 2 (usage) or 1 (no data).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteStore } from './store/sqlite.ts';
-import { SqliteLedger, hasLedger } from './store/ledger.ts';
+import { hasLedger } from './store/ledger.ts';
+import { openStore, storeSpec } from './store/open.ts';
+import { isPostgresUrl } from './store/postgres.ts';
+import type { Store } from './store/store.ts';
 import { loadRates } from './accounting/rates.ts';
 import { buildInvoices, invoicesCsv, invoicesJson, invoicesTable } from './accounting/invoices.ts';
 import { monthRange } from './accounting/zone.ts';
 import { tops10Date } from './accounting/notices.ts';
 
-const USAGE = 'usage: npm run bills -- [--data DIR] [--month YYYY-MM] [--user NAME] [--format table|csv|json] [--rates FILE]';
+const USAGE = 'usage: npm run bills -- [--data DIR | --store postgres://...] [--month YYYY-MM] [--user NAME] [--format table|csv|json] [--rates FILE]';
 
 class UsageError extends Error {}
 
@@ -22,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         data: { type: 'string', default: './data' },
+        store: { type: 'string' },
         month: { type: 'string' },
         user: { type: 'string' },
         format: { type: 'string', default: 'table' },
@@ -51,23 +56,23 @@ async function main(argv: string[]): Promise<number> {
   const user = args.user?.trim().toUpperCase();
   if (user !== undefined && !/^[A-Z][A-Z0-9]*$/.test(user)) throw new UsageError(`not a user name: "${args.user}"`);
 
-  const dir = args.data!;
-  if (!existsSync(join(dir, 'timeshare.db'))) {
-    console.error(`bills: no database in ${dir} (no timeshare.db; check --data)`);
+  const spec = storeSpec(args.store, args.data!);
+  if (!isPostgresUrl(spec) && !existsSync(join(spec, 'timeshare.db'))) {
+    console.error(`bills: no database in ${spec} (no timeshare.db; check --data or --store)`);
     return 1;
   }
-  const store = SqliteStore.open(dir);
+  const store: Store = await openStore(spec);
   try {
     const accounts = await store.accounts.list();
     if (user !== undefined && !accounts.some((a) => a.name === user)) {
       console.error(`bills: no account named ${user}`);
       return 1;
     }
-    if (!hasLedger(store.db)) {
-      console.error(`bills: the database in ${dir} has no ledger yet`);
+    if (store instanceof SqliteStore && !hasLedger(store.db)) {
+      console.error(`bills: the database in ${spec} has no ledger yet`);
       return 1;
     }
-    const ledger = new SqliteLedger(store.db);
+    const ledger = store.ledger;
     const budgets = new Map(accounts.map((a) => [a.name, a.budget]));
     const run = await buildInvoices(ledger, month, rates.zone.name, budgets, user);
     if (format === 'json') console.log(invoicesJson(run));

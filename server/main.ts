@@ -9,8 +9,7 @@ import { makeConfig } from './monitor/config.ts';
 import { Mainframe } from './monitor/mainframe.ts';
 import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
-import { SqliteStore } from './store/sqlite.ts';
-import { SqliteLedger } from './store/ledger.ts';
+import { openStore } from './store/open.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
 
@@ -64,14 +63,17 @@ async function main(o: MainOptions): Promise<void> {
   }
   const mfConfig = makeConfig(o.mainframe);
   const rates = loadRates(o.rates, mfConfig.ratedClock);
-  const store = SqliteStore.open(o.data);
+  const store = await openStore(o.store);
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
-  const accounting = attachAccounting(fe, { ledger: new SqliteLedger(store.db), rates, log });
+  const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName });
   // always printed, whatever --log-level says: scripts and people read the address from it
-  log.child({}, { level: 'info' }).info({ url: fe.url, data: o.data, maxLines: o.server.maxLines }, `timeshare listening on ${fe.url}`);
+  log.child({}, { level: 'info' }).info(
+    { url: fe.url, store: store.where, storeKind: store.kind, system: o.systemName, maxLines: o.server.maxLines },
+    `timeshare listening on ${fe.url} as ${o.systemName}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

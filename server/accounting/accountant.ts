@@ -18,6 +18,8 @@ export interface AccountantOptions {
   rates: RateBook;
   /** distinguishes this server run: job and session numbers restart at each boot */
   bootId: string;
+  /** this host's system name, written on each ledger entry (null: unnamed) */
+  host?: string | null;
   /** a user's budget in micro-dollars (null: unlimited) */
   budgetOf: (user: string) => Promise<number | null>;
   /** words of saved programs per user, for the daily storage charge */
@@ -98,7 +100,8 @@ export class Accountant {
     };
     this.sessions.set(line, s);
     this.sessionsByUid.set(s.uid, s);
-    void this.loadSpent(user);
+    // read ahead for the budget check; if the store is away, the next budget check reads it again
+    this.loadSpent(user).catch(() => {});
   }
 
   /** The user logged off: charges the rest of the connect time and returns the BYE summary. */
@@ -182,8 +185,10 @@ export class Accountant {
     for (const s of this.sessions.values()) if (at - s.lastConnectAt >= every) this.chargeConnect(s, at);
     const day = this.rates.zone.day(at);
     if (day !== this.storageDay && this.opts.savedWords) {
-      this.storageDay = day;
+      // set only once the store has answered: a store away at midnight is asked again next tick
       const words = await this.opts.savedWords();
+      if (this.storageDay === day) return; // another tick got there while we waited
+      this.storageDay = day;
       const entries: LedgerEntry[] = [];
       for (const [user, w] of words) {
         const e = this.meter.storage(user, w, at);
@@ -202,6 +207,8 @@ export class Accountant {
 
   private record(entries: LedgerEntry[]): void {
     if (entries.length === 0) return;
+    const host = this.opts.host ?? null;
+    if (host !== null) for (const e of entries) e.host = host;
     this.writer.add(entries);
     for (const e of entries) {
       this.spentRec(e.user, e.day.slice(0, 7)).local += e.amount;

@@ -31,14 +31,16 @@ const DEFAULT_PARTITION_WORDS = 4096;
 
 export function attachAccounting(
   sys: System,
-  deps: { ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number },
+  deps: { ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number; host?: string },
 ): Accounting {
   const log = deps.log.child({ room: 'accounting' });
   const acct = new Accountant({
     ledger: deps.ledger,
     rates: deps.rates,
-    // Job and session numbers restart with the server; the boot id keeps their ledger keys apart.
-    bootId: Date.now().toString(36),
+    // Job and session numbers restart with the server; the boot id keeps their ledger keys apart,
+    // and the host's name keeps two hosts that boot in the same millisecond apart.
+    bootId: deps.host ? `${deps.host}.${Date.now().toString(36)}` : Date.now().toString(36),
+    host: deps.host ?? null,
     budgetOf: async (user) => (await sys.store.accounts.get(user))?.budget ?? null,
     savedWords: async () => {
       const words = new Map<string, number>();

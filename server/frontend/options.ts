@@ -4,10 +4,28 @@ import { DEFAULT_PORT } from '../../shared/wire.ts';
 import type { MonitorConfig } from '../monitor/config.ts';
 import { isPowerOfTwo, DEFAULT_SCRYPT_N } from './password.ts';
 import { DEFAULT_FRONTEND, type ServerOptions } from './server.ts';
+import { storeSpec } from '../store/open.ts';
+import { hostname } from 'node:os';
+
+/** A system name: a letter, then letters, digits or hyphens, 16 at most, upper case (bills print it). */
+export function systemName(given: string | undefined, machine = hostname()): string {
+  if (given !== undefined) {
+    const n = given.trim().toUpperCase();
+    if (!/^[A-Z][A-Z0-9-]{0,15}$/.test(n)) throw new Error(`--system-name must be a letter then up to 15 letters, digits or hyphens, not "${given}"`);
+    return n;
+  }
+  // the machine's name, made into a system name (a host name may hold dots and lower case)
+  const n = machine.split('.')[0]!.toUpperCase().replace(/[^A-Z0-9-]/g, '').replace(/^[^A-Z]+/, '').slice(0, 16);
+  return n || 'TIMESHARE';
+}
 
 export interface MainOptions {
   server: ServerOptions;
   data: string;
+  /** the store: a folder for SQLite (default: --data) or a postgres:// URL (--store, $TIMESHARE_STORE) */
+  store: string;
+  /** this host's name among hosts sharing one store (--system-name) */
+  systemName: string;
   pretty: boolean;
   logLevel: string;
   mainframe: Partial<MonitorConfig>;
@@ -20,6 +38,11 @@ export const USAGE = `usage: npm start -- [options]
                       other machines, and ws:// sends passwords in clear text)
   --port N            port (default ${DEFAULT_PORT}; 0 = any free port)
   --data DIR          where timeshare.db lives (default ./data)
+  --store SPEC        postgres://USER:PASS@HOST:PORT/DB keeps accounts, programs and the ledger in
+                      PostgreSQL, shared by every host on it (default: $TIMESHARE_STORE, else
+                      SQLite in --data)
+  --system-name NAME  this host's name among hosts sharing a store (default: the machine's name);
+                      bills, SYSTAT and operator messages say which host
   --max-lines N       terminal lines served at once (default ${DEFAULT_FRONTEND.maxLines}); past it: ALL LINES BUSY
   --banner TEXT       replaces the banner typed when a line connects
   --no-register       unknown user names may not register (accounts come from npm run admin)
@@ -60,6 +83,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
       data: { type: 'string', default: './data' },
+      store: { type: 'string' },
+      'system-name': { type: 'string' },
       'max-lines': { type: 'string' },
       banner: { type: 'string' },
       'no-register': { type: 'boolean', default: false },
@@ -105,6 +130,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
   if (clock !== undefined) mainframe.ratedClock = clock;
   return {
     data: values.data!,
+    store: storeSpec(values.store, values.data!),
+    systemName: systemName(values['system-name']),
     pretty: values.pretty!,
     logLevel: values['log-level']!,
     mainframe,

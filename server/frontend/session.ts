@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Prompt } from '../../shared/wire.ts';
 import type { EndReason, Meters } from '../monitor/protocol.ts';
-import type { Account } from '../store/store.ts';
+import { isStoreUnavailable, STORE_UNAVAILABLE, type Account } from '../store/store.ts';
 import { crlf, stamp } from './format.ts';
 import type { LineView, LogoutReason } from './hub.ts';
 import type { JobSink, LiveJob } from './jobs.ts';
@@ -235,8 +235,13 @@ export class Session implements LineView {
             await this.command(ev.text);
           } catch (err) {
             // e.g. the store refused: the user hears so, nothing else is lost, the next line is read
-            this.log.error({ err }, 'command failed');
-            this.println('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
+            if (isStoreUnavailable(err)) {
+              this.log.warn({ err: (err as Error).message }, 'command needs the store, which is unavailable');
+              this.println(STORE_UNAVAILABLE);
+            } else {
+              this.log.error({ err }, 'command failed');
+              this.println('SYSTEM ERROR. YOUR COMMAND WAS NOT COMPLETED.');
+            }
             if (this.mode === 'command') this.ready();
           }
         }
@@ -363,8 +368,13 @@ export class Session implements LineView {
     if (ev.kind !== 'line') return;
     this.loginStep(ev.text)
       .catch((err) => {
-        this.log.error({ err }, 'login step failed');
-        this.println('SYSTEM ERROR. TRY AGAIN.');
+        if (isStoreUnavailable(err)) {
+          this.log.warn({ err: (err as Error).message }, 'login needs the store, which is unavailable');
+          this.println(STORE_UNAVAILABLE);
+        } else {
+          this.log.error({ err }, 'login step failed');
+          this.println('SYSTEM ERROR. TRY AGAIN.');
+        }
         if (this.inLogin()) this.promptUser();
       })
       .finally(() => this.releaseHeld());

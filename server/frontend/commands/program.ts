@@ -1,4 +1,5 @@
 // Commands on the workspace and the user's saved programs (and the shared library).
+import { isStoreUnavailable } from '../../store/store.ts';
 import { crlf, stamp, table } from '../format.ts';
 import { langOf, programName } from '../names.ts';
 import { MAX_LINE_NUMBER } from '../workspace.ts';
@@ -38,8 +39,10 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
   try {
     r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source() }, replace);
   } catch (err) {
-    // the store's transaction rolled back (disk busy, full or read-only): say so; the workspace is kept
+    // the store's transaction rolled back (disk busy, full or read-only) or the database server is
+    // away: say which; the workspace is kept
     session.log.error({ err }, 'save failed');
+    if (isStoreUnavailable(err)) return session.println(`${ws.name} WAS NOT SAVED: THE STORE IS UNAVAILABLE JUST NOW. YOUR PROGRAM IS STILL HERE; TRY AGAIN IN A MINUTE.`);
     session.println(`${ws.name} WAS NOT SAVED: THE DISK IS BUSY OR FULL. NOTHING WAS CHANGED; YOUR PROGRAM IS STILL HERE. TRY AGAIN SHORTLY.`);
     return;
   }
