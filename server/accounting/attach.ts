@@ -15,7 +15,9 @@ import { timeLine } from './notices.ts';
 export const FLUSH_MS = 200;
 /** What a job stopped at its owner's budget ends with (by the mainframe's limit or a checkpoint kill). */
 const AT_BUDGET = 'BUDGET EXHAUSTED';
-const TICK_MS = 1000;
+/** Connect time is charged per session every 10 s of its own; a short tick spreads those entries
+ *  (sessions that logged in within the same tick are charged together). */
+const TICK_MS = 250;
 
 export interface Accounting {
   readonly accountant: Accountant;

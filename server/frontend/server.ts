@@ -15,6 +15,7 @@ import { dummyHash, HashGate } from './password.ts';
 import { Session, type Port } from './session.ts';
 import type { FrontendConfig, System } from './system.ts';
 import { LoginThrottle, RegistrationLimiter } from './throttle.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 /** Largest frame accepted; a bigger one closes that line with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
@@ -108,8 +109,7 @@ export class FrontEnd implements System {
   private unauthCount = 0;
   /** TCP connections that have not finished the WebSocket handshake, by address */
   private handshaking = new Map<string, number>();
-  private heartbeat: NodeJS.Timeout | null = null;
-  private alive = new WeakMap<WebSocket, boolean>();
+  private heartbeat: Heartbeat | null = null;
   private nextConn = 1;
   private dummy: Promise<string> | null = null;
   /** lowest line number that might be free */
@@ -166,23 +166,12 @@ export class FrontEnd implements System {
         const a = http.address() as AddressInfo;
         const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
         this.url = `ws://${host}:${a.port}`;
-        this.heartbeat = setInterval(() => this.beat(), this.config.heartbeatMs);
-        this.heartbeat.unref();
+        this.heartbeat = new Heartbeat(this.config.heartbeatMs, () => wss.clients);
+        this.heartbeat.start();
         resolve();
       });
       wss.on('connection', (ws, req) => this.connect(ws, req));
     });
-  }
-
-  private beat(): void {
-    for (const ws of this.wss.clients) {
-      if (this.alive.get(ws) === false) {
-        ws.terminate(); // no pong since the last ping: a dead peer
-        continue;
-      }
-      this.alive.set(ws, false);
-      ws.ping();
-    }
   }
 
   /** Most TCP connections one address may have mid-handshake, and all addresses together. */
@@ -281,12 +270,12 @@ export class FrontEnd implements System {
     if (!set) this.unauth.set(address, (set = new Set()));
     set.add(session);
     this.unauthCount++;
-    this.alive.set(ws, true);
+    this.heartbeat?.heard(ws);
     log.info({ address }, 'connect');
 
-    ws.on('pong', () => this.alive.set(ws, true));
+    ws.on('pong', () => this.heartbeat?.heard(ws));
     ws.on('message', (data, isBinary) => {
-      this.alive.set(ws, true);
+      this.heartbeat?.heard(ws);
       if (isBinary) {
         log.warn('binary frame: closing the line');
         ws.close(1003, 'text frames only');
@@ -315,7 +304,7 @@ export class FrontEnd implements System {
     for (const s of this.lines.values()) s.notify('*** THE SYSTEM IS GOING DOWN NOW. YOUR WORK IN PROGRESS IS LOST; SAVED PROGRAMS ARE SAFE.');
     for (const j of [...this.jobs.live.values()]) this.jobs.kill(j.job, 'system shutdown');
     await this.jobs.settle(3000); // background collectors save their .OUT files as their jobs end
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.stop();
     for (const s of [...this.lines.values()]) s.hangup('*** GOODBYE.', 'shutdown', 1001);
     await new Promise<void>((resolve) => {
       this.wss.close(() => this.http.close(() => resolve()));

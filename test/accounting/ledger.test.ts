@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Meter } from '../../server/accounting/meter.ts';
-import { LedgerWriter } from '../../server/accounting/writer.ts';
+import { CHUNK, LedgerWriter } from '../../server/accounting/writer.ts';
 import { SqliteLedger, type Ledger, type LedgerEntry } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from './helpers.ts';
@@ -69,5 +69,31 @@ describe('the batching writer', () => {
     fail = false;
     expect(await w.flush()).toBe(2);
     expect(await real.total('ANN', '2026-10-01', '2026-10-31')).toBe(33_333 + 4_096);
+  });
+
+  it('writes a big batch in small transactions, letting the event loop run between them', async () => {
+    const real = SqliteLedger.memory();
+    const sizes: number[] = [];
+    let turnsSeen = 0;
+    let turns = 0;
+    const counting: Ledger = Object.assign(Object.create(real) as Ledger, {
+      append: async (es: readonly LedgerEntry[]) => {
+        sizes.push(es.length);
+        turnsSeen = turns;
+        return real.append(es);
+      },
+    });
+    const w = new LedgerWriter(counting);
+    const m = new Meter(book());
+    for (let s = 0; s < 500; s++) w.add(m.connect({ user: 'ANN', session: `s${s}`, job: null, jobNo: null, jobName: null }, 60_000, PRIME));
+    expect(w.pending).toBe(500);
+    // something else that wants the event loop meanwhile (an echo): it gets turns during the flush
+    const tick = () => { turns++; if (turns < 100) setImmediate(tick); };
+    setImmediate(tick);
+    expect(await w.flush()).toBe(500);
+    expect(sizes.every((n) => n <= CHUNK)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(500);
+    expect(turnsSeen).toBeGreaterThanOrEqual(sizes.length - 1); // a turn before each later chunk
+    expect([w.written, w.pending]).toEqual([500, 0]);
   });
 });

@@ -1,0 +1,44 @@
+// A process of typists for the echo benchmarks: its share of the terminals, typing at the common
+// rate, timing each echo, reporting the samples to the parent over IPC. Spreading the terminals over
+// several such processes keeps the client side from adding pauses of its own (one process's GC or
+// timer lateness would show up as server tail). Started by typists-pool.ts; never run by hand.
+//
+// argv: URL N PREFIX MODE PERIOD_MS
+//   MODE "login": each terminal registers and logs in through the real dialog (Timeshare);
+//   MODE "raw": each terminal only connects (the bare ws echo server, the floor).
+import WebSocket from 'ws';
+import { loginMany } from '../e2e/many.ts';
+import type { Term } from '../frontend/client.ts';
+import { Typists } from '../hostile/typists.ts';
+
+type Command = { t: 'go' } | { t: 'measure'; on: boolean } | { t: 'take' } | { t: 'stop' };
+
+const [url, nText, prefix, mode, periodText] = process.argv.slice(2);
+const n = Number(nText);
+
+async function connectRaw(count: number): Promise<Term[]> {
+  // Typists only needs .ws of a Term; a raw connection has nothing else to say.
+  return Promise.all(
+    Array.from({ length: count }, () => new Promise<Term>((resolve, reject) => {
+      const ws = new WebSocket(url!, { perMessageDeflate: false });
+      ws.once('open', () => resolve({ ws } as unknown as Term));
+      ws.once('error', reject);
+    })),
+  );
+}
+
+const terms = mode === 'raw' ? await connectRaw(n) : await loginMany(url!, n, prefix!);
+const typists = new Typists(terms, Number(periodText));
+process.on('message', (m: Command) => {
+  if (m.t === 'go') typists.go();
+  else if (m.t === 'measure') typists.measuring = m.on;
+  else if (m.t === 'take') {
+    const { sorted, stuck } = typists.take();
+    process.send!({ t: 'samples', samples: Array.from(sorted), stuck });
+  } else if (m.t === 'stop') {
+    typists.stop();
+    for (const t of terms) t.ws.close();
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+process.send!({ t: 'ready' });
