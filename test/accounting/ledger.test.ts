@@ -85,7 +85,7 @@ describe('the batching writer', () => {
     });
     const w = new LedgerWriter(counting);
     const m = new Meter(book());
-    for (let s = 0; s < 500; s++) w.add(m.connect({ user: 'ANN', session: `s${s}`, job: null, jobNo: null, jobName: null }, 60_000, PRIME));
+    for (let s = 0; s < 500; s++) w.add(m.connect({ user: 'ANN', session: `s${s}`, job: null, jobNo: null, jobName: null }, 60_000, PRIME)!);
     expect(w.pending).toBe(500);
     // something else that wants the event loop meanwhile (an echo): it gets turns during the flush
     const tick = () => { turns++; if (turns < 100) setImmediate(tick); };
