@@ -5,15 +5,34 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname } from 'node:path';
 import type { Lang } from './monitor/protocol.ts';
+import { type BasicOptions, isDialect, MAX_MARGIN, MIN_MARGIN } from './basic/options.ts';
 
-const USAGE = 'usage: npm run job -- FILE [--bill]   (FILE.bas is BASIC, FILE.s is assembly)';
+const USAGE = 'usage: npm run job -- [--dialect ecma55|extended] [--margin N] FILE [--bill]   (FILE.bas is BASIC, FILE.s is assembly)';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
 }
 
-const args = process.argv.slice(2).filter((a) => a !== '--');
+let args = process.argv.slice(2).filter((a) => a !== '--');
+// BASIC's options: --dialect ecma55|extended (default extended), --margin N (default 72)
+const basic: BasicOptions = {};
+for (const opt of ['--dialect', '--margin']) {
+  const at = args.findIndex((a) => a === opt || a.startsWith(`${opt}=`));
+  if (at < 0) continue;
+  const inline = args[at].includes('=') ? args[at].slice(opt.length + 1) : null;
+  const value = inline ?? args[at + 1];
+  args = args.filter((_, i) => i !== at && (inline !== null || i !== at + 1));
+  if (value === undefined) fail(`job: ${opt} needs a value\n${USAGE}`);
+  if (opt === '--dialect') {
+    if (!isDialect(value)) fail(`job: --dialect must be ecma55 or extended, not ${value}`);
+    basic.dialect = value;
+  } else {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < MIN_MARGIN || n > MAX_MARGIN) fail(`job: --margin must be a whole number from ${MIN_MARGIN} to ${MAX_MARGIN}`);
+    basic.margin = n;
+  }
+}
 const bill = args.includes('--bill');
 const files = args.filter((a) => a !== '--bill');
 const unknown = files.filter((a) => a.startsWith('-'));
@@ -55,6 +74,7 @@ const result = await runStandalone(source, lang, {
   inputLines: stdinLines(),
   onOutput: (s) => process.stdout.write(s),
   onSystem: (s) => process.stderr.write(s),
+  basic,
 });
 process.stdin.destroy(); // the program may end before its input does
 if (bill) {

@@ -2,23 +2,28 @@
 // every problem comes back as a message "LINE n: ..." (all of them at once).
 import type { CompileResult, Image } from '../machine/image.ts';
 import { Trap } from '../machine/isa.ts';
+import { checkProgram } from './checks.ts';
 import { generate, STACK_WORDS } from './codegen.ts';
+import { type BasicOptions, settings } from './options.ts';
 import { parseProgram } from './parser.ts';
 
-export function compileBasic(source: string): CompileResult {
+export type { BasicOptions, Dialect } from './options.ts';
+
+export function compileBasic(source: string, options: BasicOptions = {}): CompileResult {
   try {
-    return compile(source);
+    return compile(source, options);
   } catch (err) {
     // A compiler bug must not reach the user as a stack trace.
     return { errors: [`LINE ?: THE COMPILER FAILED ON THIS PROGRAM (${(err as Error).message})`], warnings: [] };
   }
 }
 
-function compile(source: string): CompileResult {
-  const { program, errors } = parseProgram(source);
-  const gen = generate(program, errors.length > 0);
-  const all = sortByLine([...errors, ...gen.errors]);
-  if (all.length) return { errors: all, warnings: [] };
+function compile(source: string, options: BasicOptions): CompileResult {
+  const { program, errors } = parseProgram(source, settings(options));
+  const { checked, errors: checkErrors } = checkProgram(program);
+  if (errors.length || checkErrors.length) return { errors: sortByLine([...errors, ...checkErrors]), warnings: [] };
+  const gen = generate(program, checked);
+  if (gen.errors.length) return { errors: sortByLine(gen.errors), warnings: [] };
   const { lineStarts, lineNums, retPcs } = gen;
   const lineAt = (pc: number): number | undefined => {
     if (pc < 0 || pc > gen.codeEnd) return undefined;
@@ -47,7 +52,7 @@ function compile(source: string): CompileResult {
       }
     },
   };
-  return { image, errors: [], warnings: [] };
+  return { image, errors: [], warnings: program.warnings };
 }
 
 function sortByLine(msgs: string[]): string[] {

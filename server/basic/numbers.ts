@@ -6,8 +6,11 @@ export const SIGNIFICANCE = 6;
 /** Exrad width: digits of the exponent in E-notation (at least 2 by the standard: E-05). */
 export const EXRAD_WIDTH = 2;
 
-/** The number as STR$ gives it: '-' for negatives, no leading or trailing space. */
-export function strNumber(x: number): string {
+/**
+ * The number as STR$ gives it: '-' for negatives, no leading or trailing space. `microsoft`: numbers
+ * below .01 in E-notation (1E-03), as Microsoft BASIC prints them; ECMA-55 prints .001.
+ */
+export function strNumber(x: number, microsoft = false): string {
   if (Number.isNaN(x)) return 'NAN';
   if (x === Infinity) return 'INF';
   if (x === -Infinity) return '-INF';
@@ -24,7 +27,7 @@ export function strNumber(x: number): string {
     const intPart = digits.slice(0, exp + 1);
     const frac = digits.slice(exp + 1).replace(/0+$/, '');
     body = frac ? `${intPart}.${frac}` : intPart;
-  } else if (exp < 0 && fitsUnscaled(digits, exp, d)) {
+  } else if (exp < 0 && fitsUnscaled(digits, exp, d) && !(microsoft && exp < -2)) {
     const frac = ('0'.repeat(-exp - 1) + digits).replace(/0+$/, '');
     body = `.${frac}`;
   } else {
@@ -52,8 +55,8 @@ function roundSignificant(ax: number, d: number): [number, number] {
 }
 
 /** The number as PRINT types it: a leading space or '-', the digits, and a trailing space. */
-export function printNumber(x: number): string {
-  const s = strNumber(x);
+export function printNumber(x: number, microsoft = false): string {
+  const s = strNumber(x, microsoft);
   return (s.startsWith('-') ? s : ` ${s}`) + ' ';
 }
 

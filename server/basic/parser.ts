@@ -1,9 +1,11 @@
-// The parser: source text to a Program, with the standard's static checks made in line order
-// (arrays dimensioned before use, DEF before FN, OPTION BASE before arrays, types). Every error is
-// collected; a bad line is skipped and parsing goes on, so the user sees all errors at once.
-import type { ArrayInfo, Datum, Expr, FnDef, Line, LValue, PrintItem, Program, Stmt, Ty } from './ast.ts';
+// The parser: source text to a Program, checking syntax and types (and, in the ecma55 dialect,
+// refusing every construct ECMA-55 does not have). The checks that need the whole program (arrays,
+// functions, loops, line numbers) are in checks.ts. Every error is collected; a bad line is skipped
+// and parsing goes on, so the user sees all errors at once.
+import type { DimSpec, Datum, Expr, FnDef, Line, LValue, MatRef, MatValue, PrintItem, Program, Stmt, Ty } from './ast.ts';
 import { ScanError, scanLine, type Token } from './scanner.ts';
 import { parseNumber } from './numbers.ts';
+import type { Settings } from './options.ts';
 
 export const MAX_LINE = 99999;
 export const MAX_STRING = 255;
@@ -15,6 +17,8 @@ const MAX_EXPR_NODES = 1000;
 class ParseError extends Error {
   constructor(message: string, readonly pos: number) { super(message); }
 }
+/** A type error: in the extended dialect it fails at run time, when (if) the statement is reached. */
+class TypeMismatch extends ParseError {}
 
 interface Builtin { args: Ty[]; optional?: number; ret: Ty }
 const BUILTINS: Record<string, Builtin> = {
@@ -28,15 +32,15 @@ const BUILTINS: Record<string, Builtin> = {
   'MID$': { args: ['s', 'n', 'n'], optional: 1, ret: 's' },
 };
 
+/** The functions ECMA-55 Minimal BASIC has (the rest are extensions). */
+const ECMA_FUNCTIONS = new Set(['ABS', 'ATN', 'COS', 'EXP', 'INT', 'LOG', 'RND', 'SGN', 'SIN', 'SQR', 'TAN']);
+
 const RELOPS = new Set(['=', '<>', '<', '>', '<=', '>=']);
-const DEFAULT_BOUND = 10;
-/** Words of core an array may take (the largest partition is 1M words). */
-const MAX_ARRAY_WORDS = 512 * 1024;
 
 export interface ParseResult { program: Program; errors: string[] }
 
-export function parseProgram(source: string): ParseResult {
-  return new Parser().run(source);
+export function parseProgram(source: string, settings: Settings): ParseResult {
+  return new Parser(settings).run(source);
 }
 
 class Parser {
@@ -46,11 +50,14 @@ class Parser {
   private lineNum = 0;
   private errors: string[] = [];
   private params: { fn: string; names: string[] } | null = null;
-  private baseSeen = false;
-  private arraysUsed = false;
-  private readonly prog: Program = {
-    lines: [], arrays: new Map(), fns: new Map(), data: [], dataAt: new Map(), base: 0, refs: [], msStyle: false,
-  };
+  private defCount = new Map<string, number>();
+  private readonly strict: boolean;
+  private readonly prog: Program;
+
+  constructor(settings: Settings) {
+    this.strict = settings.strict;
+    this.prog = { settings, lines: [], data: [], dataAt: new Map(), refs: [], warnings: [] };
+  }
 
   run(source: string): ParseResult {
     const rawLines = source.replace(/\r\n?/g, '\n').split('\n');
@@ -74,7 +81,7 @@ class Parser {
       this.prog.lines.push(line);
       this.text = m[2];
       try {
-        this.toks = scanLine(m[2]);
+        this.toks = scanLine(m[2], this.strict);
         this.i = 0;
         line.stmts = this.statements(false);
         if (this.peek().k !== 'eol') this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
@@ -87,16 +94,26 @@ class Parser {
     });
     const lines = this.prog.lines;
     if (lines.length === 0) this.errors.push('LINE ?: THE PROGRAM IS EMPTY');
-    else {
+    else if (this.strict) {
+      // ECMA-55 4: END is the last line and only the last. (The extended dialect lets a program stop
+      // by running off its last line, as Super Star Trek does, and takes END anywhere as STOP.)
       const endLine = lines[lines.length - 1];
       const isEnd = endLine.stmts.length === 1 && endLine.stmts[0].k === 'end';
-      // Microsoft-style programs may stop by running off the last line (Super Star Trek does).
-      if (!isEnd && !this.prog.msStyle && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
+      if (!isEnd && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
         this.errors.push(`LINE ${endLine.num}: THE LAST LINE OF A PROGRAM MUST BE AN END STATEMENT`);
+      }
+      for (const l of lines.slice(0, -1)) {
+        if (l.stmts.some((st) => st.k === 'end')) this.errors.push(`LINE ${l.num}: END MAY ONLY BE THE LAST LINE OF THE PROGRAM`);
       }
     }
     return { program: this.prog, errors: this.errors };
   }
+
+  /** Refuses, in the ecma55 dialect, a construct that is not ECMA-55's. */
+  private standard(what: string, pos = this.peek().pos): void {
+    if (this.strict) this.fail(`${what} IS NOT PART OF ECMA-55 MINIMAL BASIC`, pos);
+  }
+  private typeFail(msg: string, pos = this.peek().pos): never { throw new TypeMismatch(msg, pos); }
 
   // ---- helpers
   private err(msg: string): void { this.errors.push(`LINE ${this.lineNum}: ${msg}`); }
@@ -137,20 +154,46 @@ class Parser {
     for (;;) {
       if (this.peek().k === 'eol') break;
       if (inIf && this.isKw('ELSE')) break;
-      if (this.acceptOp(':')) { this.prog.msStyle = true; continue; }
-      const s = this.statement();
+      if (this.acceptOp(':')) continue;
+      let s: Stmt;
+      try {
+        s = this.statement();
+      } catch (e) {
+        if (!(e instanceof TypeMismatch) || this.strict) throw e;
+        // Microsoft BASIC finds a type error only when it runs the statement: so does the extended
+        // dialect (TYPE MISMATCH IN LINE n), and a program with one in code it never runs works.
+        s = { k: 'error', msg: 'TYPE MISMATCH' };
+        this.skipStatement(inIf);
+      }
       out.push(s);
       if (s.k === 'if') break; // an IF takes the rest of the line
-      if (this.acceptOp(':')) { this.prog.msStyle = true; continue; }
+      if (this.acceptOp(':')) continue;
       if (this.peek().k === 'eol' || (inIf && this.isKw('ELSE'))) break;
       this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
     }
     return out;
   }
 
+  /** Skips to the end of the statement that failed (":", ELSE in an IF, or the end of the line). */
+  private skipStatement(inIf: boolean): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.k === 'eol') return;
+      if (depth === 0 && ((t.k === 'op' && t.v === ':') || (inIf && t.k === 'kw' && t.v === 'ELSE'))) return;
+      if (t.k === 'op' && t.v === '(') depth++;
+      if (t.k === 'op' && t.v === ')') depth = Math.max(0, depth - 1);
+      this.i++;
+    }
+  }
+
   private statement(): Stmt {
     const t = this.peek();
-    if (t.k === 'id') { this.prog.msStyle = true; return this.letStmt(); }
+    if (t.k === 'id') {
+      if (t.text === 'MAT' && !this.isOp('=', 1) && !this.isOp('(', 1)) { this.i++; return this.matStmt(t.pos); }
+      this.standard('LET LEFT OUT');
+      return this.letStmt();
+    }
     if (t.k !== 'kw') this.fail(`A STATEMENT CANNOT BEGIN WITH ${this.describe(t)}`);
     this.i++;
     switch (t.v) {
@@ -159,7 +202,9 @@ class Parser {
       case 'INPUT': return this.inputStmt();
       case 'READ': return { k: 'read', targets: this.lvalueList() };
       case 'DATA': this.dataStmt(); return { k: 'nop' };
-      case 'RESTORE': return { k: 'restore', line: this.peek().k === 'num' ? this.lineRef() : null };
+      case 'RESTORE':
+        if (this.peek().k === 'num') this.standard('RESTORE WITH A LINE NUMBER');
+        return { k: 'restore', line: this.peek().k === 'num' ? this.lineRef() : null };
       case 'GOTO': return { k: 'goto', line: this.lineRef() };
       case 'GOSUB': return { k: 'gosub', line: this.lineRef() };
       case 'RETURN': return { k: 'return' };
@@ -167,9 +212,9 @@ class Parser {
       case 'IF': return this.ifStmt();
       case 'FOR': return this.forStmt();
       case 'NEXT': return this.nextStmt();
-      case 'DIM': this.dimStmt(); return { k: 'nop' };
-      case 'OPTION': this.optionStmt(); return { k: 'nop' };
-      case 'DEF': this.defStmt(); return { k: 'nop' };
+      case 'DIM': return this.dimStmt();
+      case 'OPTION': return this.optionStmt();
+      case 'DEF': return this.defStmt();
       case 'RANDOMIZE': return { k: 'randomize' };
       case 'REM': this.i++; return { k: 'nop' };
       case 'STOP': return { k: 'stop' };
@@ -183,7 +228,7 @@ class Parser {
     this.expectOp('=');
     const pos = this.peek().pos;
     const e = this.expr();
-    if (e.t !== target.t) this.fail(target.t === 's' ? 'A STRING VARIABLE NEEDS A STRING VALUE' : 'A NUMERIC VARIABLE NEEDS A NUMBER', pos);
+    if (e.t !== target.t) this.typeFail(target.t === 's' ? 'A STRING VARIABLE NEEDS A STRING VALUE' : 'A NUMERIC VARIABLE NEEDS A NUMBER', pos);
     return { k: 'let', target, e };
   }
 
@@ -194,6 +239,7 @@ class Parser {
       if (this.acceptOp(';')) { items.push({ k: ';' }); continue; }
       if ((this.isKw('TAB') || this.isKw('SPC')) && this.isOp('(', 1)) {
         const k = (this.next() as { v: string }).v === 'TAB' ? 'tab' : 'spc';
+        if (k === 'spc') this.standard('SPC');
         this.expectOp('(');
         const e = this.numExpr();
         this.expectOp(')');
@@ -210,6 +256,7 @@ class Parser {
     let question = true;
     const t = this.peek();
     if (t.k === 'str' && (this.isOp(';', 1) || this.isOp(',', 1))) {
+      this.standard('A PROMPT IN INPUT');
       this.i++;
       prompt = t.v;
       question = (this.next() as { v: string }).v === ';';
@@ -233,6 +280,9 @@ class Parser {
     if (items === null) this.fail('A DATA ITEM HAS NO CLOSING QUOTE', raw.pos);
     for (const d of items) {
       if (d.str.length > MAX_STRING) this.fail(`A DATA ITEM IS LONGER THAN ${MAX_STRING} CHARACTERS`, raw.pos);
+      if (this.strict && d.kind === 'str' && !d.quoted && !/^[A-Z0-9+\-. ]*$/.test(d.str)) {
+        this.fail(`THE DATUM ${d.str} NEEDS QUOTES IN ECMA-55 BASIC`, raw.pos);
+      }
       this.prog.data.push(d);
     }
   }
@@ -240,7 +290,7 @@ class Parser {
   private onStmt(): Stmt {
     const e = this.numExpr();
     let gosub = false;
-    if (this.acceptKw('GOSUB')) gosub = true;
+    if (this.isKw('GOSUB')) { this.standard('ON ... GOSUB'); this.i++; gosub = true; }
     else this.expectKw('GOTO');
     const lines = [this.lineRef()];
     while (this.acceptOp(',')) lines.push(this.lineRef());
@@ -248,19 +298,25 @@ class Parser {
   }
 
   private ifStmt(): Stmt {
+    const pos = this.peek().pos;
     const cond = this.expr();
-    if (cond.t !== 'n') this.fail('IF NEEDS A CONDITION, NOT A STRING');
+    if (cond.t !== 'n') this.typeFail('IF NEEDS A CONDITION, NOT A STRING', pos);
+    if (this.strict && !(cond.k === 'bin' && RELOPS.has(cond.op))) this.fail('IF NEEDS A RELATION (=, <>, <, >, <=, >=) IN ECMA-55 BASIC', pos);
     let then: Stmt[];
-    if (this.acceptKw('GOTO')) then = [{ k: 'goto', line: this.lineRef() }];
+    if (this.isKw('GOTO')) { this.standard('IF ... GOTO'); this.i++; then = [{ k: 'goto', line: this.lineRef() }]; }
     else {
       this.expectKw('THEN');
-      if (this.peek().k === 'num') then = [{ k: 'goto', line: this.lineRef() }];
-      else { then = this.statements(true); this.prog.msStyle = true; }
+      if (this.peek().k === 'num') {
+        then = [{ k: 'goto', line: this.lineRef() }];
+        // Microsoft BASIC lets statements follow THEN 100 (they are never reached when the jump is made)
+        if (!this.strict && this.acceptOp(':')) then.push(...this.statements(true));
+      } else { this.standard('A STATEMENT AFTER THEN'); then = this.statements(true); }
       if (then.length === 0) this.fail('A LINE NUMBER OR A STATEMENT EXPECTED AFTER THEN');
     }
     let els: Stmt[] | null = null;
-    if (this.acceptKw('ELSE')) {
-      this.prog.msStyle = true;
+    if (this.isKw('ELSE')) {
+      this.standard('ELSE');
+      this.i++;
       if (this.peek().k === 'num') els = [{ k: 'goto', line: this.lineRef() }];
       else els = this.statements(true);
     }
@@ -281,78 +337,144 @@ class Parser {
     this.expectKw('TO');
     const to = this.numExpr();
     const step = this.acceptKw('STEP') ? this.numExpr() : null;
-    return { k: 'for', v, from, to, step };
+    return { k: 'for', v, from, to, step, id: -1 };
   }
 
   private nextStmt(): Stmt {
     const vars: string[] = [];
-    if (!this.atEnd()) {
+    if (this.atEnd()) this.standard('NEXT WITHOUT A VARIABLE');
+    else {
       vars.push(this.simpleNumVar('NEXT'));
-      while (this.acceptOp(',')) vars.push(this.simpleNumVar('NEXT'));
+      while (this.isOp(',')) { this.standard('NEXT WITH SEVERAL VARIABLES'); this.i++; vars.push(this.simpleNumVar('NEXT')); }
     }
-    return { k: 'next', vars };
+    return { k: 'next', vars, loops: [] };
   }
 
-  private dimStmt(): void {
+  private dimStmt(): Stmt {
+    const arrays: DimSpec[] = [];
     do {
       const t = this.peek();
       if (t.k !== 'id') this.fail('AN ARRAY NAME EXPECTED');
       this.i++;
+      if (t.str) this.standard('A STRING ARRAY', t.pos);
+      if (this.strict && t.text.length > 1) this.fail(`${t.text}: AN ARRAY NAME IN ECMA-55 BASIC IS ONE LETTER`, t.pos);
       this.expectOp('(');
-      const bounds: number[] = [];
+      const bounds: Expr[] = [];
       do {
         const b = this.peek();
-        if (b.k !== 'num' || !Number.isInteger(b.v)) this.fail('DIM NEEDS WHOLE NUMBERS AS BOUNDS');
-        this.i++;
-        bounds.push(b.v);
+        if (this.strict || b.k === 'num') {
+          if (b.k !== 'num' || !Number.isInteger(b.v) || !/^\d+$/.test(b.text)) this.fail('DIM NEEDS WHOLE NUMBERS AS BOUNDS');
+          this.i++;
+          bounds.push({ k: 'num', v: b.v, t: 'n' });
+        } else bounds.push(this.numExpr());
       } while (this.acceptOp(','));
       this.expectOp(')');
       if (bounds.length > 2) this.fail('AN ARRAY HAS ONE OR TWO DIMENSIONS', t.pos);
-      if (this.prog.arrays.has(t.name)) this.fail(`${t.name} IS DIMENSIONED TWICE OR USED BEFORE ITS DIM`, t.pos);
-      if (bounds.some((b) => b < this.prog.base)) this.fail(`A BOUND OF ${t.name} IS BELOW THE OPTION BASE`, t.pos);
-      this.addArray(t.name, t.str, bounds, t.pos);
+      arrays.push({ name: t.name, str: t.str, bounds });
     } while (this.acceptOp(','));
+    return { k: 'dim', arrays };
   }
 
-  private addArray(name: string, str: boolean, bounds: number[], pos: number): ArrayInfo {
-    const elems = bounds.reduce((a, b) => a * (b - this.prog.base + 1), 1);
-    if (elems * (str ? MAX_STRING + 1 : 2) > MAX_ARRAY_WORDS) this.fail(`${name} IS TOO LARGE FOR THE MACHINE`, pos);
-    const info: ArrayInfo = { name, str, bounds };
-    this.prog.arrays.set(name, info);
-    this.arraysUsed = true;
-    return info;
-  }
-
-  private optionStmt(): void {
+  private optionStmt(): Stmt {
     const t = this.next();
     if (t.k !== 'id' || t.text !== 'BASE') this.fail('OPTION BASE EXPECTED', t.pos);
     const b = this.next();
     if (b.k !== 'num' || (b.v !== 0 && b.v !== 1)) this.fail('OPTION BASE MUST BE 0 OR 1', b.pos);
-    if (this.baseSeen) this.fail('OPTION BASE MAY APPEAR ONLY ONCE', t.pos);
-    if (this.arraysUsed) this.fail('OPTION BASE MUST COME BEFORE ANY DIM OR USE OF AN ARRAY', t.pos);
-    this.baseSeen = true;
-    this.prog.base = b.v as 0 | 1;
+    return { k: 'option', base: b.v as 0 | 1 };
   }
 
-  private defStmt(): void {
+  private defStmt(): Stmt {
     this.expectKw('FN');
     const t = this.next();
     if (t.k !== 'id' || t.str) this.fail('DEF FN NEEDS A NUMERIC FUNCTION NAME LIKE FNA', t.pos);
+    if (this.strict && t.text.length > 1) this.fail(`FN${t.text}: A FUNCTION NAME IN ECMA-55 BASIC IS FN AND ONE LETTER`, t.pos);
     const name = `FN${t.name}`;
     const names: string[] = [];
     if (this.acceptOp('(')) {
       do names.push(this.simpleNumVar('A FUNCTION PARAMETER')); while (this.acceptOp(','));
       this.expectOp(')');
     }
+    if (names.length > 1) this.standard('A FUNCTION WITH SEVERAL PARAMETERS', t.pos);
     if (new Set(names).size !== names.length) this.fail('A PARAMETER NAME IS USED TWICE', t.pos);
-    if (this.prog.fns.has(name)) this.fail(`${name} IS DEFINED TWICE`, t.pos);
     this.expectOp('=');
     this.params = { fn: name, names };
     let body: Expr;
     try { body = this.expr(); } finally { this.params = null; }
     if (body.t !== 'n') this.fail('A FUNCTION MUST GIVE A NUMBER', t.pos);
-    const def: FnDef = { name, params: names, body, line: this.lineNum };
-    this.prog.fns.set(name, def);
+    const index = this.defCount.get(name) ?? 0;
+    this.defCount.set(name, index + 1);
+    const fn: FnDef = { name, params: names, body, line: this.lineNum, index };
+    return { k: 'def', fn };
+  }
+
+  // ---- MAT (Dartmouth, extended dialect)
+  private matStmt(pos: number): Stmt {
+    this.standard('MAT', pos);
+    if (this.acceptKw('READ')) return { k: 'mat-read', mats: this.matRefs() };
+    if (this.acceptKw('INPUT')) return { k: 'mat-input', mats: this.matRefs() };
+    if (this.acceptKw('PRINT')) {
+      const mats: { name: string; sep: ',' | ';' | null }[] = [];
+      do {
+        const name = this.matName();
+        let sep: ',' | ';' | null = null;
+        if (this.isOp(',') || this.isOp(';')) sep = (this.next() as { v: ',' | ';' }).v;
+        mats.push({ name, sep });
+        if (sep === null || this.atEnd()) break;
+      } while (!this.atEnd());
+      return { k: 'mat-print', mats };
+    }
+    const target = this.matName();
+    this.expectOp('=');
+    return { k: 'mat', target, value: this.matValue() };
+  }
+  private matName(): string {
+    const t = this.next();
+    if (t.k !== 'id' || t.str) this.fail('A NUMERIC ARRAY NAME EXPECTED', t.pos);
+    return t.name;
+  }
+  private matRefs(): MatRef[] {
+    const out: MatRef[] = [];
+    do {
+      const name = this.matName();
+      out.push({ name, dims: this.isOp('(') ? this.matDims() : null });
+    } while (this.acceptOp(','));
+    return out;
+  }
+  private matDims(): Expr[] {
+    this.expectOp('(');
+    const dims = [this.numExpr()];
+    if (this.acceptOp(',')) dims.push(this.numExpr());
+    this.expectOp(')', 'A CLOSING ")"');
+    return dims;
+  }
+  private matValue(): MatValue {
+    const t = this.peek();
+    if (t.k === 'id' && ['ZER', 'CON', 'IDN'].includes(t.text)) {
+      this.i++;
+      const k = t.text.toLowerCase() as 'zer' | 'con' | 'idn';
+      return { k, dims: this.isOp('(') ? this.matDims() : null };
+    }
+    if (t.k === 'id' && (t.text === 'TRN' || t.text === 'INV') && this.isOp('(', 1)) {
+      this.i += 2;
+      const src = this.matName();
+      this.expectOp(')', 'A CLOSING ")"');
+      return { k: t.text === 'TRN' ? 'trn' : 'inv', src };
+    }
+    if (this.isOp('(')) {
+      this.i++;
+      const factor = this.numExpr();
+      this.expectOp(')', 'A CLOSING ")"');
+      this.expectOp('*');
+      return { k: 'scale', factor, src: this.matName() };
+    }
+    const l = this.matName();
+    const op = this.peek();
+    if (op.k === 'op' && (op.v === '+' || op.v === '-' || op.v === '*')) {
+      this.i++;
+      const r = this.matName();
+      return { k: op.v === '+' ? 'add' : op.v === '-' ? 'sub' : 'mul', l, r };
+    }
+    return { k: 'copy', src: l };
   }
 
   private lvalue(): LValue {
@@ -367,7 +489,7 @@ class Parser {
   private numExpr(): Expr {
     const pos = this.peek().pos;
     const e = this.expr();
-    if (e.t !== 'n') this.fail('A NUMBER EXPECTED, NOT A STRING', pos);
+    if (e.t !== 'n') this.typeFail('A NUMBER EXPECTED, NOT A STRING', pos);
     return e;
   }
 
@@ -382,7 +504,7 @@ class Parser {
     this.exprDepth++;
     try {
       let l = this.andExpr();
-      while (this.acceptKw('OR')) l = this.logic('OR', l, this.andExpr());
+      while (this.isKw('OR')) { this.standard('OR'); this.i++; l = this.logic('OR', l, this.andExpr()); }
       return l;
     } finally {
       this.exprDepth--;
@@ -393,19 +515,21 @@ class Parser {
   }
   private andExpr(): Expr {
     let l = this.notExpr();
-    while (this.acceptKw('AND')) l = this.logic('AND', l, this.notExpr());
+    while (this.isKw('AND')) { this.standard('AND'); this.i++; l = this.logic('AND', l, this.notExpr()); }
     return l;
   }
   private logic(op: string, l: Expr, r: Expr): Expr {
-    if (l.t !== 'n' || r.t !== 'n') this.fail(`${op} NEEDS NUMBERS OR CONDITIONS`);
+    if (l.t !== 'n' || r.t !== 'n') this.typeFail(`${op} NEEDS NUMBERS OR CONDITIONS`);
     this.countNode();
     return { k: 'bin', op, l, r, t: 'n' };
   }
   private notExpr(): Expr {
-    if (this.acceptKw('NOT')) {
+    if (this.isKw('NOT')) {
+      this.standard('NOT');
+      this.i++;
       this.countNode();
       const e = this.notExpr();
-      if (e.t !== 'n') this.fail('NOT NEEDS A NUMBER OR A CONDITION');
+      if (e.t !== 'n') this.typeFail('NOT NEEDS A NUMBER OR A CONDITION');
       return { k: 'not', e, t: 'n' };
     }
     return this.relExpr();
@@ -416,7 +540,8 @@ class Parser {
     if (t.k === 'op' && RELOPS.has(t.v)) {
       this.i++;
       const r = this.addExpr();
-      if (l.t !== r.t) this.fail('A STRING CANNOT BE COMPARED WITH A NUMBER', t.pos);
+      if (l.t !== r.t) this.typeFail('A STRING CANNOT BE COMPARED WITH A NUMBER', t.pos);
+      if (l.t === 's' && t.v !== '=' && t.v !== '<>') this.standard(`${t.v} BETWEEN STRINGS`, t.pos);
       this.countNode();
       return { k: 'bin', op: t.v, l, r, t: 'n' };
     }
@@ -431,10 +556,11 @@ class Parser {
       this.countNode();
       const r = this.mulExpr();
       if (t.v === '+' && l.t === 's' && r.t === 's') {
+        this.standard('+ BETWEEN STRINGS', t.pos);
         l = { k: 'bin', op: '&', l, r, t: 's' };
         continue;
       }
-      if (l.t !== 'n' || r.t !== 'n') this.fail(t.v === '+' ? 'ONLY TWO STRINGS OR TWO NUMBERS CAN BE ADDED' : 'A STRING CANNOT BE SUBTRACTED', t.pos);
+      if (l.t !== 'n' || r.t !== 'n') this.typeFail(t.v === '+' ? 'ONLY TWO STRINGS OR TWO NUMBERS CAN BE ADDED' : 'A STRING CANNOT BE SUBTRACTED', t.pos);
       l = { k: 'bin', op: t.v, l, r, t: 'n' };
     }
   }
@@ -446,7 +572,7 @@ class Parser {
       this.i++;
       this.countNode();
       const r = this.unary();
-      if (l.t !== 'n' || r.t !== 'n') this.fail(`A STRING CANNOT BE ${t.v === '*' ? 'MULTIPLIED' : 'DIVIDED'}`, t.pos);
+      if (l.t !== 'n' || r.t !== 'n') this.typeFail(`A STRING CANNOT BE ${t.v === '*' ? 'MULTIPLIED' : 'DIVIDED'}`, t.pos);
       l = { k: 'bin', op: t.v, l, r, t: 'n' };
     }
   }
@@ -456,7 +582,7 @@ class Parser {
       this.i++;
       this.countNode();
       const e = this.unary();
-      if (e.t !== 'n') this.fail('A SIGN CANNOT GO BEFORE A STRING', t.pos);
+      if (e.t !== 'n') this.typeFail('A SIGN CANNOT GO BEFORE A STRING', t.pos);
       if (t.v === '+') return e;
       if (e.k === 'num') return { k: 'num', v: -e.v, t: 'n' };
       return { k: 'neg', e, t: 'n' };
@@ -471,7 +597,7 @@ class Parser {
       let neg = false;
       while (this.isOp('-') || this.isOp('+')) if ((this.next() as { v: string }).v === '-') neg = !neg;
       let r = this.primary();
-      if (l.t !== 'n' || r.t !== 'n') this.fail('^ NEEDS NUMBERS', pos);
+      if (l.t !== 'n' || r.t !== 'n') this.typeFail('^ NEEDS NUMBERS', pos);
       if (neg) r = r.k === 'num' ? { k: 'num', v: -r.v, t: 'n' } : { k: 'neg', e: r, t: 'n' };
       l = { k: 'bin', op: '^', l, r, t: 'n' };
     }
@@ -482,6 +608,10 @@ class Parser {
     switch (t.k) {
       case 'num':
         this.i++;
+        if (t.v === Infinity) {
+          // ECMA-55 5.5: an exception; machine infinity is used and the program goes on
+          this.prog.warnings.push(`LINE ${this.lineNum}: THE CONSTANT ${near(t.text)} IS BEYOND MACHINE INFINITY (OVERFLOW); 1.79769E+308 IS USED`);
+        }
         return { k: 'num', v: clampConst(t.v), t: 'n' };
       case 'str':
         this.i++;
@@ -508,6 +638,8 @@ class Parser {
   private builtin(f: string): Expr {
     const pos = this.next().pos;
     const b = BUILTINS[f];
+    if (!ECMA_FUNCTIONS.has(f)) this.standard(f, pos);
+    if (f === 'RND' && this.isOp('(')) this.standard('RND WITH AN ARGUMENT', pos);
     const args: Expr[] = [];
     if (this.acceptOp('(')) {
       do {
@@ -515,7 +647,7 @@ class Parser {
         const a = this.expr();
         const want = b.args[args.length];
         if (want === undefined) this.fail(`${f} HAS TOO MANY ARGUMENTS`, apos);
-        if (a.t !== want) this.fail(`ARGUMENT ${args.length + 1} OF ${f} MUST BE ${want === 'n' ? 'A NUMBER' : 'A STRING'}`, apos);
+        if (a.t !== want) this.typeFail(`ARGUMENT ${args.length + 1} OF ${f} MUST BE ${want === 'n' ? 'A NUMBER' : 'A STRING'}`, apos);
         args.push(a);
       } while (this.acceptOp(','));
       this.expectOp(')', 'A CLOSING ")"');
@@ -527,6 +659,7 @@ class Parser {
     const pos = this.next().pos;
     const t = this.next();
     if (t.k !== 'id' || t.str) this.fail('A FUNCTION NAME LIKE FNA EXPECTED', pos);
+    if (this.strict && t.text.length > 1) this.fail(`FN${t.text}: A FUNCTION NAME IN ECMA-55 BASIC IS FN AND ONE LETTER`, pos);
     const name = `FN${t.name}`;
     const args: Expr[] = [];
     if (this.acceptOp('(')) {
@@ -534,9 +667,6 @@ class Parser {
       this.expectOp(')', 'A CLOSING ")"');
     }
     if (this.params?.fn === name) this.fail(`${name} CANNOT USE ITSELF`, pos);
-    const def = this.prog.fns.get(name);
-    if (!def) this.fail(`${name} IS USED BEFORE ITS DEF`, pos);
-    if (def.params.length !== args.length) this.fail(`${name} TAKES ${def.params.length} ARGUMENT(S), NOT ${args.length}`, pos);
     return { k: 'fn', name, args, t: 'n' };
   }
   private variable(): Expr {
@@ -548,14 +678,12 @@ class Parser {
       const subs: Expr[] = [];
       do subs.push(this.numExpr()); while (this.acceptOp(','));
       this.expectOp(')', 'A CLOSING ")"');
-      let info = this.prog.arrays.get(t.name);
-      if (!info) {
-        if (subs.length > 2) this.fail('AN ARRAY HAS ONE OR TWO DIMENSIONS', t.pos);
-        info = this.addArray(t.name, t.str, subs.map(() => DEFAULT_BOUND), t.pos);
-      }
-      if (info.bounds.length !== subs.length) this.fail(`${t.name} HAS ${info.bounds.length} DIMENSION(S), NOT ${subs.length}`, t.pos);
+      if (subs.length > 2) this.fail('AN ARRAY HAS ONE OR TWO DIMENSIONS', t.pos);
+      if (t.str) this.standard('A STRING ARRAY', t.pos);
+      if (this.strict && t.text.length > 1) this.fail(`${t.text}: AN ARRAY NAME IN ECMA-55 BASIC IS ONE LETTER`, t.pos);
       return { k: 'arr', name: t.name, subs, t: ty };
     }
+    if (t.text === 'DET' && !this.strict) return { k: 'det', t: 'n' };
     if (this.params && !t.str && this.params.names.includes(t.name)) return { k: 'param', fn: this.params.fn, name: t.name, t: 'n' };
     return { k: 'var', name: t.name, t: ty };
   }
@@ -581,7 +709,7 @@ export function splitData(text: string): Datum[] | null {
     if (i < n && text[i] === '"') {
       const end = text.indexOf('"', i + 1);
       if (end < 0) return null;
-      out.push({ kind: 'str', num: 0, str: text.slice(i + 1, end) });
+      out.push({ kind: 'str', num: 0, str: text.slice(i + 1, end), quoted: true });
       i = end + 1;
       while (i < n && text[i] === ' ') i++;
     } else {
@@ -590,8 +718,9 @@ export function splitData(text: string): Datum[] | null {
       const raw = text.slice(i, j).trim();
       const p = parseNumber(raw);
       if (p && p.length === raw.length && raw.length > 0) {
-        const v = Number.isFinite(p.value) ? p.value : Math.sign(p.value) * Number.MAX_VALUE;
-        out.push({ kind: 'num', num: v, str: raw });
+        const overflow = !Number.isFinite(p.value);
+        const v = overflow ? Math.sign(p.value) * Number.MAX_VALUE : p.value;
+        out.push({ kind: 'num', num: v, str: raw, ...(overflow ? { overflow } : {}) });
       }
       else out.push({ kind: 'str', num: 0, str: raw });
       i = j;

@@ -1,6 +1,6 @@
 // The run-time library every compiled program carries: machine-code subroutines for strings,
-// PRINT's zones and TAB, and INPUT's reply parsing. They are emitted once per program (about 200
-// instructions) and called with CALL.
+// PRINT's margin, zones and TAB, INPUT's reply parsing and the extended dialect's FOR stack. They
+// are emitted once per program (a few hundred instructions) and called with CALL.
 //
 // Register conventions shared with the code generator: r0 is zero, r15 the stack pointer; f0 holds
 // 0, f12 1, f13 0.5 and f15 machine infinity (the largest double) for the whole run; f14 is scratch.
@@ -9,24 +9,37 @@
 import { Op } from '../machine/isa.ts';
 import { Svc } from '../machine/services.ts';
 import type { Emitter } from './emitter.ts';
+import type { Settings } from './options.ts';
+import { FMT_MICROSOFT } from './expressions.ts';
 
-export const ZONE_WIDTH = 15;
-export const ZONES = 5;
-export const INPUT_CAPACITY = 255;
+/** ECMA-55's print zones are 15 columns wide; Microsoft's, 14. */
+export const ZONE_WIDTH_ECMA = 15;
+export const ZONE_WIDTH_EXTENDED = 14;
+/** INPUT reads a reply of up to this many characters (the continuation lines `??` asks for included). */
+export const INPUT_CAPACITY = 1024;
+export const MAX_STRING = 255;
 
 export interface Runtime {
   strcopy: number; strset: number; concat: number; strcmp: number; substr: number;
   comma: number; tab: number; spaces: number; input: number;
+  /** out(r1 = first character, r2 = length): types text, folding it at the margin */
+  out: number;
+  /** outnum(f1 = number): types a number as PRINT does, on a new line if it does not fit */
+  outnum: number;
+  /** newline(): a line end */
+  newline: number;
   /** bss: INPUT's results, two words per item (a double, or a string's address and length) */
   inres: number;
 }
 
-const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FBGT, STF } = Op;
+const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, MOD, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FBGT, FBGE, STF } = Op;
 
-export function emitRuntime(e: Emitter): Runtime {
+export function emitRuntime(e: Emitter, settings: Settings): Runtime {
   e.markLine(-1);
-  const spacesData = e.dataWords(new Array(255).fill(32));
-  const inbuf = e.bss(INPUT_CAPACITY + 1);
+  const margin = settings.margin;
+  const spacesData = e.dataWords(new Array(MAX_STRING).fill(32));
+  const inbuf = e.bss(INPUT_CAPACITY + 2);
+  const numbuf = e.bss(32);
   const inres = e.bss(2 * 64);
   const L = () => e.label();
 
@@ -164,7 +177,82 @@ export function emitRuntime(e: Emitter): Runtime {
     e.bind(done);
     e.op(RET);
   }
-  // spaces(r2 = how many): types that many spaces
+  // out(r1 = first character, r2 = length): types the text, starting a new line whenever the
+  // carriage reaches the margin (ECMA-55 14.4; Microsoft BASIC folds at its terminal width too)
+  const out = L();
+  const newline = L();
+  {
+    e.bind(out);
+    const loop = L(); const fits = L(); const ok = L(); const done = L();
+    e.op(MOV, 13, 1);
+    e.op(MOV, 14, 2);
+    e.bind(loop);
+    e.opL(BLE, 14, 0, 0, done);
+    e.op(SVC, 0, 0, 0, Svc.COLUMN);
+    e.op(LI, 3, 0, 0, margin);
+    e.op(SUB, 3, 3, 1, 0);
+    e.opL(BGT, 3, 0, 0, fits);
+    e.op(LI, 1, 0, 0, 10);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.op(LI, 3, 0, 0, margin);
+    e.bind(fits);
+    e.op(MOV, 2, 14);
+    e.opL(BLE, 2, 3, 0, ok);
+    e.op(MOV, 2, 3);
+    e.bind(ok);
+    e.op(MOV, 1, 13);
+    e.op(SVC, 0, 0, 0, Svc.PUTS);
+    e.op(ADD, 13, 13, 2, 0);
+    e.op(SUB, 14, 14, 2, 0);
+    e.opL(JMP, 0, 0, 0, loop);
+    e.bind(done);
+    e.op(RET);
+    e.bind(newline);
+    e.op(LI, 1, 0, 0, 10);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.op(RET);
+  }
+  // outnum(f1 = number): a sign or space, the digits, a trailing space; on a new line first when
+  // the digits do not fit in what is left of this one (ECMA-55 14.4)
+  const outnum = L();
+  {
+    e.bind(outnum);
+    const pos = L(); const fmt = L(); const fits = L(); const nospace = L();
+    e.opL(LA, 1, 0, 0, numbuf, 1);
+    e.op(LI, 4, 0, 0, 32);
+    e.opL(FBGE, 1, 0, 0, pos);
+    e.op(LI, 4, 0, 0, 45);
+    e.op(Op.FNEG, 1, 1);
+    e.bind(pos);
+    e.opL(ST, 4, 0, 0, numbuf);
+    e.op(LI, 2, 0, 0, 30);
+    e.op(LI, 3, 0, 0, settings.strict ? 0 : FMT_MICROSOFT);
+    e.bind(fmt);
+    e.op(SVC, 0, 0, 0, Svc.FMTNUM);
+    e.op(ADD, 5, 1, 0, 1); // with the sign
+    e.op(SVC, 0, 0, 0, Svc.COLUMN);
+    e.opL(BEQ, 1, 0, 0, fits);
+    e.op(LI, 3, 0, 0, margin);
+    e.op(SUB, 3, 3, 1, 0);
+    e.opL(BLE, 5, 3, 0, fits);
+    e.op(LI, 1, 0, 0, 10);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.bind(fits);
+    e.opL(LA, 1, 0, 0, numbuf);
+    e.op(MOV, 2, 5);
+    e.op(Op.PUSH, 5, 0, 0, 0);
+    e.opL(Op.CALL, 0, 0, 0, out);
+    e.op(Op.POP, 5, 0, 0, 0);
+    // the trailing space, unless the number ended exactly at the margin
+    e.op(SVC, 0, 0, 0, Svc.COLUMN);
+    e.op(LI, 3, 0, 0, margin);
+    e.opL(BGE, 1, 3, 0, nospace);
+    e.op(LI, 1, 0, 0, 32);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.bind(nospace);
+    e.op(RET);
+  }
+  // spaces(r2 = how many): types that many spaces (folded at the margin like any text)
   const spaces = L();
   {
     e.bind(spaces);
@@ -172,30 +260,39 @@ export function emitRuntime(e: Emitter): Runtime {
     e.bind(loop);
     e.opL(BLE, 2, 0, 0, done);
     e.op(MOV, 4, 2);
-    e.op(LI, 5, 0, 0, 255);
+    e.op(LI, 5, 0, 0, MAX_STRING);
     e.opL(BLE, 4, 5, 0, ok);
     e.op(MOV, 4, 5);
     e.bind(ok);
-    e.op(SUB, 13, 2, 4, 0);
+    e.op(SUB, 5, 2, 4, 0);
+    e.op(Op.PUSH, 5, 0, 0, 0);
     e.op(MOV, 2, 4);
     e.opL(LA, 1, 0, 0, spacesData);
-    e.op(SVC, 0, 0, 0, Svc.PUTS);
-    e.op(MOV, 2, 13);
+    e.opL(Op.CALL, 0, 0, 0, out);
+    e.op(Op.POP, 2, 0, 0, 0);
     e.opL(JMP, 0, 0, 0, loop);
     e.bind(done);
     e.op(RET);
   }
-  // comma: to the start of the next print zone, or a new line from the last zone
+  // comma: to the start of the next print zone, or a new line. ECMA-55: a new line from the last
+  // zone (the one holding the margin's column). Microsoft: a new line when the next zone would not
+  // be whole (72 columns: zones at 0, 14, 28, 42 and 56).
   const comma = L();
   {
+    const width = settings.strict ? ZONE_WIDTH_ECMA : ZONE_WIDTH_EXTENDED;
     e.bind(comma);
     const nl = L();
     e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.op(DIV, 3, 1, 0, ZONE_WIDTH);
+    e.op(DIV, 3, 1, 0, width);
     e.op(ADD, 3, 3, 0, 1);
-    e.op(MUL, 3, 3, 0, ZONE_WIDTH);
-    e.op(LI, 4, 0, 0, ZONE_WIDTH * ZONES);
-    e.opL(BGE, 3, 4, 0, nl);
+    e.op(MUL, 3, 3, 0, width);
+    if (settings.strict) {
+      e.op(LI, 4, 0, 0, Math.floor((margin - 1) / width) * width);
+      e.opL(BGT, 3, 4, 0, nl);
+    } else {
+      e.op(LI, 4, 0, 0, margin - width);
+      e.opL(BGT, 3, 4, 0, nl);
+    }
     e.op(SUB, 2, 3, 1, 0);
     e.opL(JMP, 0, 0, 0, spaces);
     e.bind(nl);
@@ -203,36 +300,53 @@ export function emitRuntime(e: Emitter): Runtime {
     e.op(SVC, 0, 0, 0, Svc.PUTC);
     e.op(RET);
   }
-  // tab(r1 = column, counting from 1): a new line first if the carriage is already past it
+  // tab(r1 = column). ECMA-55: columns count from 1, the column is reduced into the margin, and a
+  // carriage already past it goes to a new line first. Microsoft: columns count from 0, and TAB to a
+  // column the carriage has passed does nothing.
   const tab = L();
   {
     e.bind(tab);
-    const go = L();
-    e.op(SUB, 4, 1, 0, 1);
-    e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.opL(BGE, 4, 1, 0, go);
-    e.op(LI, 1, 0, 0, 10);
-    e.op(SVC, 0, 0, 0, Svc.PUTC);
-    e.op(LI, 1, 0, 0, 0);
-    e.bind(go);
-    e.op(SUB, 2, 4, 1, 0);
-    e.opL(JMP, 0, 0, 0, spaces);
+    const go = L(); const pos = L();
+    if (settings.strict) {
+      e.op(SUB, 4, 1, 0, 1);
+      e.op(MOD, 4, 4, 0, margin); // ECMA-55 14.4: n - margin * INT((n - 1) / margin), from 0
+      e.op(SVC, 0, 0, 0, Svc.COLUMN);
+      e.opL(BGE, 4, 1, 0, go);
+      e.op(LI, 1, 0, 0, 10);
+      e.op(SVC, 0, 0, 0, Svc.PUTC);
+      e.op(LI, 1, 0, 0, 0);
+      e.bind(go);
+      e.op(SUB, 2, 4, 1, 0);
+      e.opL(JMP, 0, 0, 0, spaces);
+    } else {
+      e.opL(BGE, 1, 0, 0, pos);
+      e.op(LI, 1, 0, 0, 0);
+      e.bind(pos);
+      e.op(MOD, 4, 1, 0, margin);
+      e.op(SVC, 0, 0, 0, Svc.COLUMN);
+      e.op(SUB, 2, 4, 1, 0);
+      e.opL(JMP, 0, 0, 0, spaces); // (spaces does nothing for a count below 1)
+    }
   }
-  const input = emitInput(e, inbuf, inres);
-  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres };
+  const input = emitInput(e, inbuf, inres, settings);
+  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres, out, outnum, newline };
 }
 
 // input(r1 = descriptor [count, type per item: 0 number, 1 string], r2 = prompt string)
 // -> r4 = 0 with the items in inres, or 1 at the end of input. A bad reply is answered with a
 // message and the prompt again (ECMA-55 15.5: the whole reply is re-requested, nothing assigned).
-function emitInput(e: Emitter, inbuf: number, inres: number): number {
+// The extended dialect answers as Microsoft BASIC does: `?? ` asks for the items still missing on a
+// new line, `?EXTRA IGNORED` drops items past the last, and `?REDO FROM START` asks again.
+function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings): number {
   const L = () => e.label();
+  const strict = settings.strict;
   const input = L();
   const retry = L(); const item = L(); const sk = L(); const nsp = L(); const qf = L(); const qend = L();
   const qs = L(); const qc = L(); const unq = L(); const uf = L(); const uend = L(); const ut = L();
   const utd = L(); const storestr = L(); const after = L(); const done = L(); const eof = L();
   const notnum = L(); const badq = L(); const toomany = L(); const toofew = L(); const toolarge = L();
-  const numEmpty = L();
+  const numEmpty = L(); const toolong = L(); const badchar = L(); const strlong = L(); const more = L();
+  const uok = L(); const readLine = L();
   e.bind(input);
   e.op(MOV, 6, 1);
   e.op(MOV, 7, 2);
@@ -240,14 +354,20 @@ function emitInput(e: Emitter, inbuf: number, inres: number): number {
   e.op(LD, 2, 7, 0, 0);
   e.op(ADD, 1, 7, 0, 1);
   e.op(SVC, 0, 0, 0, Svc.PUTS);
-  e.opL(LA, 1, 0, 0, inbuf);
-  e.op(LI, 2, 0, 0, INPUT_CAPACITY);
-  e.op(SVC, 0, 0, 0, Svc.GETS);
-  e.opL(BLT, 1, 0, 0, eof);
-  e.op(MOV, 8, 1);
-  e.op(LI, 9, 0, 0, 0);
+  e.op(LI, 8, 0, 0, 0);
   e.op(LI, 10, 0, 0, 0);
   e.op(LD, 11, 6, 0, 0);
+  // readLine: a line into inbuf from r8 on; r9 = where it starts, r8 = where it ends
+  e.bind(readLine);
+  e.opL(LA, 1, 8, 0, inbuf);
+  e.op(LI, 2, 0, 0, INPUT_CAPACITY);
+  e.op(SUB, 2, 2, 8, 0);
+  e.op(SVC, 0, 0, 0, Svc.GETS);
+  e.opL(BLT, 1, 0, 0, eof);
+  e.op(MOV, 9, 8);
+  e.op(ADD, 8, 8, 1, 0);
+  e.op(LI, 2, 0, 0, INPUT_CAPACITY);
+  e.opL(BGE, 8, 2, 0, toolong);
   e.bind(item);
   e.bind(sk);
   e.opL(BGE, 9, 8, 0, unq);
@@ -287,7 +407,8 @@ function emitInput(e: Emitter, inbuf: number, inres: number): number {
   e.op(LD, 1, 6, 10, 1);
   e.opL(BEQ, 1, 0, 0, notnum);
   e.opL(JMP, 0, 0, 0, storestr);
-  // an unquoted datum: up to the next comma, without its surrounding spaces
+  // an unquoted datum: up to the next comma, without its surrounding spaces; ECMA-55 allows
+  // letters, digits, spaces, + - and . in it (the extended dialect lower case too)
   e.bind(unq);
   e.op(MOV, 12, 9);
   e.bind(uf);
@@ -297,6 +418,20 @@ function emitInput(e: Emitter, inbuf: number, inres: number): number {
   e.opL(BEQ, 1, 2, 0, uend);
   e.op(LI, 2, 0, 0, 34);
   e.opL(BEQ, 1, 2, 0, badq);
+  {
+    const ranges: [number, number][] = [[65, 90], [48, 57], [32, 32], [43, 43], [45, 46]];
+    if (!strict) ranges.push([97, 122]);
+    for (const [lo, hi] of ranges) {
+      const next = L();
+      e.op(LI, 2, 0, 0, lo);
+      e.opL(BLT, 1, 2, 0, next);
+      e.op(LI, 2, 0, 0, hi);
+      e.opL(BLE, 1, 2, 0, uok);
+      e.bind(next);
+    }
+    e.opL(JMP, 0, 0, 0, badchar);
+  }
+  e.bind(uok);
   e.op(ADD, 9, 9, 0, 1);
   e.opL(JMP, 0, 0, 0, uf);
   e.bind(uend);
@@ -324,6 +459,8 @@ function emitInput(e: Emitter, inbuf: number, inres: number): number {
   e.opL(STF, 1, 1, 0, inres);
   e.opL(JMP, 0, 0, 0, after);
   e.bind(storestr);
+  e.op(LI, 2, 0, 0, MAX_STRING);
+  e.opL(BGT, 13, 2, 0, strlong);
   e.op(SHL, 1, 10, 0, 1);
   e.opL(LA, 2, 12, 0, inbuf);
   e.opL(ST, 2, 1, 0, inres);
@@ -334,26 +471,44 @@ function emitInput(e: Emitter, inbuf: number, inres: number): number {
   e.op(ADD, 9, 9, 0, 1);
   e.opL(JMP, 0, 0, 0, item);
   e.bind(done);
-  e.opL(BLT, 10, 11, 0, toofew);
+  e.opL(BLT, 10, 11, 0, strict ? toofew : more);
   e.op(LI, 4, 0, 0, 0);
   e.op(RET);
   e.bind(eof);
   e.op(LI, 4, 0, 0, 1);
   e.op(RET);
   e.bind(numEmpty);
-  e.opL(BGE, 9, 8, 0, toofew);
+  e.opL(BGE, 9, 8, 0, strict ? toofew : more);
+  const say = (msg: string): void => {
+    const s = e.str(msg);
+    e.opL(LA, 1, 0, 0, s, 1);
+    e.op(LI, 2, 0, 0, msg.length);
+    e.op(SVC, 0, 0, 0, Svc.PUTS);
+  };
+  if (!strict) {
+    // too few items: `?? ` and the rest on another line, appended to the reply so far
+    e.bind(more);
+    say('?? ');
+    e.opL(JMP, 0, 0, 0, readLine);
+    // too many: the extra items are ignored
+    e.bind(toomany);
+    say('?EXTRA IGNORED\n');
+    e.op(LI, 4, 0, 0, 0);
+    e.op(RET);
+  }
   const complain = (l: number, msg: string): void => {
     e.bind(l);
-    const s = e.str(`${msg} - TYPE THE WHOLE REPLY AGAIN\n`);
-    e.opL(LA, 1, 0, 0, s, 1);
-    e.op(LI, 2, 0, 0, msg.length + 30);
-    e.op(SVC, 0, 0, 0, Svc.PUTS);
+    say(strict ? `${msg} - TYPE THE WHOLE REPLY AGAIN\n` : '?REDO FROM START\n');
     e.opL(JMP, 0, 0, 0, retry);
   };
   complain(notnum, 'NOT A NUMBER');
   complain(badq, 'MISPLACED QUOTE');
-  complain(toomany, 'TOO MANY ITEMS');
-  complain(toofew, 'TOO FEW ITEMS');
+  if (strict) complain(toomany, 'TOO MANY ITEMS');
+  if (strict) complain(toofew, 'TOO FEW ITEMS');
+  else e.bind(toofew);
   complain(toolarge, 'NUMBER TOO LARGE');
+  complain(toolong, 'REPLY TOO LONG');
+  complain(strlong, `STRING LONGER THAN ${MAX_STRING} CHARACTERS`);
+  complain(badchar, 'A STRING WITH THAT CHARACTER NEEDS QUOTES');
   return input;
 }

@@ -2,6 +2,8 @@
 // BASIC's "crunching" rules so that the classic programs run unchanged: keywords are recognised
 // anywhere outside strings, even without spaces around them (FORI=1TO10), and a variable name is a
 // letter followed by letters and digits up to the next keyword; only the first two characters count.
+// In the ecma55 dialect (`strict`) it follows ECMA-55 instead: upper case only, names of a letter and
+// an optional digit, keywords standing apart from names and numbers, and none of `? ' :`.
 
 export type Token =
   | { k: 'num'; v: number; text: string; pos: number }
@@ -39,10 +41,33 @@ const isLetter = (c: string): boolean => c >= 'A' && c <= 'Z';
 
 export class ScanError extends Error {}
 
+/** Keywords that name functions: in ECMA-55 they are followed by "(" (RND by nothing). */
+const FUNCTION_WORDS = new Set(['ABS', 'ATN', 'COS', 'EXP', 'INT', 'LOG', 'RND', 'SGN', 'SIN', 'SQR', 'TAN', 'TAB']);
+
+/**
+ * Upper-cases the ASCII letters outside strings and nothing else, so that every character keeps its
+ * place: `toUpperCase` would turn `ß` into `SS` (moving every later position) and `ı` into `I`.
+ */
+export function upperOutsideStrings(text: string): string {
+  let out = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) q = !q;
+    out += !q && c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : text[i];
+  }
+  return out;
+}
+
 /** Tokens of one statement line. Lower-case letters outside strings, REM and DATA read as capitals. */
-export function scanLine(text: string): Token[] {
-  // Upper-case everything outside quotes; DATA and REM text is taken from `text` itself.
-  const up = text.replace(/"[^"]*"?|[^"]+/g, (m) => (m[0] === '"' ? m : m.toUpperCase()));
+export function scanLine(text: string, strict = false): Token[] {
+  // DATA and REM text is taken from `text` itself.
+  const up = upperOutsideStrings(text);
+  // ECMA-55's character set has no lower case (remarks, DATA and strings are taken as typed)
+  const lower = (from: number, to: number): void => {
+    if (strict && /[a-z]/.test(text.slice(from, to))) throw new ScanError('LOWER CASE IS NOT PART OF ECMA-55 BASIC');
+  };
+  const alnum = (j: number): boolean => j >= 0 && j < up.length && (isLetter(up[j]) || isDigit(up[j]));
   const out: Token[] = [];
   const n = up.length;
   let i = 0;
@@ -59,6 +84,7 @@ export function scanLine(text: string): Token[] {
         if (k < n && (up[k] === '+' || up[k] === '-')) k++;
         if (k < n && isDigit(up[k])) { while (k < n && isDigit(up[k])) k++; j = k; }
       }
+      lower(i, j);
       const t = up.slice(i, j);
       out.push({ k: 'num', v: Number(t), text: t, pos });
       i = j;
@@ -71,10 +97,12 @@ export function scanLine(text: string): Token[] {
       i = end + 1;
       continue;
     }
+    if (strict && (c === "'" || c === '?' || c === ':')) throw new ScanError(`THE CHARACTER ${c} IS NOT PART OF ECMA-55 BASIC`);
     if (c === "'") { out.push({ k: 'kw', v: 'REM', pos }); out.push({ k: 'raw', v: text.slice(i + 1), pos }); break; }
     if (isLetter(c)) {
       const kw = keywordAt(up, i);
       if (kw) {
+        if (strict) { lower(i, i + kw.length); strictKeyword(up, i, kw, alnum); }
         i += kw.length;
         if (kw === 'GO') {
           let j = i;
@@ -95,7 +123,17 @@ export function scanLine(text: string): Token[] {
         continue;
       }
       let j = i + 1;
-      while (j < n && (isLetter(up[j]) || isDigit(up[j])) && !keywordAt(up, j)) j++;
+      const afterOption = out.length > 0 && out[out.length - 1].k === 'kw' && (out[out.length - 1] as { v: string }).v === 'OPTION';
+      if (strict && afterOption) while (j < n && isLetter(up[j])) j++; // OPTION BASE
+      else if (strict) {
+        // ECMA-55: a letter, then at most one digit; a string variable is a letter and "$".
+        if (j < n && isDigit(up[j])) j++;
+        if (j < n && (isLetter(up[j]) || isDigit(up[j])) && !keywordAt(up, j)) {
+          throw new ScanError(`${up.slice(i, j + 1)}: A NAME IN ECMA-55 BASIC IS A LETTER AND AT MOST ONE DIGIT`);
+        }
+        if (j < n && isLetter(up[j])) throw new ScanError(`${up.slice(i, j)}${keywordAt(up, j)}: A KEYWORD MUST BE SET APART BY SPACES IN ECMA-55 BASIC`);
+      } else while (j < n && (isLetter(up[j]) || isDigit(up[j])) && !keywordAt(up, j)) j++;
+      lower(i, j);
       const word = up.slice(i, j);
       let str = false;
       if (j < n && up[j] === '$') { str = true; j++; }
@@ -117,4 +155,17 @@ export function scanLine(text: string): Token[] {
   }
   out.push({ k: 'eol', pos: n });
   return out;
+}
+
+// ECMA-55 keeps keywords apart from names and numbers (FORI=1TO10 is Microsoft's); FN is followed
+// by its letter, and GO TO / GO SUB may have their space.
+function strictKeyword(up: string, i: number, kw: string, alnum: (j: number) => boolean): void {
+  const end = i + kw.length;
+  if (alnum(i - 1) && !(up[i - 1] === 'F' && up.startsWith('FN', i - 1))) {
+    throw new ScanError(`${kw}: A KEYWORD MUST BE SET APART BY SPACES IN ECMA-55 BASIC`);
+  }
+  if (kw === 'FN' || kw === 'GO' || kw === 'REM') return;
+  if (alnum(end) && !(FUNCTION_WORDS.has(kw) && up[end] === '(')) {
+    throw new ScanError(`${kw}: A KEYWORD MUST BE SET APART BY SPACES IN ECMA-55 BASIC`);
+  }
 }

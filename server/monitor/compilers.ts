@@ -4,8 +4,10 @@ import type { CompileResult } from '../machine/image.ts';
 import type { Lang } from './protocol.ts';
 import { assemble } from '../machine/assembler.ts';
 import { compileBasic } from '../basic/compiler.ts';
+import type { BasicOptions } from '../basic/options.ts';
 
-export type Compile = (source: string) => CompileResult;
+/** BASIC takes the dialect and margin of the run message; the assembler has no options. */
+export type Compile = (source: string, options?: BasicOptions) => CompileResult;
 export type Compilers = Partial<Record<Lang, Compile>>;
 
 /** The message a job gets when its language has no compiler in the set it was given. */
@@ -13,7 +15,7 @@ export function unavailable(lang: Lang): string {
   return `${lang.toUpperCase()} IS NOT AVAILABLE`;
 }
 
-const ALL: Compilers = { asm: assemble, basic: compileBasic };
+const ALL: Compilers = { asm: (source) => assemble(source), basic: compileBasic };
 
 /** Every compiler of this build. Async so that a driver need not care how they are loaded. */
 export function loadCompilers(): Promise<Compilers> {

@@ -141,7 +141,7 @@ export class Monitor implements SvcHost {
     }
     let result;
     try {
-      result = compile(msg.source);
+      result = compile(msg.source, msg.basic);
     } catch (e) {
       log.error({ err: e, job: job.id, lang: msg.lang }, 'compiler threw');
       result = { errors: ['INTERNAL COMPILER ERROR: THE PROGRAM COULD NOT BE COMPILED'], warnings: [] };

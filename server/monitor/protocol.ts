@@ -2,6 +2,7 @@
 // The front end never runs guest code; the mainframe never touches a socket or the disk.
 // Both directions are batched: each postMessage carries an array of messages, so 1,000 busy lines
 // cost one message per tick, not one per character.
+import type { BasicOptions } from '../basic/options.ts';
 
 export type Lang = 'basic' | 'asm';
 
@@ -63,6 +64,8 @@ export type ToMainframe =
       name: string;
       lang: Lang;
       source: string;
+      /** BASIC: the dialect (the program's own, saved with it) and the margin (the terminal's) */
+      basic?: BasicOptions;
       /** cycle limit for this job; it can only lower the mainframe's configured limit */
       cpuLimit?: number;
       /** what the job is told when it reaches a lowered cpuLimit (e.g. "BUDGET EXHAUSTED") */

@@ -2,6 +2,7 @@
 // this. stdout is exactly what the program typed; stderr is what the system said.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { EndReason, FromMainframe, Lang } from './protocol.ts';
+import type { BasicOptions } from '../basic/options.ts';
 import type { MonitorConfig } from './config.ts';
 import { Monitor } from './monitor.ts';
 import { loadCompilers } from './compilers.ts';
@@ -18,6 +19,8 @@ export interface StandaloneOptions {
   /** the system's messages as they come */
   onSystem?: (s: string) => void;
   config?: Partial<MonitorConfig>;
+  /** BASIC's dialect and margin */
+  basic?: BasicOptions;
 }
 
 export interface StandaloneResult {
@@ -77,7 +80,7 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
     p?.();
   };
   m.handle({ t: 'run', job: JOB, owner: 'standalone', line: null, name: 'job', lang, source,
-    cpuLimit: opts.cpuLimit, outputLimit: opts.outputLimit });
+    cpuLimit: opts.cpuLimit, outputLimit: opts.outputLimit, ...(opts.basic ? { basic: opts.basic } : {}) });
   if (opts.inputLines) {
     void (async () => {
       try {

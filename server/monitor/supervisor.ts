@@ -183,7 +183,7 @@ export function serve(host: SvcHost, job: Job): boolean {
       const bad = badRange(ctx, r[1], r[2], 'CAPACITY');
       if (bad) return fail(host, job, pc, name, bad);
       // A number longer than the buffer is cut to it; r1 says how much was stored.
-      const s = strNumber(ctx.f[1]).slice(0, r[2]);
+      const s = strNumber(ctx.f[1], (r[3] & 1) === 1).slice(0, r[2]);
       writeString(host.core, ctx.base + r[1], s);
       host.wrote(job, r[1], s.length);
       host.charge(job, serviceCycles(n, s.length));

@@ -1,5 +1,6 @@
-// The conformance suite: one program per section of ECMA-55 (and one for the extensions), each with
-// the exact output it must type (.out), its input (.in) and the system's messages (.err).
+// The conformance suite: one program per section of ECMA-55 (`s*`, run in the ecma55 dialect) and
+// one per behaviour of the extended dialect (`x*`, run in it), each with the exact output it must
+// type (.out), its input (.in) and the system's messages (.err).
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ describe('ECMA-55 conformance programs', () => {
   });
   for (const name of names) {
     it(name, async () => {
-      const r = await runBasic(read(name, 'bas') as string, read(name, 'in') ?? '');
+      const dialect = name.startsWith('s') ? 'ecma55' : 'extended';
+      const r = await runBasic(read(name, 'bas') as string, read(name, 'in') ?? '', { dialect });
       expect(r.stdout).toBe(read(name, 'out') ?? '');
       expect(messages(r.stderr)).toEqual(messages(read(name, 'err') ?? ''));
       expect(r.exitCode).toBe(exits[name] ?? 0);

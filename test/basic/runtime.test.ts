@@ -1,7 +1,7 @@
 // Running programs: run-time errors name the BASIC line, INPUT asks again after a bad reply, and
 // the same program with the same input gives the same output and the same cycles.
 import { describe, expect, it } from 'vitest';
-import { messages, runBasic } from './run.ts';
+import { messages, runBasic, runEcma } from './run.ts';
 
 describe('run-time errors', () => {
   const cases: [string, string, string][] = [
@@ -26,13 +26,13 @@ describe('run-time errors', () => {
     expect(messages(r.stderr)).toEqual(['DIVISION BY ZERO IN LINE 20', 'DIVISION BY ZERO IN LINE 20']);
     expect(r.exitCode).toBe(0);
   });
-  it('TAB below 1 warns and uses 1', async () => {
-    const r = await runBasic('10 PRINT TAB(0); "X"\n20 END\n');
+  it('TAB below 1 warns and uses 1 (ECMA-55)', async () => {
+    const r = await runEcma('10 PRINT TAB(0); "X"\n20 END\n');
     expect(r.stdout).toBe('X\n');
     expect(messages(r.stderr)).toEqual(['TAB ARGUMENT LESS THAN 1 IN LINE 10']);
   });
   it('a compile error runs nothing and exits 2', async () => {
-    const r = await runBasic('10 PRINT "A"\n20 GOTO 30\n40 END\n');
+    const r = await runEcma('10 PRINT "A"\n20 GOTO 30\n40 END\n');
     expect(r.stdout).toBe('');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('LINE 20: LINE 30 DOES NOT EXIST');
@@ -41,8 +41,8 @@ describe('run-time errors', () => {
 
 describe('INPUT', () => {
   const prog = '10 INPUT A, B$\n20 PRINT A; B$\n30 END\n';
-  it('asks again after a bad number, too few and too many items, then takes a good reply', async () => {
-    const r = await runBasic(prog, 'X, Y\n5\n5, A, B\n1E999, Z\n5, "HI"\n');
+  it('asks again after a bad number, too few and too many items, then takes a good reply (ECMA-55)', async () => {
+    const r = await runEcma(prog, 'X, Y\n5\n5, A, B\n1E999, Z\n5, "HI"\n');
     expect(r.stdout).toBe([
       '? NOT A NUMBER - TYPE THE WHOLE REPLY AGAIN',
       '? TOO FEW ITEMS - TYPE THE WHOLE REPLY AGAIN',
@@ -54,7 +54,7 @@ describe('INPUT', () => {
     expect(r.exitCode).toBe(0);
   });
   it('a quoted reply for a number is refused', async () => {
-    const r = await runBasic(prog, '"5", X\n6, X\n');
+    const r = await runEcma(prog, '"5", X\n6, X\n');
     expect(r.stdout).toContain('NOT A NUMBER');
     expect(r.stdout).toContain(' 6 X');
   });
