@@ -147,7 +147,7 @@ class Checker {
       case 'mat': {
         const v = s.value;
         const dims = v.k === 'zer' || v.k === 'con' || v.k === 'idn' ? (v.dims ? v.dims.length : null) : null;
-        this.matrix(s.target, v.k === 'idn' || v.k === 'trn' || v.k === 'inv' || v.k === 'mul' ? 2 : dims);
+        this.matrix(s.target, v.k === 'idn' || v.k === 'trn' || v.k === 'inv' ? 2 : dims);
         if (v.k === 'copy' || v.k === 'scale' || v.k === 'trn' || v.k === 'inv') this.matrix(v.src, v.k === 'trn' || v.k === 'inv' ? 2 : null);
         if (v.k === 'add' || v.k === 'sub' || v.k === 'mul') { this.matrix(v.l, null); this.matrix(v.r, null); }
         if (v.k === 'inv') this.usesDet = true;

@@ -209,12 +209,18 @@ export class Matrices {
       if (oneRow) e.op(LI, 12, 0, 0, 1);
       this.loop(6, rowsReg, () => {
         this.loop(7, colsReg, () => {
+          if (m.sep !== ';') {
+            // zones between the numbers of a row (not after the last: no trailing spaces)
+            const first = e.label();
+            e.op(LI, 1, 0, 0, 1);
+            e.opL(BEQ, 7, 1, 0, first);
+            e.opL(CALL, 0, 0, 0, c.rt.comma);
+            e.bind(first);
+          }
           if (oneRow) this.offset(m.name, 10, 7, 6, s.stride); else this.offset(m.name, 10, 6, 7, s.stride);
           this.base(m.name, 1);
           e.op(LDF, 1, 10, 1, 0);
           e.opL(CALL, 0, 0, 0, c.rt.outnum);
-          if (m.sep !== ';') e.opL(CALL, 0, 0, 0, c.rt.comma);
-          // the routines keep r6-r12; the shape is reloaded in case they did not
         });
         const fresh = e.label();
         e.op(SVC, 0, 0, 0, Svc.COLUMN);

@@ -130,7 +130,7 @@ class Parser {
   private acceptKw(v: string): boolean { if (this.isKw(v)) { this.i++; return true; } return false; }
   private expectOp(v: string, what = `"${v}"`): void { if (!this.acceptOp(v)) this.fail(`${what} EXPECTED`); }
   private expectKw(v: string): void { if (!this.acceptKw(v)) this.fail(`${v} EXPECTED`); }
-  private atEnd(): boolean { const t = this.peek(); return t.k === 'eol' || (t.k === 'op' && t.v === ':') || (t.k === 'kw' && t.v === 'ELSE'); }
+  private atEnd(): boolean { const t = this.peek(); return t.k === 'eol' || (t.k === 'op' && t.v === ':') || (t.k === 'kw' && (t.v === 'ELSE' || t.v === 'REM')); }
   private describe(t: Token): string {
     switch (t.k) {
       case 'eol': return 'END OF LINE';
@@ -168,6 +168,7 @@ class Parser {
       out.push(s);
       if (s.k === 'if') break; // an IF takes the rest of the line
       if (this.acceptOp(':')) continue;
+      if (this.isKw('REM')) { this.i += 2; break; } // PRINT X ' A REMARK
       if (this.peek().k === 'eol' || (inIf && this.isKw('ELSE'))) break;
       this.fail(`UNEXPECTED ${this.describe(this.peek())}`);
     }
@@ -362,7 +363,7 @@ class Parser {
       const bounds: Expr[] = [];
       do {
         const b = this.peek();
-        if (this.strict || b.k === 'num') {
+        if (this.strict || (b.k === 'num' && (this.isOp(',', 1) || this.isOp(')', 1)))) {
           if (b.k !== 'num' || !Number.isInteger(b.v) || !/^\d+$/.test(b.text)) this.fail('DIM NEEDS WHOLE NUMBERS AS BOUNDS');
           this.i++;
           bounds.push({ k: 'num', v: b.v, t: 'n' });

@@ -69,6 +69,7 @@ export function scanLine(text: string, strict = false): Token[] {
   };
   const alnum = (j: number): boolean => j >= 0 && j < up.length && (isLetter(up[j]) || isDigit(up[j]));
   const out: Token[] = [];
+  let inMat = false;
   const n = up.length;
   let i = 0;
   while (i < n) {
@@ -100,6 +101,9 @@ export function scanLine(text: string, strict = false): Token[] {
     if (strict && (c === "'" || c === '?' || c === ':')) throw new ScanError(`THE CHARACTER ${c} IS NOT PART OF ECMA-55 BASIC`);
     if (c === "'") { out.push({ k: 'kw', v: 'REM', pos }); out.push({ k: 'raw', v: text.slice(i + 1), pos }); break; }
     if (isLetter(c)) {
+      // in a MAT statement, Dartmouth's matrix functions are names, not a name and a keyword (CON)
+      const matWord = inMat && /^(ZER|CON|IDN|TRN|INV)(?![A-Z0-9$])/.exec(up.slice(i, i + 4));
+      if (matWord) { out.push({ k: 'id', name: matWord[1].slice(0, 2), text: matWord[1], str: false, pos }); i += 3; continue; }
       const kw = keywordAt(up, i);
       if (kw) {
         if (strict) { lower(i, i + kw.length); strictKeyword(up, i, kw, alnum); }
@@ -128,6 +132,7 @@ export function scanLine(text: string, strict = false): Token[] {
       else if (strict) {
         // ECMA-55: a letter, then at most one digit; a string variable is a letter and "$".
         if (j < n && isDigit(up[j])) j++;
+        if (up.startsWith('MAT', i) && !isLetter(up[i + 3] ?? ' ')) throw new ScanError('MAT IS NOT PART OF ECMA-55 MINIMAL BASIC');
         if (j < n && (isLetter(up[j]) || isDigit(up[j])) && !keywordAt(up, j)) {
           throw new ScanError(`${up.slice(i, j + 1)}: A NAME IN ECMA-55 BASIC IS A LETTER AND AT MOST ONE DIGIT`);
         }
@@ -139,6 +144,8 @@ export function scanLine(text: string, strict = false): Token[] {
       if (j < n && up[j] === '$') { str = true; j++; }
       const name = word.slice(0, 2) + (str ? '$' : '');
       out.push({ k: 'id', name, text: up.slice(i, j), str, pos });
+      const prev = out[out.length - 2];
+      if (word === 'MAT' && (prev === undefined || (prev.k === 'op' && prev.v === ':'))) inMat = true;
       i = j;
       continue;
     }
@@ -149,6 +156,7 @@ export function scanLine(text: string, strict = false): Token[] {
       i += 2;
       continue;
     }
+    if (c === ':') inMat = false;
     if ('+-*/^=<>(),;:'.includes(c)) { out.push({ k: 'op', v: c, pos }); i++; continue; }
     if (c === '?') { out.push({ k: 'kw', v: 'PRINT', pos }); i++; continue; }
     throw new ScanError(`THE CHARACTER ${JSON.stringify(text[i])} IS NOT PART OF BASIC`);

@@ -1,0 +1,133 @@
+// The two dialects: ecma55 refuses every construct outside ECMA-55 (naming the line) and reports
+// every exception the standard defines; extended accepts the 1970s constructs. The margin folds
+// output in both. `npm run job -- --dialect ecma55 --margin N FILE` chooses them from the shell.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileBasic } from '../../server/basic/compiler.ts';
+import { messages, runBasic, runEcma } from './run.ts';
+
+const ecmaErrors = (src: string): string[] => compileBasic(src, { dialect: 'ecma55' }).errors;
+const extendedErrors = (src: string): string[] => compileBasic(src).errors;
+
+describe('ecma55 refuses each extension, naming the line', () => {
+  const cases: [string, string, RegExp][] = [
+    ['several statements on a line', '20 PRINT 1: PRINT 2', /THE CHARACTER : IS NOT PART OF ECMA-55/],
+    ['LET left out', '20 A = 1', /LET LEFT OUT IS NOT PART OF ECMA-55/],
+    ['lower case', '20 print 1', /LOWER CASE IS NOT PART OF ECMA-55/],
+    ['two-letter names', '20 LET AB = 1', /A NAME IN ECMA-55 BASIC IS A LETTER AND AT MOST ONE DIGIT/],
+    ['keywords without spaces', '20 FORI=1TO10\n25 NEXT I', /A KEYWORD MUST BE SET APART BY SPACES/],
+    ['DEF FN with two parameters', '20 DEF FNA(X, Y) = X + Y', /A FUNCTION WITH SEVERAL PARAMETERS IS NOT PART/],
+    ['END before the last line', '20 END', /END MAY ONLY BE THE LAST LINE/],
+    ['string functions', '20 PRINT LEN("AB")', /LEN IS NOT PART OF ECMA-55/],
+    ['string concatenation', '20 LET A$ = "A" + "B"', /\+ BETWEEN STRINGS IS NOT PART/],
+    ['string ordering', '20 IF "A" < "B" THEN 30\n30 PRINT', /< BETWEEN STRINGS IS NOT PART/],
+    ['IF ... THEN statement', '20 IF 1 = 1 THEN PRINT 1', /A STATEMENT AFTER THEN IS NOT PART/],
+    ['ELSE', '20 IF 1 = 1 THEN 30 ELSE 30\n30 PRINT', /ELSE IS NOT PART/],
+    ['AND', '20 IF 1 = 1 AND 2 = 2 THEN 30\n30 PRINT', /AND IS NOT PART/],
+    ['NOT', '20 LET A = NOT 1', /NOT IS NOT PART/],
+    ['ON ... GOSUB', '20 ON 1 GOSUB 30\n30 RETURN', /ON \.\.\. GOSUB IS NOT PART/],
+    ['string arrays', '20 DIM A$(3)', /A STRING ARRAY IS NOT PART/],
+    ['? for PRINT', '20 ? 1', /THE CHARACTER \? IS NOT PART/],
+    ["' remarks", "20 PRINT 1 ' HI", /THE CHARACTER ' IS NOT PART/],
+    ['RND with an argument', '20 PRINT RND(1)', /RND WITH AN ARGUMENT IS NOT PART/],
+    ['INPUT with a prompt', '20 INPUT "N"; N', /A PROMPT IN INPUT IS NOT PART/],
+    ['RESTORE n', '20 RESTORE 30\n30 DATA 1', /RESTORE WITH A LINE NUMBER IS NOT PART/],
+    ['MAT', '20 MAT A = ZER', /MAT IS NOT PART/],
+    ['NEXT without a variable', '20 FOR I = 1 TO 2\n25 NEXT', /NEXT WITHOUT A VARIABLE IS NOT PART/],
+    ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
+    ['SPC', '20 PRINT SPC(3)', /SPC IS NOT PART/],
+    ['IF without a relation', '20 IF 1 THEN 30\n30 PRINT', /IF NEEDS A RELATION/],
+  ];
+  for (const [what, body, re] of cases) {
+    it(what, () => {
+      const src = `10 REM\n${body}\n9999 END\n`;
+      const e = ecmaErrors(src);
+      expect(e.some((m) => /^LINE 2\d: /.test(m) && re.test(m)), e.join('\n')).toBe(true);
+      // and the extended dialect takes it
+      if (!/DIM A\(N\)|IF 1 THEN|NEXT$/.test(body)) expect(extendedErrors(src), what).toEqual([]);
+    });
+  }
+  it('a pure Minimal BASIC program compiles in both', () => {
+    const src = '10 OPTION BASE 1\n20 DIM A(3)\n30 DEF FNA(X) = X * X\n40 FOR I = 1 TO 3\n50 LET A(I) = FNA(I)\n60 NEXT I\n70 PRINT A(3)\n80 GO TO 100\n100 END\n';
+    expect(ecmaErrors(src)).toEqual([]);
+    expect(extendedErrors(src)).toEqual([]);
+  });
+});
+
+describe('exceptions ECMA-55 requires (both dialects)', () => {
+  it('a numeric constant beyond machine infinity: reported, machine infinity used, the program goes on', async () => {
+    for (const run of [runEcma, runBasic]) {
+      const r = await run('10 LET A = 3E99999\n20 PRINT A\n30 END\n');
+      expect(r.stdout).toBe(' 1.79769E+308 \n');
+      expect(messages(r.stderr)).toEqual(['LINE 10: THE CONSTANT 3E99999 IS BEYOND MACHINE INFINITY (OVERFLOW); 1.79769E+308 IS USED']);
+      expect(r.exitCode).toBe(0);
+    }
+  });
+  it('overflow on READ: reported, machine infinity read, the program goes on', async () => {
+    const r = await runEcma('10 READ A, B\n20 PRINT A; B\n30 DATA -1E999, 2\n40 END\n');
+    expect(r.stdout).toBe('-1.79769E+308  2 \n');
+    expect(messages(r.stderr)).toEqual(['OVERFLOW IN READ IN LINE 10']);
+    expect(r.exitCode).toBe(0);
+  });
+  it('overflow on INPUT asks again', async () => {
+    const r = await runEcma('10 INPUT A\n20 PRINT A\n30 END\n', '1E999\n5\n');
+    expect(r.stdout).toBe('? NUMBER TOO LARGE - TYPE THE WHOLE REPLY AGAIN\n?  5 \n');
+  });
+  it('an unquoted string reply with characters the standard does not allow asks again', async () => {
+    const r = await runEcma('10 INPUT A$\n20 PRINT A$\n30 END\n', 'AB?CD\nAB;CD\nK*L\n"K*L"\n');
+    expect(r.stdout).toBe(`${'? A STRING WITH THAT CHARACTER NEEDS QUOTES - TYPE THE WHOLE REPLY AGAIN\n'.repeat(3)}? K*L\n`);
+    const x = await runBasic('10 INPUT A$\n20 PRINT A$\n30 END\n', 'AB?CD\nok, fine\n');
+    expect(x.stdout).toBe('? ?REDO FROM START\n? ?EXTRA IGNORED\nok\n');
+  });
+  it('a reply longer than a string can hold asks again, never cut silently', async () => {
+    const long = 'A'.repeat(300);
+    const r = await runEcma('10 INPUT A$\n20 PRINT LEN(A$)\n30 END\n'.replace('LEN(A$)', 'A$'), `${long}\nSHORT\n`);
+    expect(r.stdout).toBe('? STRING LONGER THAN 255 CHARACTERS - TYPE THE WHOLE REPLY AGAIN\n? SHORT\n');
+    const nums = `${Array(200).fill('1').join(',')}`; // 399 characters of reply: fine for 200 numbers
+    const ok = await runEcma(`10 DIM A(200)\n20 INPUT ${Array.from({ length: 50 }, (_, i) => `A(${i})`).join(',')}\n30 PRINT A(49)\n40 END\n`, `${nums.slice(0, 99)}\n`);
+    expect(ok.stdout).toBe('?  1 \n');
+  });
+  it('TAB beyond the margin is reduced into it (no flood of spaces)', async () => {
+    const r = await runEcma('10 PRINT TAB(9^(9^9)); "X"\n20 PRINT TAB(75); "Y"\n30 END\n');
+    expect(messages(r.stderr)).toEqual(['OVERFLOW IN LINE 10']);
+    // 1.79769E+308 saturates to 2147483647; (2147483647 - 1) mod 72 = 54, so column 55
+    expect(r.stdout).toBe(`${' '.repeat(54)}X\n${' '.repeat(2)}Y\n`);
+  });
+});
+
+describe('the margin', () => {
+  it('folds strings at it and puts a number that does not fit on the next line', async () => {
+    const r = await runBasic('10 PRINT "ABCDEFGHIJKLMNOPQRST"; 12345\n20 END\n', '', { margin: 20 });
+    expect(r.stdout).toBe('ABCDEFGHIJKLMNOPQRST\n 12345 \n');
+    const s = await runBasic('10 FOR I = 1 TO 3\n20 PRINT "0123456789ABC";\n30 NEXT I\n40 END\n', '', { margin: 16 });
+    expect(s.stdout).toBe('0123456789ABC012\n3456789ABC012345\n6789ABC');
+  });
+  it('sets the print zones: ECMA-55 has a partial last zone, Microsoft only whole ones', async () => {
+    const src = '10 PRINT 1, 2, 3, 4\n20 END\n';
+    expect((await runEcma(src)).stdout).toBe(' 1              2              3              4 \n');
+    expect((await runBasic(src, '', { dialect: 'ecma55', margin: 40 })).stdout).toBe(' 1              2              3 \n 4 \n');
+    // 14-column zones in 40 columns: 0 and 14 are whole; 28 would end past the margin
+    expect((await runBasic(src, '', { margin: 40 })).stdout).toBe(' 1             2 \n 3             4 \n');
+  });
+});
+
+describe('npm run job --dialect and --margin', () => {
+  const job = (args: string[], input = '') => spawnSync(process.execPath, ['--import', 'tsx', 'server/job.ts', ...args], { input, encoding: 'utf8', timeout: 20_000 });
+  it('chooses the dialect and the margin, and refuses bad values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-dialect-'));
+    const f = join(dir, 'p.bas');
+    writeFileSync(f, '10 A = 1: PRINT "ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n20 END\n');
+    const ext = job(['--margin', '20', f]);
+    expect(ext.stdout).toBe('ABCDEFGHIJKLMNOPQRST\nUVWXYZ\n');
+    expect(ext.status).toBe(0);
+    const ecma = job(['--dialect', 'ecma55', f]);
+    expect(ecma.stderr).toMatch(/^LINE 10: /);
+    expect(ecma.status).toBe(2);
+    expect(job(['--dialect=extended', f]).status).toBe(0);
+    expect(job(['--dialect', 'fortran', f]).stderr).toMatch(/--dialect must be ecma55 or extended/);
+    expect(job(['--margin', '5', f]).status).toBe(2);
+  });
+});
