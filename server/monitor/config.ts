@@ -48,8 +48,9 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   largestPartition: 1024 * 1024,
   // 60 CPU seconds at the rated clock.
   cpuLimit: 600_000_000,
-  // 100,000 characters: about 3 hours of a 10-character-a-second teletype.
-  outputLimit: 100_000,
+  // 1,000,000 characters: about 28 hours of a 10-character-a-second teletype. It stops a runaway
+  // PRINT loop, never a game: a long session of Super Star Trek types more than 70,000.
+  outputLimit: 1_000_000,
   // 4,096 characters in flight per job: keeps the front end's per-line buffers small.
   outputWindow: 4096,
   checkpointMs: 1000,

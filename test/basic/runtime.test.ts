@@ -83,3 +83,12 @@ describe('determinism', () => {
     expect(a.cycles).toBeGreaterThan(200 * 40);
   });
 });
+
+describe('output limit', () => {
+  it('a long game (Super Star Trek types more than 70,000 characters) is not cut off', async () => {
+    const r = await runBasic('10 FOR I = 1 TO 3000\n20 PRINT "SHORT RANGE SENSORS FOR QUADRANT"; I\n30 NEXT I\n40 END\n');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(100_000);
+    expect(messages(r.stderr)).toEqual([]);
+  });
+});

@@ -9,6 +9,7 @@ import { assemble } from '../../server/machine/assembler.ts';
 import type { Image } from '../../server/machine/image.ts';
 import { OPS, encodeHead } from '../../server/machine/isa.ts';
 import type { FromMainframe } from '../../server/monitor/protocol.ts';
+import { fuzzParams } from './fuzz-seed.ts';
 
 const SENTINEL = 0x5a5a5a5a | 0;
 const PART = 256;
@@ -82,7 +83,7 @@ describe('random machine words in a partition', () => {
           }
         }
       }),
-      { numRuns: 1000 },
+      fuzzParams({ numRuns: 1000 }),
     );
   });
 

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Pool, stillServed, type ServerProcess, type Term } from './server.ts';
+import { fuzzParams } from './fuzz-seed.ts';
 
 const pool = new Pool();
 let srv: ServerProcess;
@@ -97,7 +98,7 @@ describe('wire fuzzing', () => {
           s.on('close', () => resolve());
         });
       }),
-      { numRuns: 60 },
+      fuzzParams({ numRuns: 60 }),
     );
     await stillServed(bystander, 'TCP');
     serverHealthy();
@@ -123,7 +124,7 @@ describe('wire fuzzing', () => {
         else ws.close();
         if (n % 8 === 0) await stillServed(bystander, `K${n}`);
       }),
-      { numRuns: 100 },
+      fuzzParams({ numRuns: 100 }),
     );
     await stillServed(bystander, 'END');
     serverHealthy();
