@@ -11,7 +11,7 @@ let watcher: Term;
 const CPU_LIMIT = 300_000_000;
 
 beforeAll(async () => {
-  const s = await pool.server(['--cpu-limit', String(CPU_LIMIT)]);
+  const s = await pool.server(['--cpu-limit', String(CPU_LIMIT), '--output-limit', '100000']);
   url = s.url;
   bystander = await pool.user(url, 'bystander');
   watcher = await pool.user(url, 'watcher');
