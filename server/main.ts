@@ -12,6 +12,7 @@ import { FrontEnd } from './frontend/server.ts';
 import { openStore } from './store/open.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
+import { attachWeb } from './web/web.ts';
 
 let opts: MainOptions | null;
 try {
@@ -69,11 +70,13 @@ async function main(o: MainOptions): Promise<void> {
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
   const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName });
+  const web = attachWeb(fe, { accountant: accounting.accountant, ledger: store.ledger, log, trustProxy: o.trustProxy });
   // always printed, whatever --log-level says: scripts and people read the address from it
   log.child({}, { level: 'info' }).info(
     { url: fe.url, store: store.where, storeKind: store.kind, system: o.systemName, maxLines: o.server.maxLines },
     `timeshare listening on ${fe.url} as ${o.systemName}`,
   );
+  log.child({}, { level: 'info' }).info({ web: fe.url.replace(/^ws/, 'http') }, `web teletype and account pages on ${fe.url.replace(/^ws/, 'http')}/`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -84,6 +87,7 @@ async function main(o: MainOptions): Promise<void> {
     }
     stopping = true;
     try {
+      web.close();
       await fe.shutdown(signal);
       await mainframe.close();
       await accounting.close();

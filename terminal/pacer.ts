@@ -90,6 +90,24 @@ export class Pacer {
     this.stopTimer();
   }
 
+  /** Takes back the line's text not printed yet (to print it at another speed); local notices
+   *  waiting in between print at once. */
+  takeBack(): string {
+    let text = '';
+    for (const seg of this.queue) {
+      if (!seg.paced) {
+        this.out(seg.text, true);
+        continue;
+      }
+      text += seg === this.queue[0] ? seg.text.slice(this.head) : seg.text;
+    }
+    this.queue = [];
+    this.head = 0;
+    this.queuedPaced = 0;
+    this.stopTimer();
+    return text;
+  }
+
   private lineFreeAt(): number {
     return this.t0 + (this.sent * 1000) / this.cps;
   }

@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
-    // one real PostgreSQL server for the run (the store suites and the cluster tests use it)
-    globalSetup: ['test/helpers/pg-global.ts'],
+    // one real PostgreSQL server for the run (the store suites and the cluster tests use it); the
+    // web assets built from the sources as they are now (the web tests load them)
+    globalSetup: ['test/helpers/pg-global.ts', 'test/web/build-assets.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // End-to-end tests start real servers; two cores, so keep parallelism modest.

@@ -9,7 +9,7 @@ import type { RateBook } from './rates.ts';
 import { LedgerWriter, type WriterLog } from './writer.ts';
 import { type BudgetState, atBudget, budgetMessage } from './budget.ts';
 import { type SessionSummary, byeSummary, timeLine } from './notices.ts';
-import { buildStatement, formatStatement } from './bill.ts';
+import { type Statement, buildStatement, formatStatement } from './bill.ts';
 import { tops10Date } from './notices.ts';
 import { monthRange } from './zone.ts';
 
@@ -294,13 +294,17 @@ export class Accountant {
 
   /** The user's statement for `month` (default: this month), after flushing pending charges. */
   async statement(user: string, month?: string): Promise<string> {
+    return formatStatement(await this.statementData(user, month), tops10Date(this.now(), this.rates.zone));
+  }
+
+  /** What `statement` prints, as data (the web's "My bill" shows exactly this). */
+  async statementData(user: string, month?: string): Promise<Statement> {
     // The user's connect time up to now belongs on the statement too.
     const now = this.now();
     for (const s of this.sessions.values()) if (s.user === user) this.chargeConnect(s, now);
     await this.flush();
     const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
-    const st = await buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
-    return formatStatement(st, tops10Date(this.now(), this.rates.zone));
+    return buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
   }
 
   /** Charges everyone's connect time so far and flushes (shutdown). */

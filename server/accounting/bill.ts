@@ -109,19 +109,19 @@ const CHARGE_COLS: Col[] = [
   { width: 18, align: 'l' }, { width: 16, align: 'r' }, { width: 20, align: 'l' }, { width: 14, align: 'r' },
 ];
 
-const LABEL: Record<string, string> = { cpu: 'CPU TIME', connect: 'CONNECT TIME', core: 'CORE-TIME', storage: 'STORAGE' };
+export const LABEL: Record<string, string> = { cpu: 'CPU TIME', connect: 'CONNECT TIME', core: 'CORE-TIME', storage: 'STORAGE' };
 
 /** A price in micro-dollars as dollars with at least two decimals and no trailing zeros beyond. */
 export function priceText(micros: number): string {
   return `$${formatMicros(micros).replace(/0{1,4}$/, '')}`;
 }
 
-function rateText(c: ChargeLine): string {
+export function rateText(c: ChargeLine): string {
   const unit = c.kind === 'cpu' ? '/MIN' : c.kind === 'connect' ? '/HR' : c.kind === 'core' ? '/KCS' : '/KW-MO';
   return `${priceText(c.rate)}${unit}${c.discount ? ` -${c.discount}%` : ''}`;
 }
 
-function quantityText(c: ChargeLine): string {
+export function quantityText(c: ChargeLine): string {
   const u: Usage = empty();
   addGroup(u, { ...c, host: null, entries: 1 });
   switch (c.kind) {

@@ -31,6 +31,8 @@ export interface MainOptions {
   mainframe: Partial<MonitorConfig>;
   /** the rate file (server/accounting/rates.default.json when absent) */
   rates?: string;
+  /** behind a TLS-terminating reverse proxy: Secure cookies, client address from X-Forwarded-For */
+  trustProxy: boolean;
 }
 
 export const USAGE = `usage: npm start -- [options]
@@ -66,7 +68,9 @@ export const USAGE = `usage: npm start -- [options]
   --line-reserve N             lines kept for logins: lines not logged in hold at most max-lines - N (default a tenth of --max-lines)
   --login-timeout-ms N         a line must log in within N ms (default ${DEFAULT_FRONTEND.loginTimeoutMs})
   --login-silence-ms N         a line typing nothing for N ms before login is hung up (default ${DEFAULT_FRONTEND.loginSilenceMs})
-  --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})`;
+  --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})
+  --trust-proxy                behind a TLS-terminating reverse proxy: web cookies are Secure, and the
+                               web's client address is the last X-Forwarded-For hop`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -109,6 +113,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'login-timeout-ms': { type: 'string' },
       'login-silence-ms': { type: 'string' },
       'handshake-ms': { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -136,6 +141,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
     logLevel: values['log-level']!,
     mainframe,
     rates: values.rates,
+    trustProxy: values['trust-proxy']!,
     server: {
       ...DEFAULT_FRONTEND,
       host: values.host!,

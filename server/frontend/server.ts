@@ -2,7 +2,7 @@
 // heartbeat, the protocol rules (text frames of valid UTF-8, at most maxPayload bytes) and the
 // orderly shutdown. It never runs guest code: that is the mainframe's thread.
 import type { AddressInfo, Socket } from 'node:net';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Store } from '../store/store.ts';
@@ -100,6 +100,11 @@ export class FrontEnd implements System {
   readonly hashGate: HashGate;
   readonly lines = new Map<number, Session>();
   readonly startedAt = Date.now();
+  /** line number -> when its peer last sent anything (the operator console's idle column) */
+  readonly lastInput = new Map<number, number>();
+  /** Plain HTTP requests on the lines' port (not WebSocket upgrades) go here: server/web/ sets it.
+   *  Without it they get 426. */
+  web: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   stopping = false;
   url = '';
   private wss!: WebSocketServer;
@@ -145,7 +150,15 @@ export class FrontEnd implements System {
 
   private listen(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const http = createServer((_req, res) => {
+      const http = createServer((req, res) => {
+        if (this.web) {
+          // a web request, not a half-open handshake: no longer counted as one, and no idle
+          // timeout while it is answered (a console's event stream stays open; keep-alive and
+          // headersTimeout still close idle and slow connections)
+          (req.socket as Socket & { [HANDSHAKE_DONE]?: () => void })[HANDSHAKE_DONE]?.();
+          req.socket.setTimeout(0);
+          return this.web(req, res);
+        }
         res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
         res.end('This port serves terminal lines over WebSocket. Use npm run terminal or any ws client.\n');
       });
@@ -276,6 +289,7 @@ export class FrontEnd implements System {
     ws.on('pong', () => this.heartbeat?.heard(ws));
     ws.on('message', (data, isBinary) => {
       this.heartbeat?.heard(ws);
+      this.lastInput.set(line, Date.now());
       if (isBinary) {
         log.warn('binary frame: closing the line');
         ws.close(1003, 'text frames only');
@@ -288,6 +302,7 @@ export class FrontEnd implements System {
       this.dropUnauth(session);
       if (this.lines.get(line) === session) {
         this.lines.delete(line);
+        this.lastInput.delete(line);
         if (line < this.lowFree) this.lowFree = line;
       }
       log.info({ code }, 'disconnect');
