@@ -264,7 +264,7 @@ export class WebApp {
 const PAGE_PATHS = new Set(['/', '/login', '/bill', '/console']);
 
 /** Where to go after logging in: only a path on this site (never //evil or https://evil). */
-function safeNext(raw: string | null | undefined): string {
+export function safeNext(raw: string | null | undefined): string {
   return raw && /^\/(?![/\\])[\w\-/.?=&%]*$/.test(raw) ? raw : '/bill';
 }
 

@@ -1,0 +1,91 @@
+// `npm run bench -- web [--jobs N] [--requests R]`: how long "My bill" takes to get its data for a
+// user with N jobs this month (default 10,000; the target is 100 ms).
+//
+// The ledger is filled the way the server fills it: the accountant charges every job at three
+// checkpoints and its end (CPU and core-time entries), spread over this month's days so far, and
+// flushes to the SQLite file a real server then opens. The server is the real one (a child
+// process, as `npm start` runs it); the client logs in on the web and times GET /api/bill
+// (statement from the ledger, JSON of every job line) over HTTP, R times after one warm-up.
+// Also timed: the JSON download (what `npm run bills --format json` prints for the user).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../../server/store/sqlite.ts';
+import { Accountant } from '../../server/accounting/accountant.ts';
+import { loadRates } from '../../server/accounting/rates.ts';
+import { hashPassword } from '../../server/frontend/password.ts';
+import { spawnServer } from '../e2e/spawn.ts';
+import { cookieOf, http } from '../web/http.ts';
+import { median, option } from './_util.ts';
+
+const CLOCK = 10_000_000;
+
+export async function main(args: string[]): Promise<void> {
+  const jobs = option(args, '--jobs', 10_000);
+  const requests = option(args, '--requests', 20);
+  const dir = mkdtempSync(join(tmpdir(), 'timeshare-bench-web-'));
+  try {
+    const store = SqliteStore.open(dir);
+    await store.accounts.create({ name: 'HEAVY', password: await hashPassword('heavypw', 16) });
+    await store.accounts.create({ name: 'LIGHT', password: await hashPassword('lightpw', 16) });
+    const rates = loadRates(undefined, CLOCK);
+    const acct = new Accountant({ ledger: store.ledger, rates, bootId: 'bench', budgetOf: async () => null });
+    const now = Date.now();
+    const today = new Date(now);
+    const monthStart = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+    const span = Math.max(1, now - monthStart - 60_000);
+    const t0 = performance.now();
+    for (let j = 1; j <= jobs; j++) {
+      const owner = j % 10 === 0 ? 'LIGHT' : 'HEAVY';
+      const at = monthStart + Math.floor((span * j) / (jobs + 1));
+      acct.jobStarted(j, owner, null, `PROG${j % 37}`);
+      const cycles = 1_000_000 + ((j * 7919) % 50_000_000);
+      for (let k = 1; k <= 3; k++) {
+        const c = Math.floor((cycles * k) / 4);
+        acct.checkpoint([{ job: j, meters: { cycles: c, svcs: k, coreWords: 4096, coreWordCycles: c * 4096, outputChars: 10 * k, startedAt: at } as never }], at + k * 1000);
+      }
+      acct.jobEnded(j, { cycles, svcs: 4, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 40, startedAt: at } as never, at + 4000);
+      if (j % 1000 === 0) await acct.flush();
+    }
+    await acct.flush();
+    const rows = (store.db.prepare('SELECT COUNT(*) AS n FROM ledger').get() as { n: number }).n;
+    const heavyJobs = jobs - Math.floor(jobs / 10);
+    console.log(`ledger: ${rows} entries for ${jobs} jobs (${heavyJobs} of them HEAVY's) this month, written in ${Math.round(performance.now() - t0)} ms`);
+    await store.close();
+
+    const server = await spawnServer([], dir);
+    try {
+      const base = server.url.replace(/^ws/, 'http');
+      const login = await http(base, 'POST', '/login', { headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=HEAVY&password=heavypw' });
+      if (login.status !== 303) throw new Error(`login failed: ${login.status}`);
+      const cookie = cookieOf(login);
+      const timeGet = async (path: string) => {
+        const t = performance.now();
+        const r = await http(base, 'GET', path, { headers: { Cookie: cookie } });
+        const ms = performance.now() - t;
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body.slice(0, 200)}`);
+        return { ms, bytes: r.raw.length, body: r.body };
+      };
+      const warm = await timeGet('/api/bill');
+      const data = JSON.parse(warm.body) as { jobs: unknown[]; total: number };
+      if (data.jobs.length !== heavyJobs) throw new Error(`expected ${heavyJobs} job lines, got ${data.jobs.length}`);
+      const bill: number[] = [];
+      for (let i = 0; i < requests; i++) bill.push((await timeGet('/api/bill')).ms);
+      const dl: number[] = [];
+      for (let i = 0; i < Math.min(5, requests); i++) dl.push((await timeGet('/api/bill.json')).ms);
+      const sorted = [...bill].sort((a, b) => a - b);
+      const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
+      console.log(`GET /api/bill for ${heavyJobs} jobs: median ${median(bill).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${requests} requests (${(warm.bytes / 1024).toFixed(0)} KiB of JSON; target 100 ms)`);
+      console.log(`GET /api/bill.json (the bills CLI's JSON): median ${median(dl).toFixed(1)} ms`);
+      console.log('(a shared 2-core machine: figures are noisy; the median is the one to quote)');
+      console.log(JSON.stringify({
+        bench: 'web', jobs: heavyJobs, ledgerEntries: rows, requests, billMedianMs: Math.round(median(bill) * 10) / 10, billP95Ms: Math.round(p95 * 10) / 10,
+        billMaxMs: Math.round(sorted[sorted.length - 1] * 10) / 10, billBytes: warm.bytes, downloadJsonMedianMs: Math.round(median(dl) * 10) / 10, targetMs: 100, pass: median(bill) <= 100,
+      }));
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
