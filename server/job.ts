@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import type { Lang } from './monitor/protocol.ts';
 import { type BasicOptions, isDialect, MAX_MARGIN, MIN_MARGIN } from './basic/options.ts';
 
-const USAGE = 'usage: npm run job -- [--dialect ecma55|extended] [--margin N] FILE [--bill]   (FILE.bas is BASIC, FILE.s is assembly)';
+const USAGE = 'usage: npm run job -- [--dialect ecma55|extended] [--margin N] FILE [--bill] [--paced]   (FILE.bas is BASIC, FILE.s is assembly; --paced keeps the rated clock)';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -34,7 +34,8 @@ for (const opt of ['--dialect', '--margin']) {
   }
 }
 const bill = args.includes('--bill');
-const files = args.filter((a) => a !== '--bill');
+const paced = args.includes('--paced');
+const files = args.filter((a) => a !== '--bill' && a !== '--paced');
 const unknown = files.filter((a) => a.startsWith('-'));
 if (unknown.length > 0) fail(`job: unknown option ${unknown[0]}\n${USAGE}`);
 if (files.length !== 1) fail(USAGE);
@@ -75,6 +76,7 @@ const result = await runStandalone(source, lang, {
   onOutput: (s) => process.stdout.write(s),
   onSystem: (s) => process.stderr.write(s),
   basic,
+  config: { paced },
 });
 process.stdin.destroy(); // the program may end before its input does
 if (bill) {

@@ -54,7 +54,10 @@ export const USAGE = `usage: npm start -- [options]
   --core WORDS        mainframe core memory
   --cpu-limit CYCLES  per-job CPU limit
   --output-limit N    per-job output limit in characters
-  --rated-clock N     cycles per rated CPU second
+  --rated-clock HZ    the rated clock: cycles per CPU second (default 10000000); the machine
+                      executes at most this many cycles per wall second, the rest counted idle
+  --unthrottled       run the mainframe flat out instead (benchmarks); meters and bills are
+                      the same cycles either way
   --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
   --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
@@ -99,6 +102,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'cpu-limit': { type: 'string' },
       'output-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
+      unthrottled: { type: 'boolean', default: false },
       rates: { type: 'string' },
       'scrypt-n': { type: 'string' },
       'fail-delay-ms': { type: 'string' },
@@ -133,6 +137,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
   if (outLimit !== undefined) mainframe.outputLimit = outLimit;
   const clock = int('rated-clock', values['rated-clock'], 1);
   if (clock !== undefined) mainframe.ratedClock = clock;
+  if (values.unthrottled) mainframe.paced = false;
   return {
     data: values.data!,
     store: storeSpec(values.store, values.data!),

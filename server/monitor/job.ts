@@ -3,6 +3,7 @@ import type { Context } from '../machine/context.ts';
 import type { Image } from '../machine/image.ts';
 import type { JobState, Lang, Meters } from './protocol.ts';
 import { RNG_SEED } from './rng.ts';
+import type { RunQueue } from './queue.ts';
 
 /** Why a job is off the ready queue. */
 export type Wait = 'input' | 'output' | 'sleep' | 'core' | null;
@@ -17,6 +18,11 @@ export class Job {
   wait: Wait = null;
   /** cycles left in the current quantum */
   quantumLeft = 0;
+  /** the ready queue the job is on (null: not ready) */
+  runq: RunQueue | null = null;
+  /** its cycles at the monitor's last two share marks (SYSTAT's share: recent cycles / machine's) */
+  markCycles = 0;
+  prevMarkCycles = 0;
 
   // terminal side
   /** type-ahead: lines delivered but not yet read by GETS */

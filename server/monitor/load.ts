@@ -8,6 +8,11 @@ export class LoadAverage {
   private readonly avg = [0, 0, 0];
   private next = 0;
 
+  /** When the next period ends (ms). */
+  get nextAt(): number {
+    return this.next;
+  }
+
   start(now: number): void {
     this.next = now + PERIOD_MS;
   }

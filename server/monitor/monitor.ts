@@ -12,6 +12,8 @@ import { Job } from './job.ts';
 import { type Compilers, unavailable } from './compilers.ts';
 import { type SvcHost, serve, finishGets, atPc, inLine } from './supervisor.ts';
 import { LoadAverage } from './load.ts';
+import { MachineClock } from './clock.ts';
+import { RunQueue } from './queue.ts';
 import { log } from './log.ts';
 
 export interface MonitorOptions {
@@ -22,7 +24,12 @@ export interface MonitorOptions {
   emit: (msg: FromMainframe) => void;
   /** wall-clock ms (Date.now by default); tests pass a fake clock */
   now?: () => number;
+  /** monotonic ms for pacing and idle time (performance.now by default; `now` when only it is given) */
+  mono?: () => number;
 }
+
+/** How often the marks behind each job's share of the machine move on (ms). */
+const SHARE_MARK_MS = 1000;
 
 export class Monitor implements SvcHost {
   readonly cfg: MonitorConfig;
@@ -34,20 +41,27 @@ export class Monitor implements SvcHost {
   readonly now: () => number;
 
   private readonly jobs = new Map<number, Job>();
-  /** FIFO of runnable jobs; ended jobs are skipped lazily when they reach the head */
-  private ready: Job[] = [];
-  private readyHead = 0;
+  readonly mono: () => number;
+  /** Ready jobs that their user is waiting for (woken by a typed line, or just started): they get
+   *  the CPU before the CPU-bound ones, as on CTSS and TOPS-10. A quantum used up moves a job to
+   *  `slow`. Ended jobs are skipped lazily when they reach a head. */
+  private readonly fast = new RunQueue();
+  /** Ready jobs that used up a quantum, or woke from output or sleep: round robin. */
+  private readonly slow = new RunQueue();
   private readyCount = 0;
   /** FIFO of jobs waiting for core (strict: later jobs never overtake the head) */
   private coreQueue: Job[] = [];
   private readonly sleepers = new Set<Job>();
   private readonly outputJobs = new Set<Job>();
 
-  /** cycles charged to jobs: CPU work, supervisor calls and compiles */
-  private busyCycles = 0;
-  private idleMs = 0;
-  private idleFrom: number | null;
+  /** busy, idle and lost cycles; paced, it says how far the machine may run */
+  readonly clock: MachineClock;
   private readonly load = new LoadAverage();
+  /** utilisation: the share of machine time not idle, decayed like the load averages */
+  private readonly util = new LoadAverage();
+  private utilMark: { at: number; idle: number };
+  private shareMark: { at: number; machine: number };
+  private prevShareMark: { at: number; machine: number };
   private metersDirty = false;
   /** Output is waiting that a user is waiting for: the driver should flush() before running on. */
   urgent = false;
@@ -60,8 +74,20 @@ export class Monitor implements SvcHost {
     this.compilers = opts.compilers;
     this.emit = opts.emit;
     this.now = opts.now ?? Date.now;
-    this.idleFrom = this.now();
-    this.load.start(this.idleFrom);
+    this.mono = opts.mono ?? opts.now ?? (() => performance.now());
+    const t = this.mono();
+    const c = this.cfg;
+    this.clock = new MachineClock(c.ratedClock, c.paced, Math.max(1, Math.floor((c.ratedClock * c.paceMs) / 1000)),
+      Math.floor((c.ratedClock * c.maxLagMs) / 1000), t);
+    this.load.start(t);
+    this.util.start(t);
+    this.utilMark = { at: t, idle: 0 };
+    this.shareMark = { at: t, machine: 0 };
+    this.prevShareMark = this.shareMark;
+  }
+
+  private get busyCycles(): number {
+    return this.clock.busy;
   }
 
   // ---- the front end's messages ----
@@ -75,7 +101,7 @@ export class Monitor implements SvcHost {
         if (!job) return;
         if (job.wait === 'input') {
           finishGets(this, job, msg.line);
-          this.wake(job);
+          this.wake(job, this.fast); // its user is waiting for the answer
         } else job.input.push(msg.line);
         return;
       }
@@ -85,7 +111,7 @@ export class Monitor implements SvcHost {
         job.eof = true;
         if (job.wait === 'input' && !job.hasInput()) {
           finishGets(this, job, null);
-          this.wake(job);
+          this.wake(job, this.fast);
         }
         return;
       }
@@ -94,7 +120,7 @@ export class Monitor implements SvcHost {
         if (!job || !(msg.chars > 0)) return;
         job.unacked = Math.max(0, job.unacked - msg.chars);
         // Hysteresis: wake at half the window, so a job is not woken for every small write.
-        if (job.wait === 'output' && job.unacked <= this.cfg.outputWindow >> 1) this.wake(job);
+        if (job.wait === 'output' && job.unacked <= this.cfg.outputWindow >> 1) this.wake(job, this.slow);
         return;
       }
       case 'interrupt': {
@@ -179,7 +205,7 @@ export class Monitor implements SvcHost {
     job.ctx = ctx;
     job.meters.coreWords = job.need;
     job.wait = null;
-    this.enqueue(job);
+    this.enqueue(job, this.fast); // a new job answers its user first, then joins the round robin
     return true;
   }
 
@@ -198,18 +224,20 @@ export class Monitor implements SvcHost {
   }
 
   /**
-   * Runs ready jobs, a quantum at a time in FIFO order, until about `maxCycles` cycles have been
-   * charged, no job is ready, or output a user waits for is pending (`urgent`: flush() it).
-   * Returns the cycles charged.
+   * Runs ready jobs, a quantum at a time (interactive ones first, then round robin), until about
+   * `maxCycles` cycles have been charged, no job is ready, or output a user waits for is pending
+   * (`urgent`: flush() it). `limit` stops the step even inside a quantum (the paced clock's
+   * allowance): the job keeps its place and the rest of its quantum. Returns the cycles charged.
    */
-  step(maxCycles: number): number {
+  step(maxCycles: number, limit = Infinity): number {
     const start = this.busyCycles;
     this.urgent = false; // urgent means: became urgent during this step
     while (this.busyCycles - start < maxCycles && this.readyCount > 0 && !this.urgent) {
-      let job = this.ready[this.readyHead];
-      while (job.ended) job = this.popReady();
+      const cap = limit - (this.busyCycles - start);
+      if (cap <= 0) break;
+      const job = this.fast.first() ?? this.slow.first()!;
       try {
-        this.runQuantum(job);
+        this.runQuantum(job, cap);
       } catch (e) {
         // A fault in the machine or the monitor while serving this job: stop that job, keep the rest.
         log.error({ err: e, job: job.id }, 'job stopped by an internal error');
@@ -219,22 +247,57 @@ export class Monitor implements SvcHost {
     return this.busyCycles - start;
   }
 
-  private runQuantum(job: Job): void {
+  /**
+   * Paced, when the clock allows nothing (allowance() is 0): runs only the jobs their users are
+   * waiting for (woken by a typed line, or just started), each at most a quantum, so a reply never
+   * waits for the clock; the machine then runs ahead and the CPU-bound jobs wait that much longer.
+   * Returns the cycles charged.
+   */
+  stepInteractive(): number {
+    const start = this.busyCycles;
+    this.urgent = false;
+    if (!this.clock.mayBorrow(this.mono())) return 0;
+    for (let job = this.fast.first(); job && !this.urgent; job = this.fast.first()) {
+      try {
+        this.runQuantum(job, Infinity);
+      } catch (e) {
+        log.error({ err: e, job: job.id }, 'job stopped by an internal error');
+        this.end(job, 'error', -1, 'SYSTEM ERROR: THE JOB WAS STOPPED');
+      }
+    }
+    return this.busyCycles - start;
+  }
+
+  /** Paced: cycles the machine may run now (0: sleep for delayMs()); Infinity unthrottled. */
+  allowance(): number {
+    return this.clock.allowance(this.mono());
+  }
+
+  /** Paced, with jobs ready and no allowance: ms until the wall clock catches up. */
+  delayMs(): number {
+    return this.clock.msUntilDue(this.mono());
+  }
+
+  private runQuantum(job: Job, cap: number): void {
     const ctx = job.ctx!;
+    const start = this.busyCycles;
     if (job.state !== 'running') this.setState(job, 'running');
     for (;;) {
       const left = job.cpuLimit - job.meters.cycles;
       if (left <= 0) return this.endCpuLimit(job);
-      const stop = this.cpu.run(ctx, Math.min(job.quantumLeft, left));
+      const stop = this.cpu.run(ctx, Math.max(1, Math.min(job.quantumLeft, left, cap - (this.busyCycles - start))));
       this.charge(job, this.cpu.cycles);
       switch (stop) {
         case Stop.BUDGET:
           if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
-          return this.rotate(job);
+          if (job.quantumLeft <= 0) return this.rotate(job);
+          if (this.busyCycles - start >= cap) return; // paced: the rest of its quantum comes later
+          continue;
         case Stop.SVC:
           if (!serve(this, job)) return;
           if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
           if (job.quantumLeft <= 0) return this.rotate(job);
+          if (this.busyCycles - start >= cap) return;
           continue;
         case Stop.HALT:
           return this.end(job, 'normal', 0, '');
@@ -264,40 +327,27 @@ export class Monitor implements SvcHost {
     this.end(job, 'cpu limit', -1, job.cpuLimitMessage ?? `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
   }
 
-  private enqueue(job: Job): void {
-    if (this.readyCount === 0) this.settleIdle(this.now(), false);
+  private enqueue(job: Job, q: RunQueue): void {
+    if (this.readyCount === 0) this.clock.endIdle(this.mono());
     job.quantumLeft = this.cfg.quantum;
-    this.ready.push(job);
+    q.push(job);
     this.readyCount++;
     this.setState(job, 'ready');
   }
 
-  /** Removes the head of the ready queue (the running job, or an ended one); returns the new head. */
-  private popReady(): Job {
-    const job = this.shiftHead();
-    if (!job.ended) {
-      this.readyCount--;
-      if (this.readyCount === 0) this.idleFrom = this.now();
-    }
-    return this.ready[this.readyHead];
+  /** The running job leaves the ready queues (it blocks). */
+  private unready(job: Job): void {
+    job.runq?.shift();
+    this.readyCount--;
+    if (this.readyCount === 0) this.clock.startIdle(this.mono());
   }
 
-  private shiftHead(): Job {
-    const job = this.ready[this.readyHead];
-    this.ready[this.readyHead++] = undefined as unknown as Job;
-    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
-      this.ready = this.ready.slice(this.readyHead);
-      this.readyHead = 0;
-    }
-    return job;
-  }
-
-  /** The running job's quantum is over: to the tail of the queue. */
+  /** The running job's quantum is over: to the tail of the round robin. */
   private rotate(job: Job): void {
     job.quantumLeft = this.cfg.quantum;
-    if (this.readyCount === 1) return; // alone: it keeps the CPU
-    this.shiftHead();
-    this.ready.push(job);
+    if (job.runq === this.slow && this.readyCount === 1) return; // alone: it keeps the CPU
+    job.runq!.shift();
+    this.slow.push(job);
   }
 
   yieldCpu(job: Job): void {
@@ -306,7 +356,7 @@ export class Monitor implements SvcHost {
   }
 
   block(job: Job, wait: 'input' | 'output' | 'sleep'): void {
-    this.popReady();
+    this.unready(job);
     // A job that typed something and now waits for its user: post that output now, not at the end
     // of the worker's slice, so the user sees the prompt or the echo at once.
     if (wait === 'input' && job.pending.length > 0) this.urgent = true;
@@ -315,17 +365,45 @@ export class Monitor implements SvcHost {
     this.setState(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
   }
 
-  private wake(job: Job): void {
+  private wake(job: Job, q: RunQueue): void {
     if (job.wait === 'sleep') this.sleepers.delete(job);
     job.wait = null;
-    this.enqueue(job);
+    this.enqueue(job, q);
   }
 
   /** Wakes sleepers whose time has come and samples the load average. Call it often. */
   tick(): void {
     const now = this.now();
-    for (const job of this.sleepers) if (job.wakeAt <= now) this.wake(job);
-    this.load.sample(now, this.readyCount);
+    for (const job of this.sleepers) if (job.wakeAt <= now) this.wake(job, this.slow);
+    this.sample();
+  }
+
+  /** Load average, utilisation and share marks, when their periods have passed. */
+  private sample(): void {
+    const t = this.mono();
+    this.load.sample(t, this.readyCount);
+    if (this.readyCount === 0) this.clock.settleIdle(t);
+    if (t >= this.util.nextAt) {
+      // utilisation over the period: 1 - idle / rated cycles of wall time
+      const wall = ((t - this.utilMark.at) * this.cfg.ratedClock) / 1000;
+      const u = wall > 0 ? Math.min(1, Math.max(0, 1 - (this.clock.idle - this.utilMark.idle) / wall)) : 0;
+      this.util.sample(t, u);
+      this.utilMark = { at: t, idle: this.clock.idle };
+    }
+    if (t - this.shareMark.at >= SHARE_MARK_MS) {
+      this.prevShareMark = this.shareMark;
+      this.shareMark = { at: t, machine: this.clock.machine };
+      for (const job of this.jobs.values()) {
+        job.prevMarkCycles = job.markCycles;
+        job.markCycles = job.meters.cycles;
+      }
+    }
+  }
+
+  /** A job's share of the machine over the last one to two seconds (0..1). */
+  private share(job: Job): number {
+    const machine = this.clock.machine - this.prevShareMark.machine;
+    return machine > 0 ? Math.min(1, (job.meters.cycles - job.prevMarkCycles) / machine) : 0;
   }
 
   /** Wall-clock ms when the next sleeper wakes, or null when none sleeps. */
@@ -342,21 +420,15 @@ export class Monitor implements SvcHost {
     job.meters.coreWordCycles += job.meters.coreWords * cycles;
     job.quantumLeft -= cycles;
     job.dirty = true;
-    this.busyCycles += cycles;
+    this.clock.busy += cycles;
     this.metersDirty = true;
   }
 
-  private settleIdle(now: number, stillIdle: boolean): void {
-    if (this.idleFrom !== null) {
-      this.idleMs += Math.max(0, now - this.idleFrom);
-      this.idleFrom = stillIdle ? now : null;
-    }
-  }
-
-  /** Idle cycles: idle wall time at the rated clock. */
+  /** Idle cycles: machine time with nothing ready (paced: what the jobs did not use of the rated
+   *  clock; unthrottled: idle wall time at the rated clock). */
   get idleCycles(): number {
-    this.settleIdle(this.now(), true);
-    return Math.floor((this.idleMs * this.cfg.ratedClock) / 1000);
+    if (this.readyCount === 0) this.clock.settleIdle(this.mono());
+    return this.clock.idle;
   }
 
   /** Every cycle: charged to jobs plus idle. */
@@ -384,17 +456,19 @@ export class Monitor implements SvcHost {
   }
 
   systat(req: number): Extract<FromMainframe, { t: 'systat' }> {
-    this.load.sample(this.now(), this.readyCount);
+    this.sample();
     const idleCycles = this.idleCycles;
     return {
       t: 'systat', req, jobs: this.table(), idleCycles, totalCycles: this.busyCycles + idleCycles,
       load: this.load.averages(), core: { total: this.coreMap.total, used: this.coreMap.usedWords },
+      ratedClock: this.cfg.ratedClock, paced: this.cfg.paced, utilisation: this.util.averages(),
+      lostCycles: this.clock.lost, at: this.mono(),
     };
   }
 
   table(): JobInfo[] {
     return [...this.jobs.values()].map((j) => ({
-      job: j.id, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: { ...j.meters },
+      job: j.id, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: { ...j.meters }, share: this.share(j),
     }));
   }
 
@@ -477,13 +551,14 @@ export class Monitor implements SvcHost {
       job.pendingSys = false;
     }
     this.outputJobs.delete(job);
-    const wasReady = job.wait === null && job.ctx !== null;
+    const wasReady = job.runq !== null;
     job.ended = true;
     this.sleepers.delete(job);
     if (wasReady) {
       // Its queue entry is skipped when it reaches the head.
+      job.runq = null;
       this.readyCount--;
-      if (this.readyCount === 0) this.idleFrom = this.now();
+      if (this.readyCount === 0) this.clock.startIdle(this.mono());
     }
     this.jobs.delete(job.id);
     this.setState(job, 'stopped', false);

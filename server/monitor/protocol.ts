@@ -52,6 +52,8 @@ export interface JobInfo {
   name: string;
   state: JobState;
   meters: Meters;
+  /** its share of the machine's cycles over the last one to two seconds, 0..1 */
+  share?: number;
 }
 
 /** Front end -> mainframe. */
@@ -93,5 +95,15 @@ export type FromMainframe =
   | { t: 'end'; job: number; reason: EndReason; status: number; message: string; meters: Meters }
   /** Checkpoint, every checkpointMs while jobs run: cumulative meters of the jobs that changed. */
   | { t: 'meters'; at: number; jobs: { job: number; meters: Meters }[]; idleCycles: number; totalCycles: number }
-  | { t: 'systat'; req: number; jobs: JobInfo[]; idleCycles: number; totalCycles: number; load: [number, number, number]; core: { total: number; used: number } }
+  | {
+      t: 'systat'; req: number; jobs: JobInfo[]; idleCycles: number; totalCycles: number; load: [number, number, number]; core: { total: number; used: number };
+      /** cycles per CPU second, and whether the machine is paced to it */
+      ratedClock?: number; paced?: boolean;
+      /** share of machine time not idle, decayed over 1, 5 and 15 minutes (0..1) */
+      utilisation?: [number, number, number];
+      /** paced: cycles the host could not deliver in time */
+      lostCycles?: number;
+      /** the mainframe's monotonic clock (ms) when the reply was made */
+      at?: number;
+    }
   | { t: 'down' };

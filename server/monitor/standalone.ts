@@ -69,7 +69,8 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
     }
   };
   // The job's own limits are the private machine's configuration (a run message may only lower them).
-  const config = { ...opts.config, ...(opts.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}) };
+  // A private machine runs flat out unless asked to keep the rated clock (`npm run job -- --paced`).
+  const config = { paced: false, ...opts.config, ...(opts.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}) };
   const m = new Monitor({ compilers, emit, config });
 
   // Input: lines delivered as they come; a waiting loop is woken by `poke`.
@@ -105,7 +106,12 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
     if (m.hasReady()) {
       const t0 = performance.now();
       while (m.hasReady() && !ended && performance.now() - t0 < WORK_MS) {
-        m.step(m.cfg.quantum);
+        const allowed = m.allowance();
+        if (allowed <= 0) {
+          m.stepInteractive(); // --paced: ahead of the wall clock
+          break;
+        }
+        m.step(m.cfg.quantum, allowed);
         if (m.urgent) break; // the program waits for its user: show what it typed now
       }
       m.flush();
@@ -113,7 +119,9 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
         m.handle({ t: 'drained', job: JOB, chars: acks });
         acks = 0;
       }
-      if (streaming) await yieldToLoop();
+      const delay = m.hasReady() && !ended ? m.delayMs() : 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(delay))));
+      else if (streaming) await yieldToLoop();
       continue;
     }
     m.flush();

@@ -1,7 +1,9 @@
 // The mainframe thread: the monitor and the CPU. It takes batches of messages from the front end,
 // runs ready jobs in slices of about cfg.sliceMs so that messages are never kept waiting long, and
 // sends its own messages back in batches. With nothing ready it sleeps in its event loop (2 cores:
-// never spin), woken by a message, a sleeping job's alarm or a checkpoint.
+// never spin), woken by a message, a sleeping job's alarm or a checkpoint. Paced (the default), it
+// also sleeps whenever it has run the cycles the rated clock allows so far: it runs about
+// cfg.paceMs of rated time, then sleeps until the wall clock catches up.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromMainframe, ToMainframe } from './protocol.ts';
 import type { MonitorConfig } from './config.ts';
@@ -49,14 +51,26 @@ function loop(): void {
   monitor.tick();
   const t0 = performance.now();
   while (monitor.hasReady() && performance.now() - t0 < cfg.sliceMs) {
-    monitor.step(cfg.quantum);
+    const allowed = monitor.allowance();
+    if (allowed <= 0) {
+      // paced: ahead of the wall clock; only jobs their users are waiting for run, then sleep
+      monitor.stepInteractive();
+      break;
+    }
+    monitor.step(cfg.quantum, allowed);
     if (monitor.urgent) break; // a user waits for this output: post it now
   }
   monitor.flush();
   const now = Date.now();
   checkpoint(now);
   send();
-  if (monitor.hasReady()) return kick();
+  if (monitor.hasReady()) {
+    const delay = monitor.delayMs();
+    if (delay <= 0) return kick();
+    // Paced: sleep (never spin) until the rated clock has caught up; a message wakes us sooner.
+    alarm = setTimeout(kick, Math.max(1, Math.ceil(delay)));
+    return;
+  }
   // Idle: sleep until a job's alarm or the next checkpoint of meters not yet reported.
   let wakeAt = monitor.nextWake();
   if (monitor.metersPending && (wakeAt === null || nextCheckpoint < wakeAt)) wakeAt = nextCheckpoint;

@@ -36,7 +36,7 @@ interface Result {
 
 
 async function run(jobs: number, seconds: number, rounds: number, warmupMs: number, dir: string): Promise<{ on: Result[]; off: Result[] }> {
-  const mf = await Mainframe.start({ cpuLimit: 2 ** 52 });
+  const mf = await Mainframe.start({ cpuLimit: 2 ** 52, paced: false });
   const store = SqliteStore.open(dir);
   const ledger = new SqliteLedger(store.db);
   const acct = new Accountant({ ledger, rates: loadRates(undefined, DEFAULT_CONFIG.ratedClock), bootId: `bench${Date.now()}`, budgetOf: async () => null });

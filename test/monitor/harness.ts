@@ -11,8 +11,9 @@ export class Harness {
   clock = 1_700_000_000_000;
   readonly m: Monitor;
 
+  /** Unthrottled unless the config says `paced: true` (then drive it with `pace()`). */
   constructor(config: Partial<MonitorConfig> = {}) {
-    this.m = new Monitor({ config, compilers: { asm: assemble }, emit: (e) => this.events.push(e), now: () => this.clock });
+    this.m = new Monitor({ config: { paced: false, ...config }, compilers: { asm: assemble }, emit: (e) => this.events.push(e), now: () => this.clock });
   }
 
   /** Submits an assembly program as job `job`. */
@@ -27,6 +28,32 @@ export class Harness {
     while (this.m.hasReady() && done < maxCycles) done += this.m.step(this.m.cfg.quantum);
     this.m.flush();
     return done;
+  }
+
+  /**
+   * Drives a paced monitor as the worker thread does, on the fake clock, for `ms` of wall time in
+   * steps of `tickMs`: at each tick it runs what the rated clock allows, then "sleeps" (advances
+   * the clock). Returns how many ticks found the machine ahead of the clock (it slept).
+   */
+  pace(ms: number, tickMs = 1, onTick?: () => void): number {
+    let slept = 0;
+    for (let t = 0; t < ms; t += tickMs) {
+      this.m.tick();
+      onTick?.();
+      while (this.m.hasReady()) {
+        const allowed = this.m.allowance();
+        if (allowed <= 0) {
+          this.m.stepInteractive();
+          slept++;
+          break;
+        }
+        this.m.step(this.m.cfg.quantum, allowed);
+      }
+      this.m.flush();
+      this.clock += tickMs;
+    }
+    this.m.tick();
+    return slept;
   }
 
   output(job: number): string {

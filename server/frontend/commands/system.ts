@@ -2,6 +2,11 @@
 import { crlf, duration, stamp, table } from '../format.ts';
 import type { Command } from './registry.ts';
 
+/** 10000000 -> "10.00" */
+function mhz(hz: number): string {
+  return (hz / 1e6).toFixed(hz % 10_000 === 0 ? 2 : 6);
+}
+
 export const systemCommands: Command[] = [
   {
     name: 'HELP', usage: 'HELP', help: 'this list',
@@ -23,11 +28,16 @@ export const systemCommands: Command[] = [
       const now = Date.now();
       const st = await sys.jobs.systat();
       const lines = [...sys.lines.values()].sort((a, b) => a.line - b.line);
+      const pct = (x: number): string => `${Math.round(x * 100)}%`;
       const out = [
         `TIMESHARE SYSTAT  ${stamp(now)}  UP ${duration(now - sys.startedAt)}`,
-        st
-          ? `LOAD AVERAGES ${st.load.map((x) => x.toFixed(2)).join(' ')}   CORE ${st.core.used}/${st.core.total} WORDS`
-          : 'THE MAINFRAME DID NOT ANSWER.',
+        ...(st
+          ? [
+              `RATED CLOCK ${mhz(st.ratedClock ?? sys.config.ratedClock)} MHZ, ${st.paced === false ? 'UNTHROTTLED' : 'PACED: 1 CPU SECOND = 1 SECOND OF THE WHOLE MACHINE'}`,
+              `UTILISATION ${(st.utilisation ?? [0, 0, 0]).map(pct).join(' ')}   LOAD AVERAGES ${st.load.map((x) => x.toFixed(2)).join(' ')}   (1, 5, 15 MIN)`,
+              `CORE ${st.core.used}/${st.core.total} WORDS`,
+            ]
+          : ['THE MAINFRAME DID NOT ANSWER.']),
         '',
         `${lines.length} LINE${lines.length === 1 ? '' : 'S'} IN USE (${sys.config.maxLines} AT MOST):`,
         ...table(['LINE', 'USER', 'CONNECTED', 'STATE'], lines.map((s) => [s.line, s.user ?? '-', duration(now - s.connectedAt), s.state]), [true, false, true, false]),
@@ -35,9 +45,10 @@ export const systemCommands: Command[] = [
       const jobs = st?.jobs ?? [];
       out.push('', `${jobs.length} JOB${jobs.length === 1 ? '' : 'S'}:`);
       if (jobs.length) {
-        out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE'],
-          jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords]),
-          [true, false, false, true, false, true, true]));
+        // SHARE: the job's part of the machine's cycles over the last second or two
+        out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE', 'SHARE'],
+          jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0)]),
+          [true, false, false, true, false, true, true, true]));
       }
       session.print(crlf(out));
     },
