@@ -3,7 +3,6 @@
 import { Line, type Backoff } from './connection.ts';
 import { KeyMapper } from './keys.ts';
 import type { Options } from './options.ts';
-import { charsPerSecond } from './options.ts';
 import { Pacer, realClock, type Clock } from './pacer.ts';
 import { Paper } from './paper.ts';
 import type { TeletypeScreen } from './screen.ts';
@@ -34,6 +33,18 @@ export interface TeletypeDeps {
 
 type Opts = Pick<Options, 'url' | 'baud' | 'upper' | 'status'>;
 
+/** The URL with the line speed asked of the server: ws://host:port/?baud=110 (0: none asked). */
+export function withSpeed(url: string, baud: number): string {
+  if (!(baud > 0)) return url;
+  try {
+    const u = new URL(url);
+    u.searchParams.set('baud', String(baud));
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 export class Teletype {
   readonly paper: Paper;
   readonly pacer: Pacer;
@@ -54,10 +65,13 @@ export class Teletype {
   ) {
     this.screen = deps.screen;
     this.paper = new Paper(this.screen.cols, SCROLLBACK_ROWS, deps.printout);
-    this.pacer = new Pacer(charsPerSecond(opts.baud), (t, local) => this.print(t, local), deps.clock ?? realClock);
+    // The line's speed is the server's business: it is asked for when dialing (?baud=N) and the
+    // server sends at that rate, so Ctrl-C there throws away what was not sent and the teletype
+    // keeps no output of its own waiting. The pacer stays unpaced (it orders local notices).
+    this.pacer = new Pacer(0, (t, local) => this.print(t, local), deps.clock ?? realClock);
     this.keys = new KeyMapper(opts.upper);
     this.line = new Line(
-      opts.url,
+      withSpeed(opts.url, opts.baud),
       {
         online: () => this.online(),
         offline: (i) => this.offline(i),
@@ -105,7 +119,7 @@ export class Teletype {
     const l = this.line;
     return formatStatus(
       {
-        url: l.url,
+        url: this.opts.url,
         state: l.state,
         connectedMs: Date.now() - l.onlineSince,
         redialMs: l.nextDialAt - Date.now(),

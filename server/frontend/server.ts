@@ -16,6 +16,7 @@ import { Session, type Port } from './session.ts';
 import type { FrontendConfig, System } from './system.ts';
 import { LoginThrottle, RegistrationLimiter } from './throttle.ts';
 import { Heartbeat } from './heartbeat.ts';
+import type { Clock } from './output.ts';
 
 /** Largest frame accepted; a bigger one closes that line with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
@@ -77,6 +78,9 @@ function portFor(ws: WebSocket, address: string): Port {
       });
       if (ws.bufferedAmount > SEND_HIGH) sync();
     },
+    buffered() {
+      return ws.bufferedAmount;
+    },
     close(code, reason) {
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
     },
@@ -89,6 +93,12 @@ function portFor(ws: WebSocket, address: string): Port {
       sync();
     },
   };
+}
+
+/** The line speed a terminal asks for when it connects: `ws://host:port/?baud=110`. */
+function askedBaud(url: string | undefined): string | null {
+  const q = url?.indexOf('?') ?? -1;
+  return q < 0 ? null : new URLSearchParams(url!.slice(q + 1)).get('baud');
 }
 
 export class FrontEnd implements System {
@@ -138,8 +148,12 @@ export class FrontEnd implements System {
     this.hub.on('login', (e) => this.dropUnauth(e.session as Session));
   }
 
-  static async start(config: ServerOptions, deps: { store: Store; mainframe: MainframeLike; library: Library; log: Logger }): Promise<FrontEnd> {
+  /** the lines' pacing clock (tests pass a fake one) */
+  private clock: Clock | undefined;
+
+  static async start(config: ServerOptions, deps: { store: Store; mainframe: MainframeLike; library: Library; log: Logger; clock?: Clock }): Promise<FrontEnd> {
     const fe = new FrontEnd(config, deps.store, deps.mainframe, deps.library, deps.log);
+    fe.clock = deps.clock;
     await fe.listen();
     return fe;
   }
@@ -277,7 +291,7 @@ export class FrontEnd implements System {
     }
     const line = this.allocLine();
     const log = this.log.child({ line, conn });
-    const session = new Session(this, portFor(ws, address), line, log);
+    const session = new Session(this, portFor(ws, address), line, log, { baud: askedBaud(req.url), clock: this.clock });
     this.lines.set(line, session);
     let set = this.unauth.get(address);
     if (!set) this.unauth.set(address, (set = new Set()));

@@ -13,6 +13,7 @@ import type { JobSink, LiveJob } from './jobs.ts';
 import { LineDiscipline, MAX_INPUT_LINE, type LineEvent } from './line.ts';
 import { userName } from './names.ts';
 import { hashPassword, verifyPassword } from './password.ts';
+import { LineOutput, SPEEDS, type Clock } from './output.ts';
 import type { System } from './system.ts';
 import { Workspace } from './workspace.ts';
 
@@ -21,6 +22,8 @@ export interface Port {
   readonly address: string;
   /** `done` runs once the text has been handed to the network (or the line is gone) */
   write(text: string, done?: () => void): void;
+  /** characters written and not yet handed to the network */
+  buffered(): number;
   close(code: number, reason: string): void;
   /** stop / start reading from the peer (back-pressure on input) */
   pause(): void;
@@ -35,9 +38,14 @@ export const MAX_PASSWORD = 64;
 /** Complete lines waiting for a command to finish before the line stops reading its socket. */
 const QUEUE_HIGH = 256;
 const QUEUE_LOW = 16;
-/** Lines sent to a job that it has not asked for yet; past this, type-ahead waits here (and the
- *  socket stops being read) until the job waits for input, so a paste cannot swamp the mainframe. */
-const INPUT_AHEAD = 256;
+/**
+ * Command output waiting on a line (here and in its socket) before the next command waits for it
+ * to drain: a peer that stops reading stops being served. With LIST sent in pieces of OUT_PIECE,
+ * a line holds at most about OUT_HIGH + OUT_PIECE characters of command output.
+ */
+const OUT_HIGH = 64 * 1024;
+const OUT_LOW = 16 * 1024;
+const OUT_PIECE = 16 * 1024;
 /** Characters typed during a login step that are held until it finishes. */
 const HELD_MAX = 16 * 1024;
 
@@ -62,8 +70,14 @@ export class Session implements LineView {
   /** characters typed while a login step is being decided (the next line may be a password) */
   private held: string | null = null;
   private failures = 0;
-  /** lines sent to the foreground job since it last waited for input */
-  private inputAhead = 0;
+  /** a line was sent to the foreground job since it last said it waits for input */
+  private inputSent = false;
+  /** the foreground job waits for a line (its last state) */
+  private jobWaits = false;
+  /** the line's output: its speed, Ctrl-C's discard, back-pressure */
+  readonly out: LineOutput;
+  /** bumped by Ctrl-C: a command typing a long reply stops */
+  private outGen = 0;
   private loginTimer: NodeJS.Timeout | null = null;
   /** hangs up a line that types nothing before logging in (re-armed by every frame) */
   private silenceTimer: NodeJS.Timeout | null = null;
@@ -80,8 +94,20 @@ export class Session implements LineView {
     private port: Port,
     readonly line: number,
     log: Logger,
+    opts: { baud?: string | null; clock?: Clock } = {},
   ) {
     this.log = log;
+    this.out = new LineOutput({ send: (t, done) => port.write(t, done), buffered: () => port.buffered() }, opts.clock);
+    this.askedBaud = opts.baud ?? null;
+  }
+
+  private askedBaud: string | null;
+
+  /** Sets the line speed; false (and nothing changes) unless it is one of SPEEDS. */
+  setSpeed(baud: number): boolean {
+    if (!(SPEEDS as readonly number[]).includes(baud)) return false;
+    this.out.baud = baud;
+    return true;
   }
 
   get address(): string {
@@ -101,7 +127,18 @@ export class Session implements LineView {
   }
 
   print(text: string): void {
-    if (this.mode !== 'closed') this.port.write(text);
+    if (this.mode !== 'closed') this.out.write(text);
+  }
+
+  /** Types a long reply (LIST) in pieces, each once the line has room: a peer that does not read
+   *  holds the command, not the server's memory. Stops at Ctrl-C or hang-up. */
+  async printLong(text: string): Promise<void> {
+    const gen = this.outGen;
+    for (let i = 0; i < text.length; i += OUT_PIECE) {
+      if (this.out.pending > OUT_HIGH) await this.out.below(OUT_LOW);
+      if (gen !== this.outGen || this.mode === 'closed') return;
+      this.out.write(text.slice(i, i + OUT_PIECE));
+    }
   }
 
   println(...lines: string[]): void {
@@ -117,7 +154,12 @@ export class Session implements LineView {
 
   start(): void {
     const banner = this.sys.config.banner ?? `TIMESHARE  ${stamp(Date.now())}  LINE ${this.line}`;
-    this.print(`${banner}\r\n\r\n`);
+    // the terminal may ask for a line speed when it connects (ws://host:port/?baud=110)
+    const asked = this.askedBaud;
+    const speedNote = asked !== null && !(/^\d{1,6}$/.test(asked) && this.setSpeed(Number(asked)))
+      ? `SPEED ${asked.slice(0, 12).toUpperCase()} IS NOT OFFERED; THE LINE IS UNPACED. SPEEDS: ${SPEEDS.join(' ')}.\r\n`
+      : '';
+    this.print(`${banner}\r\n\r\n${speedNote}`);
     this.promptUser();
     const timeout = () => {
       if (this.user === null) this.hangup('\r\nTIME OUT: NO LOGIN. GOODBYE.', 'hangup');
@@ -151,6 +193,14 @@ export class Session implements LineView {
     const events: LineEvent[] = [];
     const login = this.inLogin();
     const echo = this.disc.feed(chars, events, login);
+    let dropped = 0;
+    if (events.some((e) => e.kind === 'interrupt')) {
+      // Ctrl-C: what was not sent yet is thrown away, and the ^C and what the system says next go
+      // out at once, whatever the line's speed
+      dropped = this.out.discard();
+      this.outGen++;
+      if (this.fg || this.busy || dropped > 0) this.out.hurry();
+    }
     if (echo) this.print(echo);
     const rest = this.disc.rest;
     if (login) {
@@ -163,7 +213,7 @@ export class Session implements LineView {
       return;
     }
     for (const ev of events) {
-      if (ev.kind === 'interrupt') this.interrupt();
+      if (ev.kind === 'interrupt') this.interrupt(dropped);
       else this.queue.push(ev);
     }
     if (this.queue.length > QUEUE_HIGH) this.pauseInput();
@@ -196,11 +246,13 @@ export class Session implements LineView {
     if (h && this.mode !== 'closed') this.consume(h);
   }
 
-  private interrupt(): void {
+  private interrupt(dropped: number): void {
     this.queue.length = 0; // Ctrl-C also throws away type-ahead
     if (this.fg) {
       this.sys.jobs.interrupt(this.fg.job);
       this.lastOutLF = true; // the ^C echo ended the line
+    } else if (this.mode === 'command' && !this.busy && dropped > 0) {
+      this.ready(); // a reply was cut short (its READY. with it): the user is told we are ready
     }
   }
 
@@ -216,7 +268,15 @@ export class Session implements LineView {
         if (++handled % LINES_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
         if ((this.mode as Mode) === 'closed') break; // hung up while we yielded
         if (this.mode === 'job' && !this.fg) break; // the job is ending: these lines wait for READY.
-        if (this.mode === 'job' && this.inputAhead >= INPUT_AHEAD && this.queue[0].kind === 'line') break;
+        // Type-ahead stays here until the job asks for a line, one at a time: what it never reads
+        // is run as commands once it ends (as TOPS-10 does), in order.
+        if (this.mode === 'job' && (!this.jobWaits || this.inputSent) && this.queue[0].kind === 'line') break;
+        // A peer that does not read its replies is not served more of them (each command's reply
+        // waits for room), so a frame of thousands of LISTs cannot fill the server's memory.
+        if (this.mode === 'command' && this.out.pending > OUT_HIGH) {
+          await this.out.below(OUT_LOW);
+          continue;
+        }
         const ev = this.queue.shift()!;
         if (this.queue.length < QUEUE_LOW) this.resumeInput();
         if (ev.kind === 'toolong') {
@@ -226,7 +286,7 @@ export class Session implements LineView {
         }
         if (ev.kind !== 'line') continue;
         if (this.mode === 'job' && this.fg) {
-          this.inputAhead++;
+          this.inputSent = true;
           this.sys.jobs.input(this.fg.job, ev.text);
           continue;
         }
@@ -256,6 +316,7 @@ export class Session implements LineView {
 
   ready(): void {
     this.println(Prompt.READY);
+    this.out.calm(); // after a Ctrl-C's hurry, the line's speed again
   }
 
   private async command(text: string): Promise<void> {
@@ -282,7 +343,8 @@ export class Session implements LineView {
   async runForeground(name: string, lang: 'basic' | 'asm', source: string): Promise<void> {
     const sink: JobSink = {
       output: (text, done) => {
-        this.port.write(this.onlcr(text), done);
+        if (this.mode === 'closed') return done();
+        this.out.write(this.onlcr(text), done);
       },
       compiled: (errors, warnings) => {
         const msgs = [...errors, ...warnings];
@@ -290,13 +352,15 @@ export class Session implements LineView {
         if (msgs.length) this.println(...msgs);
       },
       state: (state) => {
-        if (state !== 'waiting for input') return;
-        this.inputAhead = 0; // it has read everything sent so far
+        this.jobWaits = state === 'waiting for input';
+        if (!this.jobWaits) return;
+        this.inputSent = false; // it has read what was sent and asks for the next line
         void this.pump();
       },
       ended: (e, job) => this.foregroundEnded(e, job),
     };
-    this.inputAhead = 0;
+    this.inputSent = false;
+    this.jobWaits = false;
     this.lastOutCR = false;
     this.lastOutLF = true;
     this.errorsShown = false;
@@ -526,6 +590,7 @@ export class Session implements LineView {
   /** Types a last message and closes the line. */
   hangup(message: string, reason: LogoutReason, code = 1000): void {
     if (this.mode === 'closed') return;
+    this.out.hurry(); // the last words go out now, whatever the line's speed
     this.println(message);
     this.dispose(reason);
     this.port.close(code, reason);
@@ -538,6 +603,7 @@ export class Session implements LineView {
     this.clearLoginTimers();
     this.queue.length = 0;
     this.held = null;
+    this.out.close();
     if (this.fg) {
       this.sys.jobs.kill(this.fg.job, reason === 'dropped' ? 'line dropped' : 'line hung up');
       this.fg = null;

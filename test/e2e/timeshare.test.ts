@@ -110,7 +110,7 @@ describe('timeshare end to end', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const watcher = await user(s.url, 'cat');
     const st = await watcher.command('SYSTAT');
-    const cpu = [...st.matchAll(/^\s+\d+\s+(ANN|BEN)\s+LOOP\.S\s+\d+\s+\S+(?: \S+)*?\s+(\d+\.\d\d)\s+\d+$/gm)].map((m) => Number(m[2]));
+    const cpu = [...st.matchAll(/^\s+\d+\s+(ANN|BEN)\s+LOOP\.S\s+\d+\s+\S+(?: \S+)*?\s+(\d+\.\d\d)\s+\d+\s+\d+%$/gm)].map((m) => Number(m[2]));
     expect(cpu).toHaveLength(2);
     expect(Math.min(...cpu)).toBeGreaterThan(0);
     for (const t of [a, b]) {

@@ -10,6 +10,7 @@ import type { MainframeLike } from '../../server/frontend/jobs.ts';
 import { DirectoryLibrary } from '../../server/library/library.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { FakeMainframe } from './fake-mainframe.ts';
+import type { Clock } from '../../server/frontend/output.ts';
 
 export interface Harness {
   fe: FrontEnd;
@@ -23,7 +24,7 @@ export interface Harness {
 
 export async function startFrontEnd(
   over: Partial<ServerOptions> = {},
-  opts: { mainframe?: MainframeLike; dir?: string; libraryDir?: string } = {},
+  opts: { mainframe?: MainframeLike; dir?: string; libraryDir?: string; clock?: Clock } = {},
 ): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'timeshare-fe-'));
   const store = SqliteStore.open(dir);
@@ -39,7 +40,7 @@ export async function startFrontEnd(
   const fe = await FrontEnd.start(
     { ...DEFAULT_FRONTEND, host: '127.0.0.1', port: 0, scryptN: 16, failDelayMs: 20,
       trusted: ['127.0.0.1', '::ffff:127.0.0.1'], loginsPerAccount: 600, registrationsPerHour: 100_000, ...over },
-    { store, mainframe, library: new DirectoryLibrary(opts.libraryDir), log },
+    { store, mainframe, library: new DirectoryLibrary(opts.libraryDir), log, clock: opts.clock },
   );
   return {
     fe, url: fe.url, store, mainframe, logs, dir,

@@ -11,6 +11,8 @@ export interface FakeServer {
   /** the characters received, joined */
   received(): string;
   connections: number;
+  /** the request path of every connection (e.g. "/?baud=110") */
+  paths: string[];
   /** the open sockets */
   sockets: Set<WebSocket>;
   send(text: string): void;
@@ -36,6 +38,7 @@ export async function startFakeServer(opts: { echo?: boolean; port?: number; gre
     frames: [],
     received: () => fake.frames.join(''),
     connections: 0,
+    paths: [],
     sockets: new Set(),
     send(text) {
       for (const s of fake.sockets) s.send(text);
@@ -63,8 +66,9 @@ export async function startFakeServer(opts: { echo?: boolean; port?: number; gre
         poll();
       }),
   };
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     fake.connections++;
+    fake.paths.push(req.url ?? '');
     fake.sockets.add(ws);
     ws.on('close', () => fake.sockets.delete(ws));
     if (opts.greeting) ws.send(opts.greeting);

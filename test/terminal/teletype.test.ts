@@ -178,36 +178,23 @@ describe('teletype on blessed', () => {
     expect(r.shown().join('')).not.toContain('ONLINE');
   });
 
-  it('at 110 baud prints 10 characters a second, and Ctrl-C stops it at once and is still sent', async () => {
-    const clock = new FakeClock();
-    const r = await rig({ baud: 110, clock, echo: false });
+  it('--baud 110 asks the server for 110 when it dials, and prints what the line brings at once', async () => {
+    const r = await rig({ baud: 110, echo: false });
+    expect(r.srv.paths[0]).toBe('/?baud=110');
     r.srv.send('\r\n' + 'ABCDEFGHIJ'.repeat(20));
-    await until(() => r.tt.pacer.pending > 0 || r.shown().includes('ABCDEFGHIJ'));
-    await until(() => r.tt.pacer.pending >= 190, 5000, 'the output queued');
-    clock.advance(2000);
-    const row = () => r.shown().find((l) => l.startsWith('ABC')) ?? '';
-    expect(row().length).toBeGreaterThanOrEqual(18);
-    expect(row().length).toBeLessThanOrEqual(22);
+    // the server paces the line; the teletype keeps no output waiting of its own
+    await until(() => r.shown().some((l) => l.startsWith('ABCDEFGHIJ'.repeat(5))), 5000, 'printed at once');
+    expect(r.tt.pacer.pending).toBe(0);
     r.kb.write('\x03');
     await r.srv.until(() => r.srv.received() === '\x03');
-    const printed = row();
-    expect(r.tt.pacer.pending).toBe(0);
-    clock.advance(60_000);
-    expect(row()).toBe(printed);
   });
 
-  it('stops reading the line when the printer falls behind, and reads again after Ctrl-C', async () => {
-    const clock = new FakeClock();
-    const r = await rig({ baud: 110, clock, echo: false });
+  it('never stops reading the line: a long output is printed as it comes', async () => {
+    const r = await rig({ baud: 110, echo: false });
     r.srv.send('X'.repeat(5000));
-    await until(() => r.tt.line.isPaused, 5000, 'pause');
-    r.kb.write('\x03');
-    await until(() => !r.tt.line.isPaused, 5000, 'resume');
     r.srv.send('\r\nREADY.');
-    await until(() => {
-      clock.advance(100);
-      return r.shown().includes('READY.');
-    });
+    await until(() => r.shown().includes('READY.'), 5000, 'READY.');
+    expect(r.tt.line.isPaused).toBe(false);
   });
 
   it('Ctrl-] then another key sends nothing; Ctrl-] q quits and restores the terminal', async () => {

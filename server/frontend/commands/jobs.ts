@@ -3,14 +3,17 @@ import { OutputCollector } from '../background.ts';
 import { crlf, table } from '../format.ts';
 import { langOf, programName } from '../names.ts';
 import type { Command } from './registry.ts';
+import { loadProgram } from './program.ts';
 
 export const jobCommands: Command[] = [
   {
-    name: 'RUN', usage: 'RUN', help: 'run the current program here (Ctrl-C stops it)',
+    name: 'RUN', usage: 'RUN [NAME]', help: 'run the current program here (RUN NAME: load NAME first, as OLD NAME; Ctrl-C stops it)',
     async run(ctx) {
       const { session, sys } = ctx;
       const ws = session.workspace;
       if (sys.stopping) return session.println('THE SYSTEM IS GOING DOWN. NO NEW JOBS.');
+      // RUN NAME loads NAME (yours, or $NAME from the library) and runs it, as DTSS and BASIC-PLUS do
+      if (ctx.args && !(await loadProgram(ctx, ctx.args))) return;
       if (ws.isText) return session.println(`${ws.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
       if (ws.size === 0) return session.println('NO PROGRAM TO RUN. TYPE NUMBERED LINES, OR USE OLD.');
       const lang = ws.lang === 'asm' ? 'asm' : 'basic';

@@ -59,6 +59,31 @@ function parseRange(args: string): { from: number; to: number } | null {
   return from <= to ? { from, to } : null;
 }
 
+/** Loads a saved program (or `$NAME` from the library) into the workspace; false after saying why not. */
+export async function loadProgram(ctx: CommandContext, arg: string): Promise<boolean> {
+  const { session, sys } = ctx;
+  if (arg.startsWith('$')) {
+    const lib = await sys.library.read(arg.slice(1).trim());
+    if (!lib) {
+      session.println(`NO LIBRARY PROGRAM ${arg.toUpperCase().slice(0, 20)}. TYPE LIBRARY FOR THE LIST.`);
+      return false;
+    }
+    const r = session.workspace.load(lib.entry.name, lib.entry.lang, lib.text);
+    session.println(r.ok ? `${lib.entry.name} LOADED FROM THE LIBRARY.` : `LIBRARY PROGRAM DAMAGED: ${r.error}`);
+    return r.ok;
+  }
+  const name = nameArg({ ...ctx, args: arg });
+  if (!name) return false;
+  const p = await sys.store.programs.get(session.user!, name);
+  if (!p) {
+    session.println(`NO SAVED PROGRAM ${name}. TYPE CATALOG FOR YOURS.`);
+    return false;
+  }
+  const r = session.workspace.load(p.name, p.lang, p.text);
+  session.println(r.ok ? `${p.name} LOADED.` : `${p.name} COULD NOT BE LOADED: ${r.error}`);
+  return r.ok;
+}
+
 export const programCommands: Command[] = [
   {
     name: 'NEW', usage: 'NEW NAME', help: 'start a new program (NAME.S: assembly, else BASIC)',
@@ -73,19 +98,8 @@ export const programCommands: Command[] = [
   {
     name: 'OLD', usage: 'OLD NAME  or  OLD $NAME', help: 'load a saved program ($NAME: from the library)',
     async run(ctx) {
-      const { session, sys } = ctx;
-      if (ctx.args.startsWith('$')) {
-        const lib = await sys.library.read(ctx.args.slice(1).trim());
-        if (!lib) return session.println(`NO LIBRARY PROGRAM ${ctx.args.toUpperCase().slice(0, 20)}. TYPE LIBRARY FOR THE LIST.`);
-        const r = session.workspace.load(lib.entry.name, lib.entry.lang, lib.text);
-        return session.println(r.ok ? `${lib.entry.name} LOADED FROM THE LIBRARY.` : `LIBRARY PROGRAM DAMAGED: ${r.error}`);
-      }
-      const name = nameArg(ctx);
-      if (!name) return;
-      const p = await sys.store.programs.get(session.user!, name);
-      if (!p) return session.println(`NO SAVED PROGRAM ${name}. TYPE CATALOG FOR YOURS.`);
-      const r = session.workspace.load(p.name, p.lang, p.text);
-      session.println(r.ok ? `${p.name} LOADED.` : `${p.name} COULD NOT BE LOADED: ${r.error}`);
+      if (!ctx.args) return ctx.session.println(`${ctx.keyword} NEEDS A PROGRAM NAME.`);
+      await loadProgram(ctx, ctx.args);
     },
   },
   {
@@ -126,7 +140,8 @@ export const programCommands: Command[] = [
       if (!range) return session.println('LIST, LIST 10, LIST 10-50, LIST 10- OR LIST -50');
       if (!ws.name && ws.size === 0) return session.println('NO CURRENT PROGRAM. USE NEW OR OLD.');
       const lines = ws.listing(range.from, range.to);
-      session.print(crlf([`${ws.name ?? 'NO NAME'}    ${stamp(Date.now())}`, '', ...lines]));
+      // in pieces, each once the line has room: a terminal that stops reading holds only this command
+      return session.printLong(crlf([`${ws.name ?? 'NO NAME'}    ${stamp(Date.now())}`, '', ...lines]));
     },
   },
   {

@@ -1,6 +1,7 @@
 // HELP, SYSTAT and BYE.
 import { crlf, duration, stamp, table } from '../format.ts';
 import type { Command } from './registry.ts';
+import { charsPerSecond, SPEEDS } from '../output.ts';
 
 /** 10000000 -> "10.00" */
 function mhz(hz: number): string {
@@ -51,6 +52,20 @@ export const systemCommands: Command[] = [
           [true, false, false, true, false, true, true, true]));
       }
       session.print(crlf(out));
+    },
+  },
+  {
+    name: 'SPEED', usage: 'SPEED [BAUD]', help: 'show or set the line speed: 110, 300, 1200 ... or 0 (unpaced)',
+    run(ctx) {
+      const { session } = ctx;
+      const say = (baud: number): string => baud === 0
+        ? 'SPEED 0: UNPACED (AS FAST AS THE NETWORK).'
+        : `SPEED ${baud} BAUD: ${charsPerSecond(baud)} CHARACTERS A SECOND.`;
+      if (ctx.args === '') return session.println(say(session.out.baud));
+      if (!/^\d{1,6}$/.test(ctx.args) || !session.setSpeed(Number(ctx.args))) {
+        return session.println(`SPEED ${ctx.args.slice(0, 12).toUpperCase()} IS NOT OFFERED. SPEEDS: ${SPEEDS.join(' ')} (0 = UNPACED).`);
+      }
+      session.println(say(session.out.baud));
     },
   },
   {
