@@ -22,8 +22,9 @@ A teletype for the Timeshare mainframe: keys go up as typed, the server echoes, 
 URL defaults to ${DEFAULT_URL}.
 
 Options:
-  --baud N          line speed: 110 prints 10 characters a second like an ASR-33 (110 baud uses
-                    11 bits a character, other speeds 10), 300, 1200, 9600 ...; 0 = unpaced (default)
+  --baud N          line speed, asked of the server (which paces the line): 110 sends 10
+                    characters a second like an ASR-33 (110 baud uses 11 bits a character, other
+                    speeds 10), 300, 1200, 9600 ...; 0 = unpaced (default)
   --upper           fold typed letters to upper case, as an ASR-33 keyboard did
   --log FILE        append a copy of the paper (what was printed, not the keys) to FILE
   --no-status       no status line
