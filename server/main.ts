@@ -13,6 +13,7 @@ import { openStore } from './store/open.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
 import { attachWeb } from './web/web.ts';
+import { attachCluster, claimSystemName, type Cluster } from './cluster/attach.ts';
 
 let opts: MainOptions | null;
 try {
@@ -65,12 +66,16 @@ async function main(o: MainOptions): Promise<void> {
   const mfConfig = makeConfig(o.mainframe);
   const rates = loadRates(o.rates, mfConfig.ratedClock);
   const store = await openStore(o.store);
+  // Hosts share a PostgreSQL store; a SQLite store has one host, which needs no heartbeat or notices.
+  const shared = store.kind !== 'sqlite';
+  if (shared) await claimSystemName(store, o.systemName, log);
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
-  const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName });
+  const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName, shared });
   const web = attachWeb(fe, { accountant: accounting.accountant, ledger: store.ledger, log, trustProxy: o.trustProxy });
+  const cluster: Cluster | null = shared ? await attachCluster(fe, { store, host: o.systemName, log }) : null;
   // always printed, whatever --log-level says: scripts and people read the address from it
   log.child({}, { level: 'info' }).info(
     { url: fe.url, store: store.where, storeKind: store.kind, system: o.systemName, maxLines: o.server.maxLines },
@@ -91,6 +96,7 @@ async function main(o: MainOptions): Promise<void> {
       await fe.shutdown(signal);
       await mainframe.close();
       await accounting.close();
+      await cluster?.close();
       await store.close();
       log.info('stopped');
     } catch (err) {

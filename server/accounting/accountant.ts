@@ -219,9 +219,10 @@ export class Accountant {
     }
   }
 
-  /** Writes everything queued to the ledger (one transaction). */
-  async flush(): Promise<number> {
-    return this.writer.flush();
+  /** Writes everything queued to the ledger (one transaction). `force`: even while the store is
+   *  down and the writer is backing off (a statement, the shutdown). */
+  async flush(force = true): Promise<number> {
+    return this.writer.flush(force);
   }
 
   // ---- budgets ----
@@ -279,6 +280,28 @@ export class Accountant {
   /** The operator changed a budget (micro-dollars, null = unlimited). */
   setBudget(user: string, budget: number | null): void {
     this.budgets.set(user, budget);
+  }
+
+  /**
+   * Several hosts charging one ledger: reads afresh the month-to-date totals of the users with jobs
+   * running here, so what their jobs on other hosts were charged counts against the budget too.
+   * Called about once a checkpoint, it bounds what a user running on two hosts can overspend to
+   * about a checkpoint's worth of each job (plus one flush). The ledger's figure includes our own
+   * committed charges: a reading is used only if no batch of ours committed while it was taken.
+   */
+  async refreshSpent(at = this.now()): Promise<void> {
+    const users = [...new Set([...this.jobs.values()].map((j) => j.payer.user))];
+    if (users.length === 0) return;
+    const month = this.rates.zone.day(at).slice(0, 7);
+    const recs = users.map((u) => this.spentRec(u, month));
+    const before = recs.map((r) => r.committed);
+    const { first, last } = monthRange(month);
+    const totals = await this.opts.ledger.totals(users, first, last);
+    users.forEach((u, i) => {
+      const r = recs[i]!;
+      if (r.committed !== before[i]) return; // a batch landed meanwhile: next time
+      r.base = (totals.get(u) ?? 0) - r.committed;
+    });
   }
 
   /** From memory only (checkpoints are synchronous); unknown figures count as under budget. */

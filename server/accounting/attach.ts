@@ -33,7 +33,11 @@ const DEFAULT_PARTITION_WORDS = 4096;
 
 export function attachAccounting(
   sys: System,
-  deps: { ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number; host?: string },
+  deps: {
+    ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number; host?: string;
+    /** other hosts charge the same ledger (PostgreSQL): budgets are re-read at each checkpoint */
+    shared?: boolean;
+  },
 ): Accounting {
   const log = deps.log.child({ room: 'accounting' });
   const acct = new Accountant({
@@ -67,7 +71,14 @@ export function attachAccounting(
     acct.jobEnded(e.job.job, e.meters, e.at);
     if (e.job.line === null) budgetKilled.delete(e.job.job); // no afterRun for background jobs
   });
+  let refreshing = false;
   sys.hub.on('meters', (m) => {
+    if (deps.shared && !refreshing) {
+      refreshing = true;
+      acct.refreshSpent(m.at)
+        .catch(() => {}) // the store is away: budgets keep the last figures (the writer says so)
+        .finally(() => (refreshing = false));
+    }
     for (const job of acct.checkpoint(m.jobs, m.at)) {
       if (budgetKilled.has(job)) continue;
       budgetKilled.add(job);
@@ -98,7 +109,7 @@ export function attachAccounting(
 
   for (const c of accountingCommands(acct)) sys.commands.register(c);
 
-  const flusher = setInterval(() => void acct.flush(), FLUSH_MS);
+  const flusher = setInterval(() => void acct.flush(false), FLUSH_MS);
   const ticker = setInterval(() => {
     acct.tick().catch((err) => log.error({ err }, 'accounting tick failed'));
   }, TICK_MS);
@@ -112,6 +123,12 @@ export function attachAccounting(
       clearInterval(flusher);
       clearInterval(ticker);
       await acct.close();
+      // the store may be away at the moment of shutdown: give it a few seconds before giving up
+      for (let i = 0; i < 10 && acct.writer.pending > 0; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        await acct.flush();
+      }
+      if (acct.writer.pending > 0) log.error({ entries: acct.writer.pending }, 'the store is unavailable: ledger entries not written before exit');
     },
   };
 }

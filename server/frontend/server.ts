@@ -13,7 +13,7 @@ import { Hub } from './hub.ts';
 import { JobTable, type MainframeLike } from './jobs.ts';
 import { dummyHash, HashGate } from './password.ts';
 import { Session, type Port } from './session.ts';
-import type { FrontendConfig, System } from './system.ts';
+import type { ClusterLink, FrontendConfig, System } from './system.ts';
 import { LoginThrottle, RegistrationLimiter } from './throttle.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Clock } from './output.ts';
@@ -117,6 +117,8 @@ export class FrontEnd implements System {
   web: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   stopping = false;
   url = '';
+  /** set by server/cluster/attach.ts when hosts share the store */
+  cluster: ClusterLink | null = null;
   private wss!: WebSocketServer;
   private http!: Server;
   /** lines not logged in, by address (oldest first) */

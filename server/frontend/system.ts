@@ -50,6 +50,18 @@ export interface FrontendConfig {
   maxJobOutput: number;
 }
 
+/** Hosts sharing one store (server/cluster/): what operator commands and SYSTAT need of them. */
+export interface ClusterLink {
+  /** this host's system name */
+  readonly host: string;
+  /** Types `text` on every line of every other host; returns the hosts it went to. */
+  broadcast(text: string, by: string): Promise<string[]>;
+  /** Hangs up line `line` of host `host` ('not in use': no such line in its last heartbeat). */
+  hangup(host: string, line: number, by: string): Promise<'sent' | 'no such host' | 'not in use'>;
+  /** SYSTAT's lines about the other hosts. */
+  systat(): Promise<string[]>;
+}
+
 export interface System {
   readonly config: FrontendConfig;
   readonly store: Store;
@@ -66,6 +78,8 @@ export interface System {
   readonly startedAt: number;
   /** a hash nobody's password matches, checked for unknown names so timing reveals nothing */
   dummyHash(): Promise<string>;
+  /** the other hosts sharing the store (null: this host alone, or not attached) */
+  readonly cluster?: ClusterLink | null;
   /** true once SIGTERM or SIGINT has begun the shutdown */
   readonly stopping: boolean;
 }

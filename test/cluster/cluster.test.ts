@@ -65,3 +65,41 @@ describe('two hosts on one PostgreSQL store', () => {
     expect(run.users[0]!.lines.filter((l) => l.kind === 'connect').length).toBeGreaterThan(0);
   });
 });
+
+describe('operators and SYSTAT across hosts', () => {
+  it('SYSTAT shows the other host\'s lines and jobs; BROADCAST and HANGUP reach its lines; a system name in use is refused', async () => {
+    const store = await freshDatabase('ops');
+    const added = cli('admin', ['user', 'add', 'oper', '--operator', '--store', store, '--scrypt-n', '16'], 'operpass\n');
+    expect(added.status, added.stderr).toBe(0);
+    const [a, b] = await Promise.all([host(store, 'ALPHA'), host(store, 'BETA')]);
+    const op = await user(a.url, 'oper', 'operpass', false);
+    const bob = await user(b.url, 'bob');
+    const carl = await user(b.url, 'carl');
+    bob.line('10 GOTO 10');
+    bob.line('20 END');
+    bob.line('RUN');
+    // the other host's heartbeat comes every 2 s: ask until it shows BOB's job
+    let systat = '';
+    await expect.poll(async () => (systat = await op.command('SYSTAT')), { timeout: 15_000, interval: 500 }).toMatch(/RUNNING|RUNNABLE|RUN/);
+    expect(systat).toContain('THIS IS HOST ALPHA. 1 OTHER HOST SHARE');
+    expect(systat).toMatch(/HOST BETA\s+ws:\/\/127\.0\.0\.1:\d+\s+UP/);
+    expect(systat).toMatch(/\d+\s+BOB\s+\S+\s+RUN/);
+    expect(systat).toMatch(/\d+\s+CARL\s+\S+\s+IDLE/);
+
+    expect(await op.command('BROADCAST SYSTEM GOING DOWN AT 5')).toContain('SENT TO 0 LINES HERE AND TO HOST BETA.');
+    await carl.expect('*** FROM OPERATOR OPER ON ALPHA: SYSTEM GOING DOWN AT 5');
+    await bob.expect('*** FROM OPERATOR OPER ON ALPHA: SYSTEM GOING DOWN AT 5');
+
+    const carlLine = Number(/LINE (\d+)/.exec(carl.out)![1]);
+    expect(await op.command('HANGUP GAMMA 1')).toContain('NO HOST GAMMA');
+    expect(await op.command(`HANGUP beta ${carlLine}`)).toContain(`HANGUP OF LINE ${carlLine} SENT TO BETA.`);
+    await carl.expect(`*** LINE HUNG UP BY OPERATOR OPER ON ALPHA.`);
+    await carl.closedWith();
+    expect(bob.closed).toBeNull();
+
+    // a third server under a name in use is refused before it listens
+    const dup = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--store', store, '--system-name', 'beta'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(dup.status).toBe(1);
+    expect(dup.stderr).toContain('the system name BETA is in use by a running host');
+  });
+});

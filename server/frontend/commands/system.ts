@@ -51,6 +51,7 @@ export const systemCommands: Command[] = [
           jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0)]),
           [true, false, false, true, false, true, true, true]));
       }
+      if (sys.cluster) out.push(...(await sys.cluster.systat())); // the other hosts sharing the store
       session.print(crlf(out));
     },
   },
