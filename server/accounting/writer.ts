@@ -14,7 +14,7 @@
 // connection broke, and its key, written again, is then ignored rather than charged twice.
 // Retries back off (250 ms doubling to 2 s) instead of hammering a database that is down.
 import type { Ledger, LedgerEntry } from '../store/ledger.ts';
-import { isStoreUnavailable } from '../store/store.ts';
+import { isStoreUnavailable, StoreUnavailableError } from '../store/store.ts';
 
 export interface WriterLog {
   error(obj: object, msg: string): void;
@@ -132,9 +132,20 @@ export class LedgerWriter {
         return added;
       } catch (err) {
         this.failures++;
-        // in doubt (the failed chunk may have committed before the connection broke): kept as they
-        // are, ahead of newer entries, and never folded into
-        this.retry = batch.slice(done).concat(this.retry);
+        const left = batch.slice(done);
+        if (err instanceof StoreUnavailableError && !err.inDoubt) {
+          // never sent (no connection): back to the head of the queue, where they may be folded into
+          this.queue = left.concat(this.queue);
+          this.newest = new Map();
+          for (const e of this.queue) {
+            const k = foldKey(e);
+            if (k !== null) this.newest.set(k, e);
+          }
+        } else {
+          // in doubt (the failed chunk may have committed before the connection broke): kept as
+          // they are, ahead of newer entries, and never folded into
+          this.retry = left.concat(this.retry);
+        }
         this.nextTry = Date.now() + this.backoff;
         this.backoff = Math.min(this.backoff * 2, RETRY_MAX_MS);
         if (isStoreUnavailable(err)) {

@@ -57,9 +57,19 @@ export class PgDb {
   constructor(readonly pool: pg.Pool) {}
 
   async q<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.query<R>(text, params);
+      client = await this.pool.connect();
     } catch (err) {
+      // nothing was sent: a write certainly did not happen (the ledger writer relies on this)
+      throw isConnectionError(err) ? new StoreUnavailableError(err, false) : err;
+    }
+    try {
+      const r = await client.query<R>(text, params);
+      client.release();
+      return r;
+    } catch (err) {
+      client.release(isConnectionError(err) ? (err as Error) : undefined);
       throw wrap(err);
     }
   }
@@ -70,7 +80,7 @@ export class PgDb {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw wrap(err);
+      throw isConnectionError(err) ? new StoreUnavailableError(err, false) : err;
     }
     let broken: unknown = undefined;
     try {

@@ -111,7 +111,11 @@ export interface Store {
  */
 export class StoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';
-  constructor(cause?: unknown) {
+  /**
+   * @param inDoubt the request may have reached the store (and a write committed) before the
+   *   connection broke; false when it certainly did not (no connection could be made)
+   */
+  constructor(cause?: unknown, readonly inDoubt = true) {
     super(`the store is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
     this.name = 'StoreUnavailableError';
   }

@@ -1,0 +1,96 @@
+// The database going away under a running server: stopped for real (pg_ctl stop -m fast), then
+// started again. Lines keep echoing and jobs keep running; what needs the store says it is
+// unavailable; the ledger entries made meanwhile wait and are written once it is back, once each.
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { login, Term } from '../frontend/client.ts';
+import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import { startPostgres, type PgServer } from '../helpers/postgres.ts';
+
+let db: PgServer | null = null;
+let server: ServerProcess | null = null;
+const terms: Term[] = [];
+afterAll(async () => {
+  for (const t of terms) t.close();
+  if (server) {
+    await server.stop();
+    removeDir(server.dir);
+  }
+  await db?.destroy();
+});
+
+const UNAVAILABLE = 'THE STORE IS UNAVAILABLE JUST NOW';
+
+describe('the database going away', () => {
+  it('lines echo, jobs run, logins/SAVE/BILL say so; waiting charges are written once when it returns', async () => {
+    db = await startPostgres(); // a server of this test's own: stopping it touches no other test
+    const store = await db.createDatabase('outage');
+    server = await spawnServer(['--store', store, '--system-name', 'ALPHA']);
+    const worker = await login(server.url, 'ann', 'pass1234');
+    const typist = await login(server.url, 'ben', 'pass1234');
+    terms.push(worker, typist);
+    // a job that prints a number every so often, for ever
+    worker.line('10 FOR J = 1 TO 20000');
+    worker.line('20 NEXT J');
+    worker.line('30 PRINT I');
+    worker.line('40 I = I + 1');
+    worker.line('50 GOTO 10');
+    worker.line('60 END');
+    worker.line('RUN');
+    await worker.expect(/\r\n 3 \r\n/);
+    typist.line('NEW HELLO');
+    typist.line('10 PRINT "HI"');
+    typist.line('20 END');
+
+    const stoppedAt = Date.now();
+    await db.stop();
+
+    // the job goes on printing
+    const before = worker.out.length;
+    await expect.poll(() => worker.out.length - before, { timeout: 10_000 }).toBeGreaterThan(100);
+    // echo: every character typed comes back
+    typist.send('ABC');
+    await typist.expect('ABC');
+    typist.send('\x15'); // Ctrl-U: forget the line
+    // what needs the store says so in plain words
+    expect(await typist.command('SAVE')).toContain(`HELLO WAS NOT SAVED: ${UNAVAILABLE}`);
+    expect(await typist.command('BILL')).toContain(UNAVAILABLE);
+    expect(await typist.command('RUN')).toContain('HI'); // the workspace still runs
+    const newcomer = await Term.open(server.url);
+    terms.push(newcomer);
+    await newcomer.expect('USER NAME--');
+    newcomer.line('carl');
+    await newcomer.expect(UNAVAILABLE);
+    await newcomer.expect('USER NAME--');
+    await new Promise((r) => setTimeout(r, 1500)); // a few checkpoints' worth of charges wait
+
+    await db.start();
+    const startedAt = Date.now();
+    // the store is back: SAVE and BILL work again (the pool reconnects by itself)
+    await expect.poll(async () => typist.command('SAVE'), { timeout: 20_000, interval: 500 }).toContain('HELLO SAVED.');
+    worker.send('\x03');
+    await worker.expect('STOPPED.');
+    await worker.expect(/READY\.\r\n/);
+    const bill = await worker.command('BILL');
+    expect(bill).toContain('STATEMENT FOR ANN');
+    newcomer.line('carl');
+    await newcomer.expect('PASSWORD--');
+
+    // the ledger: charges made while the database was away are there, and none twice (for each
+    // meter, the quantities charged add up to exactly its last cumulative reading)
+    const c = new pg.Client({ connectionString: store });
+    await c.connect();
+    try {
+      const meters = await c.query<{ job: string; kind: string; q: string; top: string; n: string }>(`SELECT job, kind, SUM(quantity) AS q,
+        MAX(cum) AS top, COUNT(*) AS n FROM ledger WHERE job IS NOT NULL GROUP BY job, kind`);
+      expect(meters.rows.length).toBeGreaterThanOrEqual(2);
+      for (const m of meters.rows) expect(m.q, `${m.job} ${m.kind}`).toBe(m.top);
+      const during = await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ledger WHERE at > $1 AND at < $2 AND kind IN ('cpu', 'core')`, [stoppedAt, startedAt]);
+      expect(Number(during.rows[0]!.n)).toBeGreaterThan(0);
+      const keys = await c.query<{ n: string; k: string }>('SELECT COUNT(*) AS n, COUNT(DISTINCT key) AS k FROM ledger');
+      expect(keys.rows[0]!.n).toBe(keys.rows[0]!.k);
+    } finally {
+      await c.end();
+    }
+  });
+});
