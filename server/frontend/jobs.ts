@@ -2,6 +2,7 @@
 // mainframe's messages to the line or background collector that owns each job, and returns output
 // credit ('drained') once the characters have really been written, which is what makes a terminal
 // that stops reading stall only its own job.
+import type { BasicOptions } from '../basic/options.ts';
 import type { Logger } from 'pino';
 import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } from '../monitor/protocol.ts';
 import type { Hub, JobView, LineView } from './hub.ts';
@@ -38,6 +39,8 @@ export interface JobSpec {
   name: string;
   lang: Lang;
   source: string;
+  /** BASIC: the program's dialect (and margin) */
+  basic?: BasicOptions;
   sink: JobSink;
   session: LineView | null;
 }
@@ -82,6 +85,7 @@ export class JobTable {
     this.live.set(job.job, job);
     this.mainframe.post({
       t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source,
+      ...(spec.basic && job.lang === 'basic' ? { basic: spec.basic } : {}),
       ...(limit ? { cpuLimit: Math.max(1, limit.cycles), cpuLimitMessage: limit.message } : {}),
     });
     if (job.line === null) this.mainframe.post({ t: 'eof', job: job.job }); // background jobs have no typist

@@ -2,6 +2,7 @@
 // a foreground job's input and output. Typed characters are echoed at once (the line discipline);
 // complete lines are handled strictly in order, one at a time, so pasted text and type-ahead are
 // never reordered or dropped.
+import type { BasicOptions } from '../basic/options.ts';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Prompt } from '../../shared/wire.ts';
@@ -340,7 +341,7 @@ export class Session implements LineView {
   }
 
   /** Starts the workspace program (or given source) as this line's foreground job. */
-  async runForeground(name: string, lang: 'basic' | 'asm', source: string): Promise<void> {
+  async runForeground(name: string, lang: 'basic' | 'asm', source: string, basic?: BasicOptions): Promise<void> {
     const sink: JobSink = {
       output: (text, done) => {
         if (this.mode === 'closed') return done();
@@ -365,7 +366,7 @@ export class Session implements LineView {
     this.lastOutLF = true;
     this.errorsShown = false;
     this.mode = 'job';
-    const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, sink, session: this });
+    const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, ...(basic ? { basic } : {}), sink, session: this });
     if (typeof r === 'string') {
       if (this.mode === 'job') this.mode = 'command';
       this.println(r);

@@ -14,6 +14,8 @@ export type EditResult = { ok: true } | { ok: false; error: string };
 
 export class Workspace {
   name: string | null = null;
+  /** the BASIC dialect of this program (SYSTEM chooses it; saved with the program); null: the default */
+  dialect: string | null = null;
   private lines = new Map<number, string>();
   /** the line numbers in order, kept until the next edit (RUN and LIST of a long program are common) */
   private order: number[] | null = null;
@@ -96,8 +98,9 @@ export class Workspace {
   }
 
   /** Loads stored or library text. Unnumbered program lines are numbered 10, 20, ... */
-  load(name: string, lang: ProgramLang, text: string): EditResult {
+  load(name: string, lang: ProgramLang, text: string, dialect: string | null = null): EditResult {
     this.reset(name);
+    this.dialect = dialect;
     if (lang === 'text') {
       this.text = text;
       return { ok: true };

@@ -59,6 +59,14 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 4,
+    name: 'program dialect',
+    up(db) {
+      // the BASIC dialect a program is saved with (NULL: the default dialect; other languages NULL)
+      db.exec('ALTER TABLE programs ADD COLUMN dialect TEXT');
+    },
+  },
 ];
 
 /** Brings the database up to the newest migration. Returns the ids applied now. */

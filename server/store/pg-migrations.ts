@@ -73,6 +73,12 @@ export const PG_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'program dialect',
+    // the BASIC dialect a program is saved with (NULL: the default dialect; other languages NULL)
+    sql: 'ALTER TABLE programs ADD COLUMN dialect TEXT',
+  },
 ];
 
 /** Brings the database up to the newest migration; returns the ids applied now. */

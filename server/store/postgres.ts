@@ -109,21 +109,21 @@ export class PgStore implements Store {
         return r.rows.map((p) => ({ name: p.name, lang: p.lang, size: p.size, savedAt: p.saved_at }));
       },
       get: async (owner, name): Promise<Program | null> => {
-        const r = await db.q<{ owner: string; name: string; lang: ProgramLang; text: string; size: number; saved_at: number }>(
-          'SELECT owner, name, lang, text, length(text) AS size, saved_at FROM programs WHERE owner = $1 AND name = $2', [owner, name]);
+        const r = await db.q<{ owner: string; name: string; lang: ProgramLang; text: string; size: number; saved_at: number; dialect: string | null }>(
+          'SELECT owner, name, lang, text, length(text) AS size, saved_at, dialect FROM programs WHERE owner = $1 AND name = $2', [owner, name]);
         const p = r.rows[0];
-        return p ? { owner: p.owner, name: p.name, lang: p.lang, text: p.text, size: p.size, savedAt: p.saved_at } : null;
+        return p ? { owner: p.owner, name: p.name, lang: p.lang, text: p.text, size: p.size, savedAt: p.saved_at, dialect: p.dialect } : null;
       },
       save: async (owner, p, replace): Promise<SaveResult> => {
         if (!replace) {
-          const r = await db.q(`INSERT INTO programs (owner, name, lang, text, saved_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (owner, name) DO NOTHING`, [owner, p.name, p.lang, p.text, Date.now()]);
+          const r = await db.q(`INSERT INTO programs (owner, name, lang, text, saved_at, dialect) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (owner, name) DO NOTHING`, [owner, p.name, p.lang, p.text, Date.now(), p.dialect ?? null]);
           return r.rowCount === 1 ? 'saved' : 'duplicate';
         }
         // xmax = 0 on the returned row: it was inserted, not updated
-        const r = await db.q<{ inserted: boolean }>(`INSERT INTO programs (owner, name, lang, text, saved_at) VALUES ($1, $2, $3, $4, $5)
-          ON CONFLICT (owner, name) DO UPDATE SET lang = excluded.lang, text = excluded.text, saved_at = excluded.saved_at
-          RETURNING (xmax = 0) AS inserted`, [owner, p.name, p.lang, p.text, Date.now()]);
+        const r = await db.q<{ inserted: boolean }>(`INSERT INTO programs (owner, name, lang, text, saved_at, dialect) VALUES ($1, $2, $3, $4, $5, $6)
+          ON CONFLICT (owner, name) DO UPDATE SET lang = excluded.lang, text = excluded.text, saved_at = excluded.saved_at, dialect = excluded.dialect
+          RETURNING (xmax = 0) AS inserted`, [owner, p.name, p.lang, p.text, Date.now(), p.dialect ?? null]);
         return r.rows[0]!.inserted ? 'saved' : 'replaced';
       },
       delete: async (owner, name) => (await db.q('DELETE FROM programs WHERE owner = $1 AND name = $2', [owner, name])).rowCount === 1,

@@ -12,7 +12,7 @@ import type {
 } from './store.ts';
 
 interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null }
-interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number }
+interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number; dialect: string | null }
 
 const toAccount = (r: AccountRow): Account => ({
   name: r.name, password: r.password, operator: r.operator !== 0, budget: r.budget, createdAt: r.created_at, lastLogin: r.last_login,
@@ -60,10 +60,10 @@ export class SqliteStore implements Store {
       setPassword: db.prepare('UPDATE accounts SET password = ? WHERE name = ?'),
       listAccounts: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name'),
       listPrograms: db.prepare<[string], ProgramRow>('SELECT owner, name, lang, saved_at, length(text) AS size FROM programs WHERE owner = ? ORDER BY name'),
-      getProgram: db.prepare<[string, string], ProgramRow>('SELECT owner, name, lang, text, saved_at, length(text) AS size FROM programs WHERE owner = ? AND name = ?'),
-      insertProgram: db.prepare('INSERT OR IGNORE INTO programs (owner, name, lang, text, saved_at) VALUES (?, ?, ?, ?, ?)'),
-      upsertProgram: db.prepare(`INSERT INTO programs (owner, name, lang, text, saved_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (owner, name) DO UPDATE SET lang = excluded.lang, text = excluded.text, saved_at = excluded.saved_at`),
+      getProgram: db.prepare<[string, string], ProgramRow>('SELECT owner, name, lang, text, saved_at, length(text) AS size, dialect FROM programs WHERE owner = ? AND name = ?'),
+      insertProgram: db.prepare('INSERT OR IGNORE INTO programs (owner, name, lang, text, saved_at, dialect) VALUES (?, ?, ?, ?, ?, ?)'),
+      upsertProgram: db.prepare(`INSERT INTO programs (owner, name, lang, text, saved_at, dialect) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (owner, name) DO UPDATE SET lang = excluded.lang, text = excluded.text, saved_at = excluded.saved_at, dialect = excluded.dialect`),
       existsProgram: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM programs WHERE owner = ? AND name = ?'),
       deleteProgram: db.prepare('DELETE FROM programs WHERE owner = ? AND name = ?'),
       renameProgram: db.prepare('UPDATE programs SET name = ?, lang = ?, saved_at = ? WHERE owner = ? AND name = ?'),
@@ -75,14 +75,14 @@ export class SqliteStore implements Store {
       q.setLogin.run(at, name);
       return row.last_login;
     });
-    const save = db.transaction((owner: string, p: { name: string; lang: ProgramLang; text: string }, replace: boolean): SaveResult => {
+    const save = db.transaction((owner: string, p: { name: string; lang: ProgramLang; text: string; dialect?: string | null }, replace: boolean): SaveResult => {
       const existed = q.existsProgram.get(owner, p.name) !== undefined;
       if (replace) {
-        q.upsertProgram.run(owner, p.name, p.lang, p.text, Date.now());
+        q.upsertProgram.run(owner, p.name, p.lang, p.text, Date.now(), p.dialect ?? null);
         return existed ? 'replaced' : 'saved';
       }
       if (existed) return 'duplicate';
-      q.insertProgram.run(owner, p.name, p.lang, p.text, Date.now());
+      q.insertProgram.run(owner, p.name, p.lang, p.text, Date.now(), p.dialect ?? null);
       return 'saved';
     });
     const rename = db.transaction((owner: string, from: string, to: string, lang: ProgramLang): RenameResult => {
@@ -121,7 +121,7 @@ export class SqliteStore implements Store {
         q.listPrograms.all(owner).map((r) => ({ name: r.name, lang: r.lang, size: r.size, savedAt: r.saved_at })),
       get: async (owner, name): Promise<Program | null> => {
         const r = q.getProgram.get(owner, name);
-        return r ? { owner: r.owner, name: r.name, lang: r.lang, text: r.text, size: r.size, savedAt: r.saved_at } : null;
+        return r ? { owner: r.owner, name: r.name, lang: r.lang, text: r.text, size: r.size, savedAt: r.saved_at, dialect: r.dialect } : null;
       },
       save: async (owner, p, replace) => save(owner, p, replace),
       delete: async (owner, name) => q.deleteProgram.run(owner, name).changes === 1,

@@ -29,6 +29,8 @@ export interface ProgramInfo {
 export interface Program extends ProgramInfo {
   owner: string;
   text: string;
+  /** the BASIC dialect the program is compiled in ('ecma55', 'extended'); null: the default */
+  dialect: string | null;
 }
 
 export type SaveResult = 'saved' | 'replaced' | 'duplicate';
@@ -51,7 +53,7 @@ export interface ProgramStore {
   list(owner: string): Promise<ProgramInfo[]>;
   get(owner: string, name: string): Promise<Program | null>;
   /** replace=false refuses to overwrite ('duplicate'); replace=true overwrites or creates. */
-  save(owner: string, p: { name: string; lang: ProgramLang; text: string }, replace: boolean): Promise<SaveResult>;
+  save(owner: string, p: { name: string; lang: ProgramLang; text: string; dialect?: string | null }, replace: boolean): Promise<SaveResult>;
   /** false when there was no such program */
   delete(owner: string, name: string): Promise<boolean>;
   rename(owner: string, from: string, to: string, lang: ProgramLang): Promise<RenameResult>;

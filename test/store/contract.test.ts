@@ -110,6 +110,19 @@ for (const make of BACKENDS) {
       await expect(s.programs.save('NOBODY', { name: 'P', lang: 'basic', text: '' }, false)).rejects.toThrow();
     });
 
+    it('keeps a BASIC program\'s dialect with it (none given: null, the default)', async () => {
+      const s = await openAt(await backend.fresh());
+      await s.accounts.create({ name: 'ANN', password: 'h' });
+      expect(await s.programs.save('ANN', { name: 'STD', lang: 'basic', text: '10 END\n', dialect: 'ecma55' }, false)).toBe('saved');
+      expect(await s.programs.save('ANN', { name: 'OLD', lang: 'basic', text: '10 END\n' }, false)).toBe('saved');
+      expect((await s.programs.get('ANN', 'STD'))?.dialect).toBe('ecma55');
+      expect((await s.programs.get('ANN', 'OLD'))?.dialect).toBeNull();
+      expect(await s.programs.save('ANN', { name: 'STD', lang: 'basic', text: '20 END\n', dialect: 'extended' }, true)).toBe('replaced');
+      expect((await s.programs.get('ANN', 'STD'))?.dialect).toBe('extended');
+      expect(await s.programs.rename('ANN', 'STD', 'KEPT', 'basic')).toBe('renamed');
+      expect((await s.programs.get('ANN', 'KEPT'))?.dialect).toBe('extended');
+    });
+
     it('appends to the ledger once per key (also within one batch) and refuses to change what is written', async () => {
       const spec = await backend.fresh();
       const s = await openAt(spec);

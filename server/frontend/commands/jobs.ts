@@ -4,6 +4,7 @@ import { crlf, table } from '../format.ts';
 import { langOf, programName } from '../names.ts';
 import type { Command } from './registry.ts';
 import { loadProgram } from './program.ts';
+import { basicOptions } from './dialect.ts';
 
 export const jobCommands: Command[] = [
   {
@@ -17,7 +18,7 @@ export const jobCommands: Command[] = [
       if (ws.isText) return session.println(`${ws.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
       if (ws.size === 0) return session.println('NO PROGRAM TO RUN. TYPE NUMBERED LINES, OR USE OLD.');
       const lang = ws.lang === 'asm' ? 'asm' : 'basic';
-      await session.runForeground(ws.name ?? 'NONAME', lang, ws.source());
+      await session.runForeground(ws.name ?? 'NONAME', lang, ws.source(), basicOptions(ws.dialect));
     },
   },
   {
@@ -32,7 +33,7 @@ export const jobCommands: Command[] = [
       const p = await sys.store.programs.get(session.user!, r.name);
       if (!p) return session.println(`NO SAVED PROGRAM ${r.name}. SAVE IT FIRST.`);
       const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log);
-      const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, sink, session });
+      const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, basic: basicOptions(p.dialect), sink, session });
       if (typeof job === 'string') return session.println(job);
       session.println(`JOB ${job.job} SUBMITTED. ITS OUTPUT WILL BE SAVED AS ${sink.fileName}.`);
     },

@@ -37,7 +37,7 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
   }
   let r;
   try {
-    r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source() }, replace);
+    r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source(), dialect: ws.lang === 'basic' ? ws.dialect : null }, replace);
   } catch (err) {
     // the store's transaction rolled back (disk busy, full or read-only) or the database server is
     // away: say which; the workspace is kept
@@ -79,7 +79,7 @@ export async function loadProgram(ctx: CommandContext, arg: string): Promise<boo
     session.println(`NO SAVED PROGRAM ${name}. TYPE CATALOG FOR YOURS.`);
     return false;
   }
-  const r = session.workspace.load(p.name, p.lang, p.text);
+  const r = session.workspace.load(p.name, p.lang, p.text, p.dialect);
   session.println(r.ok ? `${p.name} LOADED.` : `${p.name} COULD NOT BE LOADED: ${r.error}`);
   return r.ok;
 }
