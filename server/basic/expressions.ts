@@ -24,6 +24,8 @@ export interface Address { reg: number; reg2: number; label: number | null; adde
 
 export class Expressions {
   private readonly fnDepth = new Set<string>();
+  /** products whose overflow the enclosing sum checks */
+  private readonly unchecked = new WeakSet<Expr>();
 
   constructor(private readonly c: CodeContext) {}
 
@@ -101,6 +103,12 @@ export class Expressions {
     }
     const small = (y: Expr, lim: number): boolean => y.k === 'num' && Math.abs(y.v) < lim;
     if (x.op === '^') return this.power(x.l, x.r, d);
+    // The extended dialect checks a product that is added at once (S = S + A * B) with the sum:
+    // an infinite product makes the sum infinite. (ECMA-55 replaces the product itself by machine
+    // infinity first, which can differ when the other term is huge and of the other sign.)
+    if ((x.op === '+' || x.op === '-') && !c.strict) {
+      for (const y of [x.l, x.r]) if (y.k === 'bin' && y.op === '*') this.unchecked.add(y);
+    }
     this.num(x.l, d);
     const rr = this.operand(x.r, d + 1);
     switch (x.op) {
@@ -110,7 +118,7 @@ export class Expressions {
         return;
       case '*':
         e.op(FMUL, r, r, rr);
-        if (!small(x.l, 1.0000001) && !small(x.r, 1.0000001)) c.overflowCheck(r);
+        if (!small(x.l, 1.0000001) && !small(x.r, 1.0000001) && !this.unchecked.has(x)) c.overflowCheck(r);
         return;
       case '/': {
         const back = e.label();
@@ -328,6 +336,26 @@ export class Expressions {
     } else e.op(FTOI, ir, fr);
   }
 
+  /**
+   * A checked subscript: f[fr] converted into r[ir] and branched to `bad` unless lo <= it <= hi
+   * (hi in r2 after this when `hi` is a number; a register otherwise). The low bound is tested on
+   * the double against f0 (0) or f12 (1), so the conversion needs no floor: x + .5 >= 0 truncates
+   * as it rounds.
+   */
+  private subscript(fr: number, ir: number, lo: number, hi: number | { reg: number }, bad: number): void {
+    const e = this.c.e;
+    const loReg = lo === 0 ? FZERO : FONE;
+    if (this.c.strict) {
+      e.op(FADD, FTMP, fr, FHALF);
+      e.opL(FBLT, FTMP, loReg, 0, bad);
+      e.op(FTOI, ir, FTMP);
+    } else {
+      e.opL(FBLT, fr, loReg, 0, bad);
+      e.op(FTOI, ir, fr);
+    }
+    if (typeof hi === 'number') { e.op(LI, 2, 0, 0, hi); e.opL(BGT, ir, 2, 0, bad); } else e.opL(BGT, ir, hi.reg, 0, bad);
+  }
+
   /** The address of an element; subscripts use f depth d and up, and r1-r3. */
   elementAddress(t: ArrayRef, d: number): Address {
     const c = this.c;
@@ -347,22 +375,16 @@ export class Expressions {
       }
       t.subs.forEach((s, i) => this.num(s, d + i));
       const ireg = [1, 3];
-      t.subs.forEach((_, i) => {
-        const r = ireg[i];
-        this.toIndex(c.fr(d + i), r);
-        if (a.lo === 0) e.opL(BLT, r, 0, 0, bad());
-        else { e.op(LI, 2, 0, 0, a.lo); e.opL(BLT, r, 2, 0, bad()); }
-        e.op(LI, 2, 0, 0, a.hi[i]);
-        e.opL(BGT, r, 2, 0, bad());
-      });
-      let addend: number;
+      t.subs.forEach((_, i) => this.subscript(c.fr(d + i), ireg[i], a.lo, a.hi[i], bad()));
+      // element (i, j) is at label + (i * cols + j - (lo * cols + lo)) * esize: r1 * (cols * esize)
+      // plus r3 * esize, added by the load itself
       if (t.subs.length === 2) {
-        e.op(MUL, 1, 1, 0, a.cols);
-        e.op(ADD, 1, 1, 3, 0);
-        addend = -(a.lo * a.cols + a.lo) * a.esize;
-      } else addend = -a.lo * a.esize;
+        e.op(MUL, 1, 1, 0, a.cols * a.esize);
+        e.op(SHL, 3, 3, 0, shift);
+        return { reg: 1, reg2: 3, label: a.label, addend: -(a.lo * a.cols + a.lo) * a.esize };
+      }
       e.op(SHL, 1, 1, 0, shift);
-      return { reg: 1, reg2: 0, label: a.label, addend };
+      return { reg: 1, reg2: 0, label: a.label, addend: -a.lo * a.esize };
     }
     // dynamic: bounds and the row length come from the descriptor
     const desc = a.desc;
@@ -370,11 +392,8 @@ export class Expressions {
     const ireg = [1, 3];
     t.subs.forEach((_, i) => {
       const r = ireg[i];
-      this.toIndex(c.fr(d + i), r);
-      if (a.lo === 0) e.opL(BLT, r, 0, 0, bad());
-      else { e.op(LI, 2, 0, 0, a.lo); e.opL(BLT, r, 2, 0, bad()); }
       e.opL(LD, 2, 0, 0, desc, 1 + i);
-      e.opL(BGT, r, 2, 0, bad());
+      this.subscript(c.fr(d + i), r, a.lo, { reg: 2 }, bad());
       if (a.lo) e.op(SUB, r, r, 0, a.lo);
     });
     if (t.subs.length === 2) {

@@ -113,7 +113,7 @@ export class Loops {
     if (s.step) this.x.num(s.step, 1); else e.op(Op.FMOV, FREG0 + 1, FONE);
     e.opL(LA, 1, 0, 0, c.store.variable(s.v));
     e.opL(LA, 2, 0, 0, info.body);
-    e.op(LI, 3, 0, 0, s.id);
+    e.op(LI, 3, 0, 0, s.id + 1);
     e.opL(CALL, 0, 0, 0, this.pushRoutine());
     e.opL(BNE, 4, 0, 0, c.errStub('TOO MANY NESTED FOR LOOPS'));
     e.bind(info.body);
@@ -128,9 +128,8 @@ export class Loops {
     if (guess && (v === null || guess.v === v)) {
       const vl = c.store.variable(guess.v);
       e.opL(LD, 1, 0, 0, top);
-      e.opL(BEQ, 1, 0, 0, slow);
       e.opL(LD, 2, 1, 0, base, -LOOP_WORDS + 6);
-      e.op(LI, 3, 0, 0, guess.id);
+      e.op(LI, 3, 0, 0, guess.id + 1);
       e.opL(BNE, 2, 3, 0, slow);
       e.opL(LDF, FREG0, 0, 0, vl);
       let st: number;
@@ -159,7 +158,7 @@ export class Loops {
     e.bind(after);
   }
 
-  // push(r1 = variable's address, r2 = body address, r3 = loop id, f2 = limit, f3 = step) -> r4 = 0,
+  // push(r1 = variable's address, r2 = body address, r3 = loop id + 1, f2 = limit, f3 = step) -> r4 = 0,
   // or 1 when the stack is full
   private pushRoutine(): number {
     const c = this.c;

@@ -108,7 +108,12 @@ export class Storage {
   }
   /** The FOR stack: `base` (records) and `top` (a cell: address of the next free record, 0 before the first FOR). */
   loops(): { base: number; top: number } {
-    this.loopStack ??= { base: this.e.bss(LOOP_WORDS * MAX_LOOPS), top: this.e.bss(2) };
+    if (!this.loopStack) {
+      // an empty record just below the stack: its loop id (0) matches no loop, so NEXT's short path
+      // needs no test for an empty stack (loop ids are stored plus one)
+      this.e.bss(LOOP_WORDS);
+      this.loopStack = { base: this.e.bss(LOOP_WORDS * MAX_LOOPS), top: this.e.bss(2) };
+    }
     return this.loopStack;
   }
   /** The heap: `base` and `next` (a cell: words used so far). */
