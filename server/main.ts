@@ -10,10 +10,12 @@ import { Mainframe } from './monitor/mainframe.ts';
 import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
 import { openStore } from './store/open.ts';
+import { SqliteStore } from './store/sqlite.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
 import { attachWeb } from './web/web.ts';
 import { attachCluster, claimSystemName, type Cluster } from './cluster/attach.ts';
+import { installLastResort } from './lastresort.ts';
 
 let opts: MainOptions | null;
 try {
@@ -65,7 +67,24 @@ async function main(o: MainOptions): Promise<void> {
   }
   const mfConfig = makeConfig(o.mainframe);
   const rates = loadRates(o.rates, mfConfig.ratedClock);
-  const store = await openStore(o.store);
+  installLastResort(process, { log });
+  let store = await openStore(o.store);
+  // Check the database before serving anyone: a damaged one is served read-only, with the reason
+  // said plainly here and to every user at login, instead of failing at the first charge.
+  const problems = (await store.check?.()) ?? [];
+  let readOnly: string | null = null;
+  if (problems.length) {
+    readOnly = 'THE DATABASE IS DAMAGED AND AWAITS REPAIR';
+    log.error({ problems, store: store.where }, 'the database failed its integrity check: serving read-only');
+    console.error(`timeshare: ${store.where} is damaged (PRAGMA quick_check found ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${problems[0]}).
+timeshare: serving READ-ONLY: users can log in and read their programs; nothing is saved, no job runs.
+timeshare: to repair, stop the server, keep a copy of the file, and rebuild it, e.g.
+timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put repaired.db in its place)`);
+    if (store instanceof SqliteStore) {
+      await store.close();
+      store = SqliteStore.open(o.store, undefined, { readonly: true });
+    }
+  }
   // Hosts share a PostgreSQL store; a SQLite store has one host, which needs no heartbeat or notices.
   const shared = store.kind !== 'sqlite';
   if (shared) await claimSystemName(store, o.systemName, log);
@@ -73,6 +92,7 @@ async function main(o: MainOptions): Promise<void> {
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
+  fe.readOnly = readOnly;
   const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName, shared });
   const web = attachWeb(fe, { accountant: accounting.accountant, ledger: store.ledger, log, trustProxy: o.trustProxy });
   const cluster: Cluster | null = shared ? await attachCluster(fe, { store, host: o.systemName, log }) : null;

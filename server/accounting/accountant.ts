@@ -100,8 +100,9 @@ export class Accountant {
     };
     this.sessions.set(line, s);
     this.sessionsByUid.set(s.uid, s);
-    // read ahead for the budget check; if the store is away, the next budget check reads it again
-    this.loadSpent(user).catch(() => {});
+    // Warms the budget figures; a store that cannot be read now is asked again at the next RUN,
+    // which is refused until it answers (the hub fails closed).
+    this.loadSpent(user).catch((err) => this.opts.log?.error({ err, user }, "could not read the month's charges at login; RUN is refused until they can be read"));
   }
 
   /** The user logged off: charges the rest of the connect time and returns the BYE summary. */

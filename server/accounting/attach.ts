@@ -88,6 +88,8 @@ export function attachAccounting(
   });
 
   sys.hub.hooks.beforeJob.push(async (job) => {
+    // nothing can be charged to a ledger that cannot be written: no job runs
+    if (sys.readOnly !== null) return teletypeLines(`NO JOB CAN RUN: THE SYSTEM IS READ-ONLY (${sys.readOnly}).\nSEE THE OPERATOR.`);
     const refusal = await acct.refuseRun(job.owner);
     return refusal === null ? null : teletypeLines(refusal);
   });

@@ -21,6 +21,7 @@ export interface WriterLog {
   warn?(obj: object, msg: string): void;
   info?(obj: object, msg: string): void;
 }
+import { RateLimitedLog } from '../ratelog.ts';
 
 /** Entries per transaction: about a millisecond of SQLite's time on this host. */
 export const CHUNK = 128;
@@ -56,13 +57,18 @@ export class LedgerWriter {
   /** readings folded into a waiting entry */
   folded = 0;
 
+  /** a full disk fails every flush (5 a second): its error is logged once a minute */
+  private readonly errors: RateLimitedLog | null;
+
   /** `onCommit` hears each chunk once it is in the ledger. */
   constructor(
     private readonly ledger: Ledger,
     private readonly log?: WriterLog,
     private readonly onCommit?: (batch: readonly LedgerEntry[]) => void,
     private readonly softLimit = SOFT_LIMIT,
-  ) {}
+  ) {
+    this.errors = log ? new RateLimitedLog(log) : null;
+  }
 
   add(entries: readonly LedgerEntry[] | LedgerEntry): void {
     if (Array.isArray(entries)) for (const e of entries) this.push(e);
@@ -154,7 +160,7 @@ export class LedgerWriter {
             (this.log?.warn ?? this.log?.error)?.call(this.log, { err: (err as Error).message, entries: batch.length - done }, 'the store is unavailable; ledger entries wait in memory until it returns');
           }
         } else {
-          this.log?.error({ err, entries: batch.length - done }, 'ledger write failed; entries kept for the next flush');
+          this.errors?.error(err, 'ledger write failed; entries kept for the next flush', { entries: batch.length - done });
         }
         return added;
       } finally {

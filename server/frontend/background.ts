@@ -20,6 +20,8 @@ export class OutputCollector implements JobSink {
     private program: string,
     private limit: number,
     private log: Logger,
+    /** true once the server is stopping: no more retries */
+    private stopping: () => boolean = () => false,
   ) {
     this.saved = new Promise((r) => (this.resolveSaved = r));
   }
@@ -50,13 +52,22 @@ export class OutputCollector implements JobSink {
     if (text !== '' && !text.endsWith('\n')) text += '\n';
     if (this.cut) text += `*** ${this.cut} MORE CHARACTERS NOT KEPT (${this.limit} AT MOST)\n`;
     text += `*** JOB ${job.job} ${this.program} ENDED ${stamp(Date.now())}: ${e.message || e.reason.toUpperCase()}\n`;
-    try {
-      await this.store.programs.save(this.owner, { name: this.fileName, lang: 'text', text }, true);
-    } catch (err) {
-      this.log.error({ err, job: job.job }, 'could not save job output');
-    } finally {
-      this.parts = [];
-      this.resolveSaved();
+    this.parts = [];
+    // A full disk (or a busy one) refuses the write: the output stays in memory and is tried
+    // again, doubling the wait up to a minute, until it is saved. It is bounded by the output
+    // limit of a job, and live jobs by the per-user cap.
+    for (let wait = 500, tries = 1; ; wait = Math.min(60_000, wait * 2), tries++) {
+      try {
+        await this.store.programs.save(this.owner, { name: this.fileName, lang: 'text', text }, true);
+        if (tries > 1) this.log.info({ job: job.job, tries }, 'job output saved after the disk recovered');
+        break;
+      } catch (err) {
+        if (tries === 1 || tries % 10 === 0) this.log.error({ err, job: job.job, tries }, 'could not save job output; kept in memory, trying again');
+        if (this.stopping()) break; // the process is ending: the log says what was lost
+        await new Promise((r) => setTimeout(r, wait).unref());
+      }
     }
+    this.resolveSaved();
   }
+
 }

@@ -3,8 +3,13 @@
 //  - listeners (`on`): told after the fact, synchronously, in order; they cannot change anything.
 //  - hooks: asked at decision points and awaited: `beforeJob` may refuse a job (return a message),
 //    `afterRun` and `beforeBye` may return text to type on the line (e.g. "TIME: 0.42 SECS.").
-// A failing subscriber is logged and skipped; it never takes a line down.
+// A failing listener is logged and skipped; it never takes a line down. A failing hook fails
+// CLOSED: a job is refused when a beforeJob or jobLimit hook throws (the budget could not be
+// checked, so the job might escape it), and the user is told in plain words; afterRun and
+// beforeBye failures type a line saying the figures cannot be shown. Each is logged (repeats of
+// one failure at most once a minute).
 import type { Logger } from 'pino';
+import { RateLimitedLog } from '../ratelog.ts';
 import type { EndReason, FromMainframe, Lang, Meters } from '../monitor/protocol.ts';
 
 /** What a subscriber may know about, and do with, a line. */
@@ -50,11 +55,21 @@ export interface Hooks {
 
 type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
 
+/** What a user hears when a hook that decides whether a job may run has failed. */
+export const HOOK_REFUSAL = 'THE ACCOUNTS CANNOT BE CHECKED NOW, SO NO JOB CAN START.\r\nYOUR SAVED PROGRAMS ARE SAFE. TRY AGAIN LATER, OR SEE THE OPERATOR.';
+const HOOK_TEXT: Record<'afterRun' | 'beforeBye', string> = {
+  afterRun: 'THE CHARGE FOR THIS RUN CANNOT BE SHOWN NOW; IT IS KEPT.',
+  beforeBye: "THIS SESSION'S CHARGES CANNOT BE SHOWN NOW; THEY ARE KEPT.",
+};
+
 export class Hub {
   readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [], jobLimit: [] };
   private listeners: { [K in keyof HubEvents]?: Listener<K>[] } = {};
+  private errors: RateLimitedLog;
 
-  constructor(private log: Logger) {}
+  constructor(private log: Logger) {
+    this.errors = new RateLimitedLog(log);
+  }
 
   on<K extends keyof HubEvents>(kind: K, fn: Listener<K>): () => void {
     const list = (this.listeners[kind] ??= []) as Listener<K>[];
@@ -70,25 +85,28 @@ export class Hub {
       try {
         fn(e);
       } catch (err) {
-        this.log.error({ err, event: kind }, 'hub listener failed');
+        this.errors.error(err, 'hub listener failed', { event: kind });
       }
     }
   }
 
-  /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
-  /** The lowest CPU limit any jobLimit hook asks for, or null. */
-  async jobLimit(owner: string): Promise<{ cycles: number; message: string } | null> {
+  /** The lowest CPU limit any jobLimit hook asks for, or null; `refused` when a hook failed (the
+   *  job must not start: its limit is unknown). */
+  async jobLimit(owner: string): Promise<{ cycles: number; message: string } | { refused: string } | null> {
     let best: { cycles: number; message: string } | null = null;
     for (const fn of this.hooks.jobLimit) {
       try {
         const r = await fn(owner);
         if (r && (best === null || r.cycles < best.cycles)) best = r;
       } catch (err) {
-        this.log.error({ err, hook: 'jobLimit' }, 'hook failed');
+        this.errors.error(err, 'hook failed: the job is refused', { hook: 'jobLimit', owner });
+        return { refused: HOOK_REFUSAL };
       }
     }
     return best;
   }
+
+  /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
 
   async ask<K extends Exclude<keyof Hooks, 'jobLimit'>>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
     const texts: string[] = [];
@@ -100,7 +118,13 @@ export class Hub {
           if (kind === 'beforeJob') break;
         }
       } catch (err) {
-        this.log.error({ err, hook: kind }, 'hook failed');
+        if (kind === 'beforeJob') {
+          this.errors.error(err, 'hook failed: the job is refused', { hook: kind });
+          texts.push(HOOK_REFUSAL);
+          break;
+        }
+        this.errors.error(err, 'hook failed', { hook: kind });
+        texts.push(HOOK_TEXT[kind as 'afterRun' | 'beforeBye']);
       }
     }
     return texts;

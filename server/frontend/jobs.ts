@@ -78,6 +78,7 @@ export class JobTable {
     const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
     if (refusal.length) return refusal[0];
     const limit = await this.hub.jobLimit(spec.owner);
+    if (limit && 'refused' in limit) return limit.refused;
     const job: LiveJob = {
       job: this.next++, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,

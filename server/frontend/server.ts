@@ -116,6 +116,7 @@ export class FrontEnd implements System {
    *  Without it they get 426. */
   web: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   stopping = false;
+  readOnly: string | null = null;
   url = '';
   /** set by server/cluster/attach.ts when hosts share the store */
   cluster: ClusterLink | null = null;

@@ -456,6 +456,11 @@ export class Session implements LineView {
         }
         const account = await this.sys.store.accounts.get(u.name);
         this.candidate = { name: u.name, account };
+        if (!account && this.sys.readOnly !== null) {
+          this.println('NO NEW ACCOUNTS CAN BE MADE NOW: THE SYSTEM IS READ-ONLY.');
+          this.candidate = null;
+          return this.promptUser();
+        }
         if (!account && this.sys.config.register && !this.sys.stopping) {
           const wait = this.sys.registrations.check(this.address);
           if (wait !== null) {
@@ -581,6 +586,7 @@ export class Session implements LineView {
     this.log = this.log.child({ user: account.name });
     this.log.info({ operator: account.operator }, 'login');
     this.println(previous === null ? `WELCOME, ${account.name}. FIRST LOGIN.` : previous === undefined ? `WELCOME, ${account.name}.` : `LAST LOGIN ${stamp(previous)}.`);
+    if (this.sys.readOnly !== null) this.println(`*** THE SYSTEM IS READ-ONLY: ${this.sys.readOnly}`, '*** YOU CAN LIST AND LOAD YOUR PROGRAMS; NOTHING CAN BE SAVED OR RUN.');
     this.mode = 'command';
     this.sys.hub.emit('login', { session: this, at: now, previousLogin: previous ?? null });
     this.ready();

@@ -80,6 +80,9 @@ export interface System {
   dummyHash(): Promise<string>;
   /** the other hosts sharing the store (null: this host alone, or not attached) */
   readonly cluster?: ClusterLink | null;
+  /** why the system serves read-only (a damaged database), or null: logins work, nothing is
+   *  written, no job runs */
+  readonly readOnly: string | null;
   /** true once SIGTERM or SIGINT has begun the shutdown */
   readonly stopping: boolean;
 }

@@ -29,11 +29,17 @@ export class SqliteStore implements Store {
   readonly cluster: ClusterStore;
 
   /** Opens DIR/timeshare.db (":memory:" as dir for a private in-memory database). */
-  static open(dir: string, migrations: readonly Migration[] = MIGRATIONS): SqliteStore {
+  static open(dir: string, migrations: readonly Migration[] = MIGRATIONS, opts: { readonly?: boolean } = {}): SqliteStore {
     let file = ':memory:';
     if (dir !== ':memory:') {
       mkdirSync(dir, { recursive: true });
       file = join(dir, 'timeshare.db');
+    }
+    if (opts.readonly) {
+      // A damaged database is served read-only, as it is: no migration, no write can make it worse.
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 100');
+      return new SqliteStore(db, file);
     }
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
@@ -127,6 +133,16 @@ export class SqliteStore implements Store {
       delete: async (owner, name) => q.deleteProgram.run(owner, name).changes === 1,
       rename: async (owner, from, to, lang) => rename(owner, from, to, lang),
     };
+  }
+
+  async check(): Promise<string[]> {
+    try {
+      const rows = this.db.pragma('quick_check(20)') as { quick_check: string }[];
+      const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
+      return problems;
+    } catch (err) {
+      return [(err as Error).message];
+    }
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,9 @@ export interface Store {
   readonly programs: ProgramStore;
   readonly ledger: Ledger;
   readonly cluster: ClusterStore;
+  /** The database's own integrity check (SQLite: PRAGMA quick_check): a plain description of each
+   *  problem found, or an empty list when it is sound. Run once at start. */
+  check?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -32,7 +32,7 @@ export const jobCommands: Command[] = [
       if (lang === 'text') return session.println(`${r.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
       const p = await sys.store.programs.get(session.user!, r.name);
       if (!p) return session.println(`NO SAVED PROGRAM ${r.name}. SAVE IT FIRST.`);
-      const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log);
+      const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log, () => sys.stopping);
       const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, basic: basicOptions(p.dialect), sink, session });
       if (typeof job === 'string') return session.println(job);
       session.println(`JOB ${job.job} SUBMITTED. ITS OUTPUT WILL BE SAVED AS ${sink.fileName}.`);

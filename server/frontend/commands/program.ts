@@ -43,6 +43,7 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
     // away: say which; the workspace is kept
     session.log.error({ err }, 'save failed');
     if (isStoreUnavailable(err)) return session.println(`${ws.name} WAS NOT SAVED: THE STORE IS UNAVAILABLE JUST NOW. YOUR PROGRAM IS STILL HERE; TRY AGAIN IN A MINUTE.`);
+    if (sys.readOnly !== null) return session.println(`${ws.name} WAS NOT SAVED: THE SYSTEM IS READ-ONLY (${sys.readOnly}). YOUR PROGRAM IS STILL HERE.`);
     session.println(`${ws.name} WAS NOT SAVED: THE DISK IS BUSY OR FULL. NOTHING WAS CHANGED; YOUR PROGRAM IS STILL HERE. TRY AGAIN SHORTLY.`);
     return;
   }
