@@ -73,12 +73,20 @@ export const USAGE = `usage: npm start -- [options]
   --login-silence-ms N         a line typing nothing for N ms before login is hung up (default ${DEFAULT_FRONTEND.loginSilenceMs})
   --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})
   --trust-proxy                behind a TLS-terminating reverse proxy: web cookies are Secure, and the
-                               web's client address is the last X-Forwarded-For hop`;
+                               web's client address is the last X-Forwarded-For hop
+
+  --systat private|open        private (default): SYSTAT shows other users, their programs and CPU as * to non-operators`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new Error(`--${name} must be a whole number >= ${min}, not "${v}"`);
   return Number(v);
+}
+
+function systatMode(v: string | undefined): 'private' | 'open' {
+  if (v === undefined) return DEFAULT_FRONTEND.systat;
+  if (v !== 'private' && v !== 'open') throw new Error(`--systat must be private or open, not "${v}"`);
+  return v;
 }
 
 /** Parses argv; throws an Error with a plain message on bad input. `null` means --help. */
@@ -118,6 +126,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'login-silence-ms': { type: 'string' },
       'handshake-ms': { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
+      systat: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -168,6 +177,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       loginTimeoutMs: int('login-timeout-ms', values['login-timeout-ms'], 100) ?? DEFAULT_FRONTEND.loginTimeoutMs,
       loginSilenceMs: int('login-silence-ms', values['login-silence-ms'], 100) ?? DEFAULT_FRONTEND.loginSilenceMs,
       handshakeMs: int('handshake-ms', values['handshake-ms'], 100) ?? DEFAULT_FRONTEND.handshakeMs,
+      systat: systatMode(values.systat),
       ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
     },
   };

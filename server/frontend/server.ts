@@ -50,6 +50,7 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   loginTimeoutMs: 60_000,
   loginSilenceMs: 20_000,
   handshakeMs: 5_000,
+  systat: 'private',
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
 };

@@ -40,6 +40,9 @@ export interface FrontendConfig {
   loginSilenceMs: number;
   /** a connection that has not finished the WebSocket handshake by then is closed */
   handshakeMs: number;
+  /** 'private' (default): SYSTAT shows others' users, programs and CPU as * to non-operators;
+   *  'open': to everyone, as a classroom may prefer */
+  systat: 'private' | 'open';
   /** ping interval; a peer that has not answered the previous ping is dropped */
   heartbeatMs: number;
   /** a line that has not logged in by then is hung up, so idle callers cannot hold every line */

@@ -25,6 +25,8 @@ export async function spawnServer(args: string[] = [], dir?: string, opts: { pac
     // Tests are a crowded classroom on loopback: 127.0.0.1 is trusted (no per-address limits) and
     // accounts may log in often. Tests of the limits themselves connect from 127.0.0.2 and up.
     '--trust-address', '127.0.0.1', '--trust-address', '::ffff:127.0.0.1', '--logins-per-account', '600', '--registrations-per-hour', '100000',
+    // tests watch each other's jobs in SYSTAT; the private default is tested with --systat private
+    '--systat', 'open',
     // With the JIT a tight loop uses the default 60 CPU seconds in well under a wall second; tests
     // whose jobs must outlive a SYSTAT or a Ctrl-C get 2,000 (a test may pass its own, later wins).
     '--cpu-limit', '20000000000', ...(opts.paced ? [] : ['--unthrottled']), ...args], {

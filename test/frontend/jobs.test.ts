@@ -156,6 +156,25 @@ describe('SYSTAT and operators', () => {
     expect(s).toMatch(/^\s+1\s+KEN\s+SPIN\s+2\s+RUNNING\s+\d+\.\d\d\s+4096/m);
   });
 
+  it('SYSTAT is private by default: others appear as *, without programs or CPU; operators see all', async () => {
+    (h.fe.config as { systat: string }).systat = 'private';
+    await h.store.accounts.create({ name: 'BOSS', password: await hashPassword('bosspass', 16), operator: true });
+    const a = await open('mia');
+    const b = await open('ned');
+    await b.command('NEW SECRETPRG');
+    b.line('10 LOOP');
+    b.line('RUN');
+    await b.expect('RUN\r\n');
+    const s = await a.command('SYSTAT');
+    expect(s).not.toMatch(/NED|SECRETPRG/);
+    expect(s).toMatch(/^\s+1\s+MIA\s+\d+:\d\d:\d\d\s+COMMAND/m);
+    expect(s).toMatch(/^\s+2\s+\*\s+\d+:\d\d:\d\d\s+RUN\s*$/m);
+    expect(s).toMatch(/^\s+\d+\s+\*\s+\*\s+2\s+RUNNING\s+-\s+4096/m);
+    const op = await open('boss', 'bosspass', false);
+    const o = await op.command('SYSTAT');
+    expect(o).toMatch(/NED\s+SECRETPRG\s+2\s+RUNNING/);
+  });
+
   it('operators BROADCAST and HANGUP; others may not', async () => {
     await h.store.accounts.create({ name: 'OP', password: await hashPassword('oppass', 16), operator: true });
     const user = await open('lee');

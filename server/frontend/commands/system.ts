@@ -30,6 +30,10 @@ export const systemCommands: Command[] = [
       const st = await sys.jobs.systat();
       const lines = [...sys.lines.values()].sort((a, b) => a.line - b.line);
       const pct = (x: number): string => `${Math.round(x * 100)}%`;
+      // Others' names, programs and CPU are theirs: a non-operator sees them as * unless the site
+      // chose an open SYSTAT (--systat open), as a classroom may.
+      const shown = (owner: string | null) => sys.config.systat === 'open' || session.operator || owner === session.user;
+      const lineState = (s: (typeof lines)[number]) => (shown(s.user) ? s.state : s.state.replace(/^RUN .*/, 'RUN'));
       const out = [
         `TIMESHARE SYSTAT  ${stamp(now)}  UP ${duration(now - sys.startedAt)}`,
         ...(st
@@ -41,14 +45,16 @@ export const systemCommands: Command[] = [
           : ['THE MAINFRAME DID NOT ANSWER.']),
         '',
         `${lines.length} LINE${lines.length === 1 ? '' : 'S'} IN USE (${sys.config.maxLines} AT MOST):`,
-        ...table(['LINE', 'USER', 'CONNECTED', 'STATE'], lines.map((s) => [s.line, s.user ?? '-', duration(now - s.connectedAt), s.state]), [true, false, true, false]),
+        ...table(['LINE', 'USER', 'CONNECTED', 'STATE'], lines.map((s) => [s.line, s.user === null ? '-' : shown(s.user) ? s.user : '*', duration(now - s.connectedAt), lineState(s)]), [true, false, true, false]),
       ];
       const jobs = st?.jobs ?? [];
       out.push('', `${jobs.length} JOB${jobs.length === 1 ? '' : 'S'}:`);
       if (jobs.length) {
         // SHARE: the job's part of the machine's cycles over the last second or two
         out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE', 'SHARE'],
-          jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0)]),
+          jobs.map((j) => shown(j.owner)
+            ? [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0)]
+            : [j.job, '*', '*', j.line ?? 'BG', j.state.toUpperCase(), '-', j.meters.coreWords, pct(j.share ?? 0)]),
           [true, false, false, true, false, true, true, true]));
       }
       if (sys.cluster) out.push(...(await sys.cluster.systat())); // the other hosts sharing the store
