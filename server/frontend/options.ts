@@ -74,7 +74,6 @@ export const USAGE = `usage: npm start -- [options]
   --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})
   --trust-proxy                behind a TLS-terminating reverse proxy: web cookies are Secure, and the
                                web's client address is the last X-Forwarded-For hop
-
   --systat private|open        private (default): SYSTAT shows other users, their programs and CPU as * to non-operators`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
