@@ -107,7 +107,15 @@ export async function main(args: string[]): Promise<void> {
   const nHostile = Number(values.hostile);
   const seconds = Number(values.seconds);
   if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds);
-  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 10), '--log-level', 'warn']);
+  // The saturated case (the mainframe flat out, --unthrottled) first, then the server's default
+  // configuration (paced at its rated clock); the JSON is the first, with the second as `paced`.
+  const saturated = await once(false);
+  console.log('--- the same, with the server paced at its rated clock (its default) ---');
+  const paced = await once(true);
+  console.log(JSON.stringify({ ...saturated, paced }));
+
+  async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
+  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 10), '--log-level', 'warn'], undefined, { paced: pacedServer });
   const pid = server.child.pid!;
   try {
     console.log(`server ${server.url}; ${nHostile} hostile lines, ${nTerms} typists`);
@@ -173,9 +181,10 @@ export async function main(args: string[]): Promise<void> {
     for (const t of typists) t.close();
     evil.stdin!.end();
     await new Promise((r) => evil.once('exit', r));
-    console.log(JSON.stringify(result));
+    return result;
   } finally {
     await server.stop();
     removeDir(server.dir);
+  }
   }
 }

@@ -1,0 +1,123 @@
+// Real time through the real server: a paced machine sells its rated clock (a CPU second takes at
+// least a wall second; two jobs share it and pay exactly the same), SYSTAT says so, and `npm run
+// job -- --paced` keeps the clock. Only lower bounds on wall time are checked: a paced machine can
+// never be faster than its clock, whereas a busy shared host may always be slower.
+// Also: type-ahead with the real BASIC, and Ctrl-C on a paced line.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { login, Term } from '../frontend/client.ts';
+import { removeDir, ROOT, spawnServer, type ServerProcess } from './spawn.ts';
+
+const servers: ServerProcess[] = [];
+const terms: Term[] = [];
+afterEach(async () => {
+  for (const t of terms.splice(0)) t.close();
+  for (const s of servers.splice(0)) {
+    await s.stop();
+    removeDir(s.dir);
+  }
+});
+async function user(url: string, name: string): Promise<Term> {
+  const t = await login(url, name);
+  terms.push(t);
+  return t;
+}
+/** 2 cycles an iteration (ADD, BLT): `iterations` x 2 cycles, then HALT. */
+const counted = (iterations: number) => `10 LI r4, ${iterations}\r20 loop: ADD r1, r1, 1\r30 BLT r1, r4, loop\r40 HALT\r`;
+
+describe('the rated clock, through the server', () => {
+  it('alone a job takes its CPU time in wall time; two share the machine, each paying the same', async () => {
+    // 1 MHz: 250,000 iterations are half a CPU second
+    const s = await spawnServer(['--rated-clock', '1000000'], undefined, { paced: true });
+    servers.push(s);
+    const a = await user(s.url, 'ann');
+    const b = await user(s.url, 'ben');
+    for (const t of [a, b]) {
+      await t.command('NEW HALF.S');
+      t.send(counted(250_000));
+      await t.expect('40 HALT\r\n');
+    }
+    const st = await a.command('SYSTAT');
+    expect(st).toContain('RATED CLOCK 1.00 MHZ, PACED');
+    expect(st).toMatch(/UTILISATION \d+% \d+% \d+%/);
+
+    let t0 = performance.now();
+    const alone = await a.command('RUN', 30_000);
+    const aloneWall = performance.now() - t0;
+    const time = /TIME: (\d+\.\d\d) SECS\./.exec(alone)![1];
+    expect(Number(time)).toBeGreaterThanOrEqual(0.5);
+    expect(aloneWall).toBeGreaterThanOrEqual(Number(time) * 1000 * 0.98);
+
+    t0 = performance.now();
+    a.line('RUN');
+    b.line('RUN');
+    const [ra, rb] = await Promise.all([a.expect(/READY\.\r\n/, 30_000), b.expect(/READY\.\r\n/, 30_000)]);
+    const bothWall = performance.now() - t0;
+    expect(/TIME: (\d+\.\d\d) SECS\./.exec(ra)![1]).toBe(time); // the same charge as alone
+    expect(/TIME: (\d+\.\d\d) SECS\./.exec(rb)![1]).toBe(time);
+    expect(bothWall).toBeGreaterThanOrEqual(2 * Number(time) * 1000 * 0.98); // they shared one clock
+  }, 60_000);
+
+  it('npm run job is flat out, and --paced keeps the rated clock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timeshare-paced-'));
+    const file = join(dir, 'loop.s');
+    // 5,000,000 iterations: 1 CPU second at 10 MHz
+    writeFileSync(file, 'LI r4, 5000000\nloop: ADD r1, r1, 1\nBLT r1, r4, loop\nHALT\n');
+    const run = (args: string[]) => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['server/launch.mjs', 'job', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      return { ...r, ms: performance.now() - t0 };
+    };
+    const paced = run(['--paced', '--bill', file]);
+    expect(paced.status).toBe(0);
+    const m = /^(\d+) CYCLES, (\d+\.\d+) CPU SECONDS\n$/.exec(paced.stderr)!;
+    expect(Number(m[1])).toBeGreaterThan(10_000_000); // the loop, plus the compile's charge
+    expect(paced.ms).toBeGreaterThanOrEqual(Number(m[2]) * 1000 * 0.98);
+    const flat = run(['--bill', file]);
+    expect(flat.stderr).toBe(paced.stderr); // the same cycles either way
+    removeDir(dir);
+  });
+});
+
+describe('lines, through the server', () => {
+  it('a pasted program, RUN and LIST: the program runs, then LIST, in order', async () => {
+    const s = await spawnServer();
+    servers.push(s);
+    const t = await user(s.url, 'pat');
+    t.send('NEW PASTED\r10 PRINT "ONE"\r20 END\rRUN\rLIST\r');
+    await t.expect('NEW BASIC PROGRAM PASTED.\r\nREADY.\r\n');
+    const run = await t.expect(/READY\.\r\n/);
+    expect(run).toMatch(/^ONE\r\n/);
+    const list = await t.expect(/READY\.\r\n/);
+    expect(list).toContain('10 PRINT "ONE"\r\n20 END\r\n');
+  });
+
+  it('at 1200 baud a printing loop waits on the line; Ctrl-C answers with STOPPED. and READY.', async () => {
+    const s = await spawnServer();
+    servers.push(s);
+    const t = await Term.open(`${s.url}/?baud=1200`);
+    terms.push(t);
+    await t.expect('USER NAME--');
+    t.line('lee');
+    await t.expect('PASSWORD--');
+    t.line('secret');
+    await t.expect('PASSWORD--');
+    t.line('secret');
+    await t.expect('READY.\r\n');
+    t.send('NEW SPEW\r10 PRINT "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"\r20 GOTO 10\r');
+    await t.expect('20 GOTO 10\r\n');
+    const t0 = performance.now();
+    t.line('RUN');
+    await t.expect('XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\r\n');
+    t.send('\x03');
+    await t.expect('^C\r\nSTOPPED.\r\n');
+    await t.expect('READY.\r\n');
+    const seconds = (performance.now() - t0) / 1000;
+    // an unpaced line would have carried up to the 100,000-character output limit by now
+    const xs = (t.out.match(/X/g) ?? []).length;
+    expect(xs).toBeLessThanOrEqual(120 * (seconds + 1));
+  });
+});
