@@ -6,6 +6,9 @@
 // Paced, the machine runs ahead of the wall clock by at most `pace` cycles, then its thread sleeps
 // until the wall clock catches up: it never spins. Unthrottled, it runs flat out and idle is simply
 // the wall time with nothing ready, at the rated clock (the meters are the same cycles either way).
+/** How far ahead of the wall clock jobs that their users wait for may take the machine (ms). */
+const BORROW_MS = 20;
+
 export class MachineClock {
   /** cycles charged to jobs */
   busy = 0;
@@ -83,10 +86,10 @@ export class MachineClock {
   }
 
   /** Paced: may a job its user waits for run now, ahead of the clock? Yes while the machine is
-   *  less than maxLag ahead: the CPU-bound jobs then wait that much longer, and the second stays
-   *  exact. */
+   *  less than BORROW_MS ahead: the CPU-bound jobs then wait that much longer, and the second
+   *  stays exact. */
   mayBorrow(now: number): boolean {
-    return !this.paced || this.machine - this.due(now) < this.maxLag;
+    return !this.paced || this.machine - this.due(now) < (this.hz * BORROW_MS) / 1000;
   }
 
   /** Jobs are ready but the machine is ahead: ms until the wall clock catches up (0: run now). */
