@@ -12,6 +12,7 @@ import { type SessionSummary, byeSummary, timeLine } from './notices.ts';
 import { type Statement, buildStatement, formatStatement } from './bill.ts';
 import { tops10Date } from './notices.ts';
 import { monthRange } from './zone.ts';
+import { RunningStatements } from './running.ts';
 
 export interface AccountantOptions {
   ledger: Ledger;
@@ -83,8 +84,13 @@ export class Accountant {
         const r = this.spent.get(`${e.user}/${e.day.slice(0, 7)}`);
         if (r) r.committed += e.amount;
       }
+      this.running.committed(batch);
     });
+    this.running = new RunningStatements(opts.ledger, () => this.flush());
   }
+
+  /** Users' months kept summed as charges are committed ("My bill" reads these). */
+  readonly running: RunningStatements;
 
   get clock(): number {
     return this.rates.clock;
@@ -321,14 +327,26 @@ export class Accountant {
     return formatStatement(await this.statementData(user, month), tops10Date(this.now(), this.rates.zone));
   }
 
-  /** What `statement` prints, as data (the web's "My bill" shows exactly this). */
+  /** What `statement` prints, as data. */
   async statementData(user: string, month?: string): Promise<Statement> {
-    // The user's connect time up to now belongs on the statement too.
+    await this.settle(user);
+    const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
+    return buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
+  }
+
+  /** The same statement from the running sums (the web's "My bill": a heavy user's page load
+   *  adds up sums instead of grouping the whole month's entries again). */
+  async runningStatement(user: string, month?: string): Promise<Statement> {
+    await this.settle(user);
+    const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
+    return this.running.statement(user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
+  }
+
+  /** The user's connect time up to now charged, and everything charged so far committed. */
+  private async settle(user: string): Promise<void> {
     const now = this.now();
     for (const s of this.sessions.values()) if (s.user === user) this.chargeConnect(s, now);
     await this.flush();
-    const m = month ?? this.rates.zone.day(this.now()).slice(0, 7);
-    return buildStatement(this.opts.ledger, user, m, this.rates.zone.name, this.budgets.get(user) ?? (await this.opts.budgetOf(user)));
   }
 
   /** Charges everyone's connect time so far and flushes (shutdown). */

@@ -79,9 +79,23 @@ export class BillService {
   }
 
   async data(account: Account, month: string): Promise<BillData> {
-    const st = await this.acct.statementData(account.name, month);
+    const st = await this.acct.runningStatement(account.name, month);
     return shape(st, this.current(), this.months(account));
   }
+
+  /** `data` as JSON; the same statement (nothing charged since) gives the same text without
+   *  shaping and serialising ten thousand job lines again. */
+  async dataJson(account: Account, month: string): Promise<string> {
+    const st = await this.acct.runningStatement(account.name, month);
+    const current = this.current();
+    const hit = this.serialised.get(st);
+    if (hit && hit.current === current && hit.created === account.createdAt) return hit.json;
+    const json = JSON.stringify(shape(st, current, this.months(account)));
+    this.serialised.set(st, { current, created: account.createdAt, json });
+    return json;
+  }
+
+  private serialised = new WeakMap<Statement, { current: string; created: number; json: string }>();
 
   /** The statement exactly as BILL types it. */
   async text(account: Account, month: string): Promise<string> {
@@ -97,7 +111,7 @@ export class BillService {
   }
 
   async jobsCsv(account: Account, month: string): Promise<string> {
-    const st = await this.acct.statementData(account.name, month);
+    const st = await this.acct.runningStatement(account.name, month);
     const rows = ['job,program,day,cpu_seconds,kcs,amount_micros'];
     for (const j of st.byJob) rows.push([j.jobNo ?? '', csv(j.jobName ?? ''), j.day, j.cpuSeconds.toFixed(3), j.kcs.toFixed(3), j.amount].join(','));
     return rows.join('\n') + '\n';

@@ -9,7 +9,6 @@ import { formatMicros, parseDollars } from '../accounting/money.ts';
 import { monthRange } from '../accounting/zone.ts';
 import { userName } from '../frontend/names.ts';
 import type { System } from '../frontend/system.ts';
-import type { Ledger } from '../store/ledger.ts';
 import { HttpError } from './http.ts';
 
 /** What the console needs of the front end beyond System. */
@@ -61,7 +60,6 @@ export class OperatorConsole {
   constructor(
     private sys: ConsoleHost,
     private acct: Accountant,
-    private ledger: Ledger,
     private log: Logger,
   ) {}
 
@@ -107,13 +105,14 @@ export class OperatorConsole {
     if (!force && this.slow && now - this.slow.at < SLOW_MS) return this.slow.value;
     await this.acct.flush();
     const month = this.acct.rates.zone.day(now).slice(0, 7);
-    const { first, last } = monthRange(month);
+    const { last } = monthRange(month);
     const perDay = new Map<string, number>();
     for (let d = 1; d <= Number(last.slice(8)); d++) perDay.set(`${month}-${String(d).padStart(2, '0')}`, 0);
     const accounts = await this.sys.store.accounts.list();
     const budgets: Ledgerish['budgets'] = [];
     for (const a of accounts) {
-      for (const g of await this.ledger.byDay(a.name, first, last)) perDay.set(g.day, (perDay.get(g.day) ?? 0) + g.amount);
+      // the running sums "My bill" uses: no regrouping of every entry every ten seconds
+      for (const d of (await this.acct.runningStatement(a.name, month)).byDay) perDay.set(d.day, (perDay.get(d.day) ?? 0) + d.amount);
       const st = await this.acct.budgetState(a.name, true);
       budgets.push({
         user: a.name, operator: a.operator, budget: st.budget, budgetText: st.budget === null ? null : formatMicros(st.budget),

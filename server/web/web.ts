@@ -54,7 +54,7 @@ export class WebApp {
     this.assets = new Assets(opts.assetDir);
     if (!this.assets.has(...PAGE_ASSETS)) this.log.warn({ dir: this.assets.dir }, 'web pages not built: run npm run build:web (npm ci does)');
     this.bills = new BillService(opts.accountant, opts.ledger);
-    this.console = new OperatorConsole(sys, opts.accountant, opts.ledger, this.log);
+    this.console = new OperatorConsole(sys, opts.accountant, this.log);
   }
 
   /** Serves plain HTTP on the front end's port from now on. */
@@ -140,7 +140,7 @@ export class WebApp {
         if (!c.viewer) throw new HttpError(401, 'Not logged in.');
         return json(res, 200, c.viewer);
       case 'GET /api/bill':
-        return json(res, 200, await this.bills.data(this.me(c), this.bills.month(url.searchParams.get('month'))));
+        return send(res, 200, 'application/json; charset=utf-8', await this.bills.dataJson(this.me(c), this.bills.month(url.searchParams.get('month'))));
       case 'GET /api/bill.txt': {
         const m = this.bills.month(url.searchParams.get('month'));
         return send(res, 200, 'text/plain; charset=utf-8', await this.bills.text(this.me(c), m), download(`bill-${m}.txt`));
@@ -230,6 +230,8 @@ export class WebApp {
       this.sys.throttle.succeeded(name);
       const token = this.sessions.create(account.name);
       this.log.info({ user: account.name, address, operator: account.operator }, 'web login');
+      // start reading this month's bill now: the page will ask for it in a moment
+      void this.opts.accountant.runningStatement(account.name).catch((err) => this.log.warn({ err }, 'bill preload failed'));
       res.setHeader('Set-Cookie', sessionCookie(token, isSecure(req, this.opts)));
       return redirect(res, next);
     }
