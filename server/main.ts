@@ -94,7 +94,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
   fe.readOnly = readOnly;
   const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName, shared });
-  const web = attachWeb(fe, { accountant: accounting.accountant, ledger: store.ledger, log, trustProxy: o.trustProxy });
+  const web = attachWeb(fe, { accountant: accounting.accountant, log, trustProxy: o.trustProxy });
   const cluster: Cluster | null = shared ? await attachCluster(fe, { store, host: o.systemName, log }) : null;
   // always printed, whatever --log-level says: scripts and people read the address from it
   log.child({}, { level: 'info' }).info(

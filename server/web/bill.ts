@@ -5,11 +5,10 @@
 // session says whose bill it is.
 import type { Accountant } from '../accounting/accountant.ts';
 import { LABEL, formatStatement, quantityText, rateText, type Statement } from '../accounting/bill.ts';
-import { buildInvoices, invoicesCsv, invoicesJson } from '../accounting/invoices.ts';
+import { type InvoiceRun, invoicesCsv, invoicesJson } from '../accounting/invoices.ts';
 import { formatMicros } from '../accounting/money.ts';
 import { tops10Date } from '../accounting/notices.ts';
 import { monthRange } from '../accounting/zone.ts';
-import type { Ledger } from '../store/ledger.ts';
 import type { Account } from '../store/store.ts';
 import { HttpError } from './http.ts';
 
@@ -44,10 +43,7 @@ export interface BillData {
 }
 
 export class BillService {
-  constructor(
-    private acct: Accountant,
-    private ledger: Ledger,
-  ) {}
+  constructor(private acct: Accountant) {}
 
   /** 'YYYY-MM' from the query, or this month; 400 for anything else. */
   month(raw: string | null): string {
@@ -105,8 +101,10 @@ export class BillService {
 
   /** `npm run bills -- --user NAME --month M --format json|csv`, for this user alone. */
   async invoice(account: Account, month: string, format: 'json' | 'csv'): Promise<string> {
-    await this.acct.statementData(account.name, month); // charge connect time so far and flush, as BILL does
-    const run = await buildInvoices(this.ledger, month, this.acct.rates.zone.name, new Map([[account.name, account.budget]]), account.name);
+    // The invoice's lines are the statement's charges: both are chargeLines over the same entries
+    // (bills groups them by user, the statement by day; chargeLines merges either by kind and rate).
+    const st = await this.acct.runningStatement(account.name, month);
+    const run: InvoiceRun = { month, zone: this.acct.rates.zone.name, invoices: [{ user: account.name, total: st.total, budget: account.budget, lines: st.charges }], total: st.total };
     return (format === 'json' ? invoicesJson(run) : invoicesCsv(run)) + '\n';
   }
 

@@ -8,7 +8,6 @@ import type { Accountant } from '../accounting/accountant.ts';
 import { userName } from '../frontend/names.ts';
 import { verifyPassword } from '../frontend/password.ts';
 import { MAX_PASSWORD } from '../frontend/session.ts';
-import type { Ledger } from '../store/ledger.ts';
 import type { Account } from '../store/store.ts';
 import { Assets } from './assets.ts';
 import { BillService } from './bill.ts';
@@ -23,7 +22,6 @@ export interface WebHost extends ConsoleHost {
 
 export interface WebOptions extends ProxyPolicy {
   accountant: Accountant;
-  ledger: Ledger;
   log: Logger;
   /** where the built browser files are (tests and benchmarks may point elsewhere) */
   assetDir?: string;
@@ -53,7 +51,7 @@ export class WebApp {
     this.log = opts.log.child({ room: 'web' });
     this.assets = new Assets(opts.assetDir);
     if (!this.assets.has(...PAGE_ASSETS)) this.log.warn({ dir: this.assets.dir }, 'web pages not built: run npm run build:web (npm ci does)');
-    this.bills = new BillService(opts.accountant, opts.ledger);
+    this.bills = new BillService(opts.accountant);
     this.console = new OperatorConsole(sys, opts.accountant, this.log);
   }
 
