@@ -2,6 +2,7 @@
 // value escaped; the live parts are filled in by the page's script from the JSON API. No inline
 // script or event handler anywhere (the CSP forbids them). The console's link is rendered only for
 // operators.
+import { SPEEDS } from '../frontend/output.ts';
 import type { Assets } from './assets.ts';
 import { escapeHtml as h } from './http.ts';
 
@@ -38,7 +39,6 @@ ${nav(page, who)}
 </body></html>`;
 }
 
-export const SPEEDS = [0, 110, 300, 1200, 2400, 9600];
 
 export function teletypePage(a: Assets, who: Viewer | null): string {
   const options = SPEEDS.map((b) => `<option value="${b}">${b === 0 ? 'Unpaced' : `${b} baud`}</option>`).join('');

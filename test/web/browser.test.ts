@@ -126,6 +126,28 @@ describe('the web teletype', () => {
     await waitPaper(page, 'BOB LOGGED OFF');
   });
 
+  test('the line speed chosen on the page is the server\'s line speed', async () => {
+    const ctx = await context();
+    const page = await openTeletype(ctx);
+    await page.selectOption('#speed', '300');
+    await waitPaper(page, '*** 300 BAUD FROM THE NEXT CALL.');
+    await page.click('#dial'); // hang up...
+    await see(page, '#status', 'HUNG UP');
+    await page.click('#dial'); // ...and call again, asking for 300 baud
+    await waitPaper(page, /BACK ONLINE[\s\S]*USER NAME--/);
+    await see(page, '#status', '300 BAUD');
+    await page.keyboard.type('dave\rpass1\rpass1\r');
+    await waitPaper(page, 'WELCOME, DAVE.');
+    await page.keyboard.type('speed\r');
+    await waitPaper(page, 'SPEED 300 BAUD: 30 CHARACTERS A SECOND.');
+    await page.keyboard.type('speed 1200\r');
+    await waitPaper(page, 'SPEED 1200 BAUD: 120 CHARACTERS A SECOND.');
+    await see(page, '#status', '1200 BAUD');
+    await shot(page, 'teletype-speed');
+    await page.keyboard.type('bye\r');
+    await waitPaper(page, 'DAVE LOGGED OFF');
+  });
+
   test('at 375 px the page fits without sideways scrolling', async () => {
     const page = await openTeletype(await context(375, 700));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

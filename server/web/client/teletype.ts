@@ -1,17 +1,13 @@
 // The web teletype: a paper-roll terminal (xterm.js) on an ordinary WebSocket line to this server,
 // the same wire as the blessed teletype: keys go up as typed, the server echoes and owns the line
-// discipline, login and everything else. Shared with the blessed teletype: the key mapper (upper
-// case, Ctrl-C) and the line-speed pacer (terminal/).
+// discipline, login and everything else. The line's speed is the server's (asked for with
+// `?baud=N` when the line connects, changed with SPEED), so back-pressure holds the job and
+// Ctrl-C throws away what was not printed. Shared with the blessed teletype: the key mapper
+// (upper case, Ctrl-C; terminal/keys.ts).
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { KeyMapper } from '../../../terminal/keys.ts';
-import { Pacer } from '../../../terminal/pacer.ts';
 import { $ } from './dom.ts';
-
-/** Characters a second of a line of `baud` (110 baud used 11 bits a character, others 10). */
-function cps(baud: number): number {
-  return baud <= 0 ? 0 : baud === 110 ? 10 : baud / 10;
-}
 
 /** A paste goes up in frames well under the server's 64 KiB limit. */
 const FRAME = 16 * 1024;
@@ -37,8 +33,11 @@ class WebTeletype {
   private redialAt = 0;
   private redialTimer: number | null = null;
   private keys: KeyMapper;
-  private pacer: Pacer;
+  /** the speed asked for at the next call */
   private baud: number;
+  /** the line's speed as the server last said (null: not known yet) */
+  private lineBaud: number | null = null;
+  private tail = '';
   private upper: boolean;
   /** typed before the first connection was up */
   private typeAhead = '';
@@ -47,7 +46,6 @@ class WebTeletype {
     this.baud = Number(localStorage.getItem('timeshare.baud') ?? 0) || 0;
     this.upper = localStorage.getItem('timeshare.upper') !== 'false';
     this.keys = new KeyMapper(this.upper);
-    this.pacer = this.newPacer();
     this.term = new Terminal({
       convertEol: false,
       cursorBlink: true,
@@ -84,17 +82,14 @@ class WebTeletype {
     }
   }
 
-  private newPacer(): Pacer {
-    return new Pacer(cps(this.baud), (text, local) => this.print(text, local));
-  }
-
   setBaud(baud: number): void {
     this.baud = baud;
     localStorage.setItem('timeshare.baud', String(baud));
-    // what is waiting prints at the new speed
-    const waiting = this.pacer.takeBack();
-    this.pacer = this.newPacer();
-    this.pacer.push(waiting);
+    // The line is the server's: a new speed is asked for at the next call. The user may change
+    // this line's speed now with SPEED (typing it for them could land in a running program).
+    if (this.state === 'online' && baud !== this.lineBaud) {
+      this.notice(`*** ${baud === 0 ? 'UNPACED' : `${baud} BAUD`} FROM THE NEXT CALL. TYPE SPEED ${baud} TO CHANGE THIS LINE NOW.`);
+    }
     this.status();
   }
 
@@ -108,7 +103,7 @@ class WebTeletype {
   // ---- the line ----
 
   private url(): string {
-    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
+    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/?baud=${this.baud}`;
   }
 
   dial(): void {
@@ -116,6 +111,7 @@ class WebTeletype {
     this.redialTimer = null;
     this.state = 'dialing';
     this.line = null;
+    this.lineBaud = null;
     this.banner = '';
     const ws = new WebSocket(this.url());
     this.ws = ws;
@@ -124,7 +120,8 @@ class WebTeletype {
       this.state = 'online';
       this.onlineSince = Date.now();
       this.retryMs = REDIAL_MIN_MS;
-      if (this.everOnline) this.pacer.pushLocal(`*** BACK ONLINE ${clock()} (a new session: log in again)`);
+      this.lineBaud = this.baud;
+      if (this.everOnline) this.notice(`*** BACK ONLINE ${clock()} (a new session: log in again)`);
       this.everOnline = true;
       if (this.typeAhead) this.send(this.typeAhead);
       this.typeAhead = '';
@@ -137,7 +134,16 @@ class WebTeletype {
         const m = /LINE (\d+)/.exec(this.banner);
         if (m) this.line = Number(m[1]);
       }
-      this.pacer.push(ev.data);
+      // the server's answer to SPEED says what the line runs at now (a paced line sends it in
+      // pieces, so look at the last few characters received, not at one frame)
+      this.tail = (this.tail + ev.data).slice(-80);
+      const sp = /SPEED (\d+)(?: BAUD|: UNPACED)/.exec(this.tail);
+      if (sp) {
+        this.lineBaud = Number(sp[1]);
+        this.tail = this.tail.slice(sp.index + sp[0].length);
+        this.status();
+      }
+      this.term.write(ev.data);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
@@ -146,11 +152,11 @@ class WebTeletype {
       if (ev.code === 1000 || ev.code === 1013) {
         // the system hung up on purpose (BYE, too many failures, all lines busy): wait for the user
         this.state = 'hungup';
-        this.pacer.pushLocal(`*** HUNG UP ${clock()} (${reason}). ANY KEY OR "DIAL" CALLS AGAIN.`);
+        this.notice(`*** HUNG UP ${clock()} (${reason}). ANY KEY OR "DIAL" CALLS AGAIN.`);
       } else {
         const wasOnline = this.state === 'online';
         this.state = 'dropped';
-        this.pacer.pushLocal(wasOnline || !this.everOnline ? `*** LINE DROPPED ${clock()} (${reason}); REDIALING` : '');
+        if (wasOnline || !this.everOnline) this.notice(`*** LINE DROPPED ${clock()} (${reason}); REDIALING`);
         this.redialAt = Date.now() + this.retryMs;
         this.redialTimer = window.setTimeout(() => this.dial(), this.retryMs);
         this.retryMs = Math.min(REDIAL_MAX_MS, this.retryMs * 2);
@@ -188,8 +194,7 @@ class WebTeletype {
           }
           break;
         case 'interrupt':
-          this.pacer.discard();
-          break;
+          break; // the Ctrl-C itself goes up in the next send; the server discards unsent output
         case 'pageUp':
           this.term.scrollPages(-1);
           break;
@@ -203,17 +208,14 @@ class WebTeletype {
   }
 
   interrupt(): void {
-    this.pacer.discard();
     this.send('\x03');
     this.term.focus();
   }
 
-  private print(text: string, local: boolean): void {
-    if (!text) return;
-    if (local) {
-      const col = this.term.buffer.active.cursorX;
-      this.term.write(`${col > 0 ? '\r\n' : '\r'}${text}\r\n`);
-    } else this.term.write(text);
+  /** A line from the teletype itself (not from the line), on a row of its own. */
+  private notice(text: string): void {
+    const col = this.term.buffer.active.cursorX;
+    this.term.write(`${col > 0 ? '\r\n' : '\r'}${text}\r\n`);
   }
 
   /** Everything on the paper, scrollback included (for scripts and tests). */
@@ -226,7 +228,8 @@ class WebTeletype {
 
   status(): void {
     const parts: string[] = [];
-    const speed = this.baud > 0 ? `${this.baud} BAUD` : 'UNPACED';
+    const b = this.state === 'online' && this.lineBaud !== null ? this.lineBaud : this.baud;
+    const speed = b > 0 ? `${b} BAUD` : 'UNPACED';
     switch (this.state) {
       case 'online':
         parts.push('ONLINE', this.line !== null ? `LINE ${this.line}` : '', `CONNECTED ${hms(Date.now() - this.onlineSince)}`);
