@@ -23,9 +23,11 @@ export interface Sample {
   /** busy share of the mainframe's cycles since the previous sample, 0..1 (null: no cycles ran) */
   utilisation: number | null;
   load: [number, number, number] | null;
+  /** the mainframe's own busy share decayed over 1, 5 and 15 minutes (SYSTAT's), 0..1 */
+  utilisationAvg: [number, number, number] | null;
   core: { total: number; used: number } | null;
   lines: { line: number; user: string | null; address: string; since: number; idleMs: number; state: string }[];
-  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; snapshotAgeMs: number | null }[];
+  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; share: number | null; snapshotAgeMs: number | null }[];
 }
 
 export interface Ledgerish {
@@ -81,6 +83,7 @@ export class OperatorConsole {
       uptimeMs: now - this.sys.startedAt,
       utilisation,
       load: st ? st.load : null,
+      utilisationAvg: st?.utilisation ?? null,
       core: st ? st.core : null,
       lines: [...this.sys.lines.values()].sort((a, b) => a.line - b.line).map((s) => ({
         line: s.line, user: s.user, address: s.address, since: s.loginAt ?? s.connectedAt,
@@ -91,7 +94,7 @@ export class OperatorConsole {
         const snap = (j as { snapshotAt?: number }).snapshotAt;
         return {
           job: j.job, owner: j.owner, name: j.name, line: j.line, state: j.state, cpuSeconds: Math.round((j.meters.cycles / clock) * 100) / 100,
-          coreWords: j.meters.coreWords, snapshotAgeMs: typeof snap === 'number' ? now - snap : null,
+          coreWords: j.meters.coreWords, share: j.share ?? null, snapshotAgeMs: typeof snap === 'number' ? now - snap : null,
         };
       }),
     };

@@ -8,9 +8,10 @@ interface Sample {
   uptimeMs: number;
   utilisation: number | null;
   load: [number, number, number] | null;
+  utilisationAvg: [number, number, number] | null;
   core: { total: number; used: number } | null;
   lines: { line: number; user: string | null; address: string; since: number; idleMs: number; state: string }[];
-  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; snapshotAgeMs: number | null }[];
+  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; share: number | null; snapshotAgeMs: number | null }[];
 }
 interface Ledgerish {
   revenue: { day: string; amount: number; amountText: string }[];
@@ -92,6 +93,7 @@ function renderSample(s: Sample): void {
   figures.replaceChildren(
     el('div', {}, 'Utilisation', el('b', { id: 'fig-util', text: pct(s.utilisation) })),
     el('div', {}, 'Load averages', el('b', { id: 'fig-load', text: s.load ? s.load.map((x) => x.toFixed(2)).join(' ') : '-' })),
+    el('div', {}, 'Utilisation 1, 5, 15 min', el('b', { id: 'fig-util-avg', text: s.utilisationAvg ? s.utilisationAvg.map((x) => pct(x)).join(' ') : '-' })),
     el('div', {}, 'Lines', el('b', { id: 'fig-lines', text: String(s.lines.length) })),
     el('div', {}, 'Jobs', el('b', { id: 'fig-jobs', text: String(s.jobs.length) })),
     el('div', {}, 'Core', el('b', { text: s.core ? `${s.core.used}/${s.core.total}` : '-' })),
@@ -110,12 +112,12 @@ function renderSample(s: Sample): void {
       button('Hang up', `Hang up line ${l.line}`, () => {
         if (confirm(`Hang up line ${l.line}${l.user ? ` (${l.user})` : ''}?`)) void act('hangup', { line: String(l.line) });
       })]), [true, false, false, true, false, false, false]));
-  jobsBox.replaceChildren(table(`${s.jobs.length} job${s.jobs.length === 1 ? '' : 's'}`, ['Job', 'User', 'Program', 'Line', 'State', 'CPU sec', 'Core', 'Snapshot', ''],
-    s.jobs.map((j) => [String(j.job), j.owner, j.name, j.line === null ? 'BG' : String(j.line), j.state.toUpperCase(), j.cpuSeconds.toFixed(2), String(j.coreWords),
+  jobsBox.replaceChildren(table(`${s.jobs.length} job${s.jobs.length === 1 ? '' : 's'}`, ['Job', 'User', 'Program', 'Line', 'State', 'CPU sec', 'Share', 'Core', 'Snapshot', ''],
+    s.jobs.map((j) => [String(j.job), j.owner, j.name, j.line === null ? 'BG' : String(j.line), j.state.toUpperCase(), j.cpuSeconds.toFixed(2), pct(j.share), String(j.coreWords),
       j.snapshotAgeMs === null ? '-' : `${Math.round(j.snapshotAgeMs / 1000)} s ago`,
       button('Kill', `Kill job ${j.job}`, () => {
         if (confirm(`Kill job ${j.job} (${j.owner}, ${j.name})?`)) void act('kill', { job: String(j.job) });
-      })]), [true, false, false, true, false, true, true, true, false]));
+      })]), [true, false, false, true, false, true, true, true, true, false]));
 }
 
 function renderLedger(l: Ledgerish): void {
