@@ -292,6 +292,11 @@ describe('operator routes', () => {
     // who did what: in the console's action list and in the server's log
     const actions = JSON.parse((await get('/api/console', op)).body).actions.map((a: { by: string; action: string }) => `${a.by} ${a.action}`);
     expect(actions).toEqual(['OP HANGUP', 'OP BUDGET', 'OP KILL', 'OP BROADCAST']);
-    for (const a of ['broadcast', 'kill', 'budget', 'hangup']) expect(server.stdout()).toMatch(new RegExp(`"operator":"OP","action":"${a.toUpperCase()}"`));
+    for (const a of ['BROADCAST', 'KILL', 'BUDGET', 'HANGUP']) {
+      const want = new RegExp(`"operator":"OP","action":"${a}"`);
+      // the log reaches the pipe a moment after the answer
+      for (let i = 0; i < 50 && !want.test(server.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(server.stdout()).toMatch(want);
+    }
   });
 });
