@@ -28,7 +28,7 @@ export const DESC_WORDS = 6;
 export const LOOP_WORDS = 8;
 export const MAX_LOOPS = 64;
 /** Words the extended dialect's DIM with expressions may take in all. */
-export const HEAP_WORDS = 16 * 1024;
+export const HEAP_WORDS = 64 * 1024;
 
 export class Storage {
   private readonly vars = new Map<string, number>();

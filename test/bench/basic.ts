@@ -173,43 +173,59 @@ export async function main(): Promise<void> {
   }
   const compileMs = Math.round(median(times) * 100) / 100;
   console.log(`compile 2,000 lines: median ${compileMs} ms wall, ${Math.round(median(cpu) * 100) / 100} ms CPU, of 9 (${check.image?.words.length} words of image)`);
-  const programs: Record<string, { dialect: Dialect; guest_instructions: number; guest_cycles: number; cpu_seconds: number; host_ms: number; process_ms: number }> = {};
+  const programs: Record<string, { dialect: Dialect; guest_instructions: number; guest_cycles: number; cpu_seconds: number; host_ms: number; host_cpu_ms: number; process_ms: number; process_cpu_ms: number | null }> = {};
   const all: [string, string, Dialect][] = [
     ...Object.entries(PROGRAMS).map(([n, t]) => [n, t, 'extended'] as [string, string, Dialect]),
     ...Object.entries(STANDARD).map(([n, t]) => [n, t, 'ecma55'] as [string, string, Dialect]),
   ];
-  const startup = Math.round(processMs('10 PRINT "HELLO"\n20 END\n', 'extended') * 10) / 10;
-  console.log(`a whole \`npm run -s job\` process for a one-line program (start-up): median ${startup} ms of 5`);
+  const start = processMs('10 PRINT "HELLO"\n20 END\n', 'extended');
+  const round = (x: number): number => Math.round(x * 10) / 10;
+  console.log(`a whole \`npm run -s job\` process for a one-line program (start-up): median ${round(start.wall)} ms wall, ${start.cpu === null ? '?' : round(start.cpu)} ms CPU of 5`);
   for (const [name, text, dialect] of all) {
-    const runs: { ms: number; cycles: number; secs: number; out: string }[] = [];
+    const runs: { ms: number; cpu: number; cycles: number; secs: number; out: string }[] = [];
     for (let i = 0; i < 5; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r = await runStandalone(text, 'basic', { cpuLimit: 2_000_000_000, basic: { dialect } });
       const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
       if (r.exitCode !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-      runs.push({ ms, cycles: r.cycles, secs: r.cpuSeconds, out: r.stdout.trim() });
+      runs.push({ ms, cpu: (c.user + c.system) / 1000, cycles: r.cycles, secs: r.cpuSeconds, out: r.stdout.trim() });
     }
-    const ms = Math.round(median(runs.map((r) => r.ms)) * 10) / 10;
+    const ms = round(median(runs.map((r) => r.ms)));
+    const cpuMs = round(median(runs.map((r) => r.cpu)));
     const counted = await countInstructions(text, dialect);
     if (counted.cycles !== runs[0].cycles) throw new Error(`${name}: the counting run used ${counted.cycles} cycles, the timed runs ${runs[0].cycles}`);
-    const proc = Math.round((processMs(text, dialect) - startup) * 10) / 10;
-    programs[name] = { dialect, guest_instructions: counted.instructions, guest_cycles: runs[0].cycles, cpu_seconds: runs[0].secs, host_ms: ms, process_ms: proc };
-    console.log(`${name} (${dialect}): ${counted.instructions} instructions, ${runs[0].cycles} cycles, ${runs[0].secs} CPU seconds; host time median ${ms} ms of 5 in this process, ${proc} ms as a whole process minus start-up (${Math.round(counted.instructions / ms / 1000)} guest MIPS; prints ${runs[0].out})`);
+    const p = processMs(text, dialect);
+    const proc = round(p.wall - start.wall);
+    const procCpu = p.cpu === null || start.cpu === null ? null : round(p.cpu - start.cpu);
+    programs[name] = { dialect, guest_instructions: counted.instructions, guest_cycles: runs[0].cycles, cpu_seconds: runs[0].secs, host_ms: ms, host_cpu_ms: cpuMs, process_ms: proc, process_cpu_ms: procCpu };
+    console.log(`${name} (${dialect}): ${counted.instructions} instructions, ${runs[0].cycles} cycles, ${runs[0].secs} CPU seconds; host time median ${ms} ms wall (${cpuMs} ms CPU) of 5 in this process; as a whole process minus start-up ${proc} ms wall, ${procCpu ?? '?'} ms CPU (prints ${runs[0].out})`);
   }
   console.log(JSON.stringify({ bench: 'basic', compile_2000_lines_ms: compileMs, programs }));
 }
 
-/** Median wall ms of 5 whole `npm run -s job` processes (the built command, as npm runs it). */
-function processMs(text: string, dialect: Dialect): number {
+/**
+ * Medians of 5 whole `npm run -s job` processes (the built command, as npm runs it): wall ms, and CPU
+ * ms (user + system, from GNU time when the host has it), which a busy shared machine disturbs less.
+ */
+function processMs(text: string, dialect: Dialect): { wall: number; cpu: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ts-bench-basic-'));
   const file = join(dir, 'p.bas');
   writeFileSync(file, text);
-  const times: number[] = [];
+  const haveTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < 5; i++) {
+    const args = ['server/launch.mjs', 'job', '--dialect', dialect, file];
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['server/launch.mjs', 'job', '--dialect', dialect, file], { encoding: 'utf8' });
-    times.push(performance.now() - t0);
+    const r = haveTime
+      ? spawnSync('/usr/bin/time', ['-f', 'TIMES %U %S', process.execPath, ...args], { encoding: 'utf8' })
+      : spawnSync(process.execPath, args, { encoding: 'utf8' });
+    walls.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`job process failed: ${r.stderr}`);
+    const m = /TIMES ([\d.]+) ([\d.]+)/.exec(r.stderr);
+    if (m) cpus.push((Number(m[1]) + Number(m[2])) * 1000);
   }
-  return median(times);
+  return { wall: median(walls), cpu: cpus.length ? median(cpus) : null };
 }
