@@ -9,6 +9,8 @@
 // closed on a later line. The body runs once even when the limit is already passed (8K BASIC does
 // not test before the first pass). A NEXT whose loop is the one the text suggests takes a short
 // path with the loop's constants; anything else calls the `next` routine, which searches the stack.
+// As in 8K BASIC, a subroutine's loops sit above its GOSUB: inside it FOR and NEXT see only its own
+// loops, and RETURN leaves those it did not finish (see `gosub`).
 import { Op } from '../machine/isa.ts';
 import type { Expr, Stmt } from './ast.ts';
 import { eachStmt } from './checks.ts';
@@ -122,12 +124,14 @@ export class Loops {
   private stackNext(v: string | null, guess: Loop | undefined): void {
     const c = this.c;
     const e = c.e;
-    const { base, top } = c.store.loops();
+    const { base, top, floor } = c.store.loops();
     const after = e.label();
     const slow = e.label();
     if (guess && (v === null || guess.v === v)) {
       const vl = c.store.variable(guess.v);
       e.opL(LD, 1, 0, 0, top);
+      e.opL(LD, 2, 0, 0, floor);
+      e.opL(BEQ, 1, 2, 0, slow); // no loop of this subroutine is active
       e.opL(LD, 2, 1, 0, base, -LOOP_WORDS + 6);
       e.op(LI, 3, 0, 0, guess.id + 1);
       e.opL(BNE, 2, 3, 0, slow);
@@ -158,18 +162,38 @@ export class Loops {
     e.bind(after);
   }
 
+  /**
+   * A GOSUB (or ON ... GOSUB, with the target in r2 when `viaR2`): the loops the subroutine opens go
+   * above a floor, and its RETURN brings the stack back to where it was at the GOSUB. The caller's
+   * floor rides on the machine stack under the return address.
+   */
+  gosub(target: number | null): void {
+    const { e, store } = this.c;
+    const { top, floor } = store.loops();
+    e.opL(LD, 1, 0, 0, floor);
+    e.op(Op.PUSH, 1, 0, 0, 0);
+    e.opL(LD, 1, 0, 0, top);
+    e.opL(ST, 1, 0, 0, floor);
+    if (target === null) e.op(CALL, 0, 2, 0, 0); else e.opL(CALL, 0, 0, 0, target);
+    e.opL(LD, 1, 0, 0, floor);
+    e.opL(ST, 1, 0, 0, top);
+    e.op(Op.POP, 1, 0, 0, 0);
+    e.opL(ST, 1, 0, 0, floor);
+  }
+
   // push(r1 = variable's address, r2 = body address, r3 = loop id + 1, f2 = limit, f3 = step) -> r4 = 0,
   // or 1 when the stack is full
   private pushRoutine(): number {
     const c = this.c;
     return c.routine('for-push', () => {
       const e = c.e;
-      const { base, top } = c.store.loops();
+      const { base, top, floor } = c.store.loops();
       const search = e.label(); const found = e.label(); const free = e.label(); const full = e.label();
       e.opL(LD, 4, 0, 0, top);
       e.op(Op.MOV, 5, 4);
+      e.opL(LD, 13, 0, 0, floor);
       e.bind(search);
-      e.opL(BLE, 5, 0, 0, free);
+      e.opL(BLE, 5, 13, 0, free); // a caller's loop on the same variable is left alone, as in 8K BASIC
       e.op(SUB, 5, 5, 0, LOOP_WORDS);
       e.opL(LD, 13, 5, 0, base);
       e.opL(BEQ, 13, 1, 0, found);
@@ -200,11 +224,12 @@ export class Loops {
     const c = this.c;
     return c.routine('for-next', () => {
       const e = c.e;
-      const { base, top } = c.store.loops();
+      const { base, top, floor } = c.store.loops();
       const search = e.label(); const found = e.label(); const none = e.label(); const done = e.label();
       e.opL(LD, 2, 0, 0, top);
+      e.opL(LD, 3, 0, 0, floor);
       e.bind(search);
-      e.opL(BLE, 2, 0, 0, none);
+      e.opL(BLE, 2, 3, 0, none); // only this subroutine's loops
       e.op(SUB, 2, 2, 0, LOOP_WORDS);
       e.opL(BEQ, 1, 0, 0, found);
       e.opL(LD, 5, 2, 0, base);

@@ -39,7 +39,9 @@ export class Statements {
         return;
       }
       case 'goto': e.opL(JMP, 0, 0, 0, c.lineLabel(s.line)); return;
-      case 'gosub': e.opL(CALL, 0, 0, 0, c.lineLabel(s.line)); return;
+      case 'gosub':
+        if (c.strict) e.opL(CALL, 0, 0, 0, c.lineLabel(s.line)); else this.loops.gosub(c.lineLabel(s.line));
+        return;
       case 'return': c.retPcs.add(e.pc); e.op(RET); return;
       case 'on': return this.onStmt(s.e, s.lines, s.gosub);
       case 'if': return this.ifStmt(s);
@@ -248,7 +250,8 @@ export class Statements {
     e.opL(BGT, 1, 2, 0, past);
     const table = e.dataWords(lines.map(() => 0), lines.map((n, i) => ({ at: i, label: c.lineLabel(n) })));
     e.opL(LD, 2, 1, 0, table, -1);
-    e.op(gosub ? CALL : JMP, 0, 2, 0, 0);
+    if (gosub && !c.strict) this.loops.gosub(null);
+    else e.op(gosub ? CALL : JMP, 0, 2, 0, 0);
     if (past !== bad) e.bind(past);
   }
 

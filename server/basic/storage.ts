@@ -40,7 +40,7 @@ export class Storage {
   readonly dataTable: number;
   /** the index of the next datum READ takes */
   readonly dataPointer: number;
-  private loopStack: { base: number; top: number } | null = null;
+  private loopStack: { base: number; top: number; floor: number } | null = null;
   private heap: { base: number; next: number } | null = null;
   private cells = new Map<string, number>();
 
@@ -106,13 +106,17 @@ export class Storage {
     if (l === undefined) { l = this.e.bss(words); this.cells.set(name, l); }
     return l;
   }
-  /** The FOR stack: `base` (records) and `top` (a cell: address of the next free record, 0 before the first FOR). */
-  loops(): { base: number; top: number } {
+  /**
+   * The FOR stack: `base` (records), `top` (a cell: the offset of the next free record, 0 before the
+   * first FOR) and `floor` (a cell: where the running subroutine's loops begin; loops below it
+   * belong to its callers).
+   */
+  loops(): { base: number; top: number; floor: number } {
     if (!this.loopStack) {
       // an empty record just below the stack: its loop id (0) matches no loop, so NEXT's short path
       // needs no test for an empty stack (loop ids are stored plus one)
       this.e.bss(LOOP_WORDS);
-      this.loopStack = { base: this.e.bss(LOOP_WORDS * MAX_LOOPS), top: this.e.bss(2) };
+      this.loopStack = { base: this.e.bss(LOOP_WORDS * MAX_LOOPS), top: this.e.bss(2), floor: this.e.bss(2) };
     }
     return this.loopStack;
   }
