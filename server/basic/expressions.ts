@@ -212,6 +212,12 @@ export class Expressions {
         e.bind(done);
         return;
       }
+      case 'POS':
+        // Microsoft: the column the next character will be typed in, from 0 (the argument is ignored)
+        arg0();
+        e.op(SVC, 0, 0, 0, Svc.COLUMN);
+        e.op(ITOF, r, 1);
+        return;
       case 'LEN': case 'ASC': case 'VAL': {
         const sd = c.strDepth;
         const nd = c.numDepth;

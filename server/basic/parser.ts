@@ -26,7 +26,7 @@ const BUILTINS: Record<string, Builtin> = {
   EXP: { args: ['n'], ret: 'n' }, INT: { args: ['n'], ret: 'n' }, LOG: { args: ['n'], ret: 'n' },
   SGN: { args: ['n'], ret: 'n' }, SIN: { args: ['n'], ret: 'n' }, SQR: { args: ['n'], ret: 'n' },
   TAN: { args: ['n'], ret: 'n' }, RND: { args: ['n'], optional: 1, ret: 'n' },
-  LEN: { args: ['s'], ret: 'n' }, ASC: { args: ['s'], ret: 'n' }, VAL: { args: ['s'], ret: 'n' },
+  LEN: { args: ['s'], ret: 'n' }, POS: { args: ['n'], ret: 'n' }, ASC: { args: ['s'], ret: 'n' }, VAL: { args: ['s'], ret: 'n' },
   'CHR$': { args: ['n'], ret: 's' }, 'STR$': { args: ['n'], ret: 's' },
   'LEFT$': { args: ['s', 'n'], ret: 's' }, 'RIGHT$': { args: ['s', 'n'], ret: 's' },
   'MID$': { args: ['s', 'n', 'n'], optional: 1, ret: 's' },

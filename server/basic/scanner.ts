@@ -19,7 +19,7 @@ export const KEYWORDS: readonly string[] = [
   'RANDOMIZE', 'RESTORE', 'RETURN', 'OPTION', 'RIGHT$', 'INPUT', 'PRINT', 'GOSUB', 'LEFT$', 'THEN',
   'ELSE', 'STEP', 'NEXT', 'GOTO', 'STOP', 'DATA', 'READ', 'MID$', 'CHR$', 'STR$', 'LET', 'DIM',
   'DEF', 'REM', 'END', 'FOR', 'AND', 'NOT', 'TAB', 'SPC', 'ABS', 'ATN', 'COS', 'EXP', 'INT', 'LOG',
-  'RND', 'SGN', 'SIN', 'SQR', 'TAN', 'LEN', 'ASC', 'VAL', 'IF', 'ON', 'TO', 'OR', 'FN', 'GO',
+  'RND', 'SGN', 'SIN', 'SQR', 'TAN', 'LEN', 'ASC', 'VAL', 'POS', 'IF', 'ON', 'TO', 'OR', 'FN', 'GO',
 ];
 
 // Keywords by first letter, longest first, so a lookup tries only a handful.
