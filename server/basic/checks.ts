@@ -67,6 +67,8 @@ class Checker {
   private baseSeen = false;
   private usesDet = false;
   private loops = 0;
+  /** ECMA-55: where each simple numeric variable is first used (a letter may not name an array too) */
+  private readonly simple = new Map<string, number>();
 
   constructor(private readonly prog: Program) {
     this.strict = prog.settings.strict;
@@ -96,6 +98,14 @@ class Checker {
       });
     }
     this.recursion();
+    if (this.strict) {
+      // ECMA-55 18: the same letter may not name both a simple variable and an array
+      for (const [name, line] of this.simple) {
+        if (!this.arrays.has(name)) continue;
+        this.line = line;
+        this.err(`${name} NAMES BOTH A SIMPLE VARIABLE AND AN ARRAY`);
+      }
+    }
     const missing = this.lineRefs();
     this.pairLoops();
     const arrays = new Map<string, ArrayInfo>();
@@ -155,6 +165,7 @@ class Checker {
       }
       case 'for':
         s.id = this.loops++;
+        if (this.strict && !this.simple.has(s.v)) this.simple.set(s.v, this.line);
         return;
       default:
     }
@@ -179,6 +190,7 @@ class Checker {
   private expression(e: Expr, defined: Set<string>, inDef: string | null): void {
     eachExpr(e, (x) => {
       if (x.k === 'det') this.usesDet = true;
+      if (this.strict && x.k === 'var' && x.t === 'n' && !this.simple.has(x.name)) this.simple.set(x.name, this.line);
       if (x.k === 'arr') {
         const a = this.arrays.get(x.name);
         if (!a) {

@@ -137,6 +137,7 @@ export function scanLine(text: string, strict = false): Token[] {
           throw new ScanError(`${up.slice(i, j + 1)}: A NAME IN ECMA-55 BASIC IS A LETTER AND AT MOST ONE DIGIT`);
         }
         if (j < n && isLetter(up[j])) throw new ScanError(`${up.slice(i, j)}${keywordAt(up, j)}: A KEYWORD MUST BE SET APART BY SPACES IN ECMA-55 BASIC`);
+        if (j === i + 2 && up[j] === '$') throw new ScanError(`${up.slice(i, j + 1)}: A STRING VARIABLE IN ECMA-55 BASIC IS A LETTER AND $`);
       } else while (j < n && (isLetter(up[j]) || isDigit(up[j])) && !keywordAt(up, j)) j++;
       lower(i, j);
       const word = up.slice(i, j);

@@ -40,6 +40,8 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
     ['SPC', '20 PRINT SPC(3)', /SPC IS NOT PART/],
     ['IF without a relation', '20 IF 1 THEN 30\n30 PRINT', /IF NEEDS A RELATION/],
+    ['a string variable with a digit', '20 LET A1$ = "X"', /A STRING VARIABLE IN ECMA-55 BASIC IS A LETTER AND \$/],
+    ['one letter for a variable and an array', '20 LET A = 1\n25 LET A(1) = 2', /A NAMES BOTH A SIMPLE VARIABLE AND AN ARRAY/],
   ];
   for (const [what, body, re] of cases) {
     it(what, () => {
