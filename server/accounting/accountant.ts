@@ -38,7 +38,7 @@ interface SessionRec {
   loginAt: number;
   lastJob: number | null;
   cycles: number;
-  coreWordCycles: number;
+  coreWordMs: number;
   amount: number;
   lastConnectAt: number;
 }
@@ -71,6 +71,8 @@ export class Accountant {
   private readonly jobs = new Map<number, JobRec>();
   private readonly spent = new Map<string, Spent>();
   private readonly budgets = new Map<string, number | null>();
+  /** per user: cycles charged since this process started (the mainframe counts the same) */
+  private readonly usedCycles = new Map<string, number>();
   private sessionSeq = 0;
   private storageDay = '';
 
@@ -102,7 +104,7 @@ export class Accountant {
   login(line: number, user: string, at = this.now()): void {
     const s: SessionRec = {
       uid: `${this.opts.bootId}.S${++this.sessionSeq}`, user, line, loginAt: at, lastJob: null,
-      cycles: 0, coreWordCycles: 0, amount: 0, lastConnectAt: at,
+      cycles: 0, coreWordMs: 0, amount: 0, lastConnectAt: at,
     };
     this.sessions.set(line, s);
     this.sessionsByUid.set(s.uid, s);
@@ -121,7 +123,7 @@ export class Accountant {
     this.meter.forget(s.uid);
     const summary: SessionSummary = {
       job: s.lastJob, user: s.user, line: s.line, loggedOffAt: at,
-      cpuSeconds: s.cycles / this.clock, kcs: s.coreWordCycles / (1000 * this.clock),
+      cpuSeconds: s.cycles / this.clock, kcs: s.coreWordMs / 1_000_000,
       connectMs: at - s.loginAt, amount: s.amount,
     };
     return byeSummary(summary, this.rates.zone);
@@ -175,12 +177,15 @@ export class Accountant {
     const prev = j.meters;
     const entries = this.meter.job(j.payer, m, at);
     j.meters = { ...m };
+    // the same units the mainframe's purse counts: cycles, and core-time at core's price in cycles
+    const more = m.cycles - (prev?.cycles ?? 0) + (m.coreWordMs - (prev?.coreWordMs ?? 0)) * this.corePerWordMs(at);
+    if (more > 0) this.usedCycles.set(j.payer.user, (this.usedCycles.get(j.payer.user) ?? 0) + more);
     if (entries.length === 0) return;
     this.record(entries);
     const s = j.line === null ? undefined : this.sessions.get(j.line);
     if (s && s.uid === j.payer.session) {
       s.cycles += m.cycles - (prev?.cycles ?? 0);
-      s.coreWordCycles += m.coreWordCycles - (prev?.coreWordCycles ?? 0);
+      s.coreWordMs += m.coreWordMs - (prev?.coreWordMs ?? 0);
     }
   }
 
@@ -269,19 +274,45 @@ export class Accountant {
   }
 
   /**
-   * The cycles `user` can still pay for (CPU plus core-time for a partition of `partitionWords`,
-   * at today's undiscounted rates), or null without a budget. The front end gives a job this as
-   * its CPU limit, so a runaway loop stops at the budget itself rather than at the next checkpoint.
+   * The budget as a ceiling on the user's units, counted as the mainframe counts them (every
+   * cycle of every job of the user since the mainframe started, plus core-time at core's price
+   * in cycles), or null without a budget. All the user's jobs together stop at it, however many
+   * run, and a sleeping job's core-time counts too: what they already used plus what the money
+   * left buys at today's undiscounted rates. So CPU and core are never charged past the budget;
+   * what may pass it is connect time (charged every 10 s) and rounding.
    */
-  async cyclesLeft(user: string, partitionWords: number, at = this.now()): Promise<number | null> {
-    const st = await this.budgetState(user); // refuseRun has just read the budget afresh
-    if (st.budget === null) return null;
-    const left = st.budget - st.spent;
-    if (left <= 0) return 0;
+  async ceiling(user: string, at = this.now()): Promise<number | null> {
+    await this.budgetState(user); // refuseRun has just read the budget afresh
+    const c = this.ceilingNow(user, at);
+    if (c === undefined) throw new Error(`the budget figures of ${user} could not be read`); // fail closed
+    return c;
+  }
+
+  /** The same from memory (checkpoints are synchronous); undefined when not known yet. */
+  ceilingNow(user: string, at = this.now()): number | null | undefined {
+    const budget = this.budgets.get(user);
+    if (budget === undefined) return undefined;
+    if (budget === null) return null;
+    const r = this.spent.get(`${user}/${this.rates.zone.day(at).slice(0, 7)}`);
+    if (!r || r.base === null) return undefined;
+    const left = Math.max(0, budget - (r.base + r.local));
+    const cpu = this.rates.rate('cpu', at);
+    if (cpu.price <= 0) return null; // free CPU: no ceiling to set
+    return (this.usedCycles.get(user) ?? 0) + Math.floor((left * cpu.per) / cpu.price);
+  }
+
+  /** Core's price in CPU cycles: what a word of core held for a millisecond costs, in cycles of
+   *  CPU at today's undiscounted rates (0.6 at the default rates). */
+  corePerWordMs(at = this.now()): number {
     const cpu = this.rates.rate('cpu', at), core = this.rates.rate('core', at);
-    // micro-dollars per cycle; a limit, not a charge, so a double is fine here
-    const perCycle = cpu.price / cpu.per + (core.price * partitionWords) / core.per;
-    return perCycle > 0 ? Math.floor(left / perCycle) : null;
+    return cpu.price > 0 ? (core.price * cpu.per) / (core.per * cpu.price) : 0;
+  }
+
+  /** Users with jobs running now. */
+  get usersWithJobs(): Set<string> {
+    const s = new Set<string>();
+    for (const j of this.jobs.values()) s.add(j.payer.user);
+    return s;
   }
 
   /** The operator changed a budget (micro-dollars, null = unlimited). */

@@ -26,15 +26,11 @@ export interface Accounting {
 }
 
 
-/** The partition a job is assumed to hold when its budget is turned into a CPU limit (the
- *  monitor's default partition; bigger jobs may overrun by their extra core-time, and the
- *  checkpoint check below stops them). */
-const DEFAULT_PARTITION_WORDS = 4096;
 
 export function attachAccounting(
   sys: System,
   deps: {
-    ledger: Ledger; rates: RateBook; log: Logger; partitionWords?: number; host?: string;
+    ledger: Ledger; rates: RateBook; log: Logger; host?: string;
     /** other hosts charge the same ledger (PostgreSQL): budgets are re-read at each checkpoint */
     shared?: boolean;
   },
@@ -85,6 +81,12 @@ export function attachAccounting(
       log.info({ job }, 'budget exhausted: stopping the job');
       sys.jobs.kill(job, AT_BUDGET);
     }
+    // What is left of each budget, after this checkpoint's charges (core-time and connect time
+    // included), becomes the new ceiling on the user's cycles.
+    for (const user of acct.usersWithJobs) {
+      const c = acct.ceilingNow(user, m.at);
+      if (c !== undefined) sys.jobs.setPurse(user, c === null ? null : { ceiling: c, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs(m.at) });
+    }
   });
 
   sys.hub.hooks.beforeJob.push(async (job) => {
@@ -94,8 +96,8 @@ export function attachAccounting(
     return refusal === null ? null : teletypeLines(refusal);
   });
   sys.hub.hooks.jobLimit.push(async (owner) => {
-    const cycles = await acct.cyclesLeft(owner, deps.partitionWords ?? DEFAULT_PARTITION_WORDS);
-    return cycles === null ? null : { cycles, message: AT_BUDGET };
+    const ceiling = await acct.ceiling(owner);
+    return ceiling === null ? null : { ceiling, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs() };
   });
   sys.hub.hooks.afterRun.push(async (_session, ended) => {
     if (ended.reason === 'rejected') return null; // nothing ran: the compiler's errors say it all

@@ -50,7 +50,7 @@ export function addGroup(u: Usage, g: LedgerGroup): void {
   u.amount += g.amount;
   switch (g.kind) {
     case 'cpu': u.cpuSeconds += (g.quantity * 60) / g.per; break; // per = 60 x clock
-    case 'core': u.kcs += g.quantity / g.per; break; // per = 1000 x clock word-cycles
+    case 'core': u.kcs += g.quantity / g.per; break; // per = 1,000,000 word-ms
     case 'connect': u.connectMs += g.quantity; break;
     case 'storage': u.storageKwd += g.quantity / 1000; break;
   }

@@ -87,7 +87,7 @@ export class Meter {
     const out: LedgerEntry[] = [];
     const cpu = this.reading(payer.job, payer, 'cpu', m.cycles, at);
     if (cpu) out.push(cpu);
-    const core = this.reading(payer.job, payer, 'core', m.coreWordCycles, at);
+    const core = this.reading(payer.job, payer, 'core', m.coreWordMs, at);
     if (core) out.push(core);
     return out;
   }

@@ -15,7 +15,7 @@ export const KINDS: readonly Kind[] = ['cpu', 'connect', 'core', 'storage'];
 export const UNIT: Readonly<Record<Kind, string>> = {
   cpu: 'cycles',
   connect: 'ms',
-  core: 'word-cycles',
+  core: 'word-ms',
   storage: 'word-days',
 };
 
@@ -101,7 +101,8 @@ export class RateBook {
     switch (kind) {
       case 'cpu': return { id: s.effective, price: s.cpuPerMinute, per: 60 * this.clock, discount };
       case 'connect': return { id: s.effective, price: s.connectPerHour, per: 3_600_000, discount };
-      case 'core': return { id: s.effective, price: s.perKcs, per: 1000 * this.clock, discount };
+      // core is residence in wall time (KCS as TOPS-10 billed it): 1,000 words held 1,000 ms
+      case 'core': return { id: s.effective, price: s.perKcs, per: 1_000_000, discount };
       case 'storage': return { id: s.effective, price: s.storagePerKWordMonth, per: 1000 * STORAGE_MONTH_DAYS, discount };
     }
   }

@@ -49,11 +49,20 @@ export interface Hooks {
   beforeJob: ((job: Omit<JobView, 'job' | 'startedAt'>, session: LineView | null) => Promise<string | null | void> | string | null | void)[];
   afterRun: ((session: LineView, ended: HubEvents['jobEnded']) => Promise<string | null | void> | string | null | void)[];
   beforeBye: ((session: LineView) => Promise<string | null | void> | string | null | void)[];
-  /** may lower a job's CPU limit (cycles) with the message the job ends with when it reaches it */
-  jobLimit: ((owner: string) => Promise<{ cycles: number; message: string } | null> | { cycles: number; message: string } | null)[];
+  /** may bound the owner's jobs together: they run until the owner's cycles (counted by the
+   *  mainframe since it started, over all their jobs) reach `ceiling`, then end with `message` */
+  jobLimit: ((owner: string) => Promise<Purse | null> | Purse | null)[];
 }
 
 type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
+
+/** A ceiling on an owner's cycles (see Hooks.jobLimit). */
+export interface Purse {
+  ceiling: number;
+  message: string;
+  /** core's price in cycles: units charged to the purse per word of core held per ms */
+  corePerWordMs: number;
+}
 
 /** What a user hears when a hook that decides whether a job may run has failed. */
 export const HOOK_REFUSAL = 'THE ACCOUNTS CANNOT BE CHECKED NOW, SO NO JOB CAN START.\r\nYOUR SAVED PROGRAMS ARE SAFE. TRY AGAIN LATER, OR SEE THE OPERATOR.';
@@ -90,14 +99,14 @@ export class Hub {
     }
   }
 
-  /** The lowest CPU limit any jobLimit hook asks for, or null; `refused` when a hook failed (the
+  /** The lowest ceiling any jobLimit hook asks for, or null; `refused` when a hook failed (the
    *  job must not start: its limit is unknown). */
-  async jobLimit(owner: string): Promise<{ cycles: number; message: string } | { refused: string } | null> {
-    let best: { cycles: number; message: string } | null = null;
+  async jobLimit(owner: string): Promise<Purse | { refused: string } | null> {
+    let best: Purse | null = null;
     for (const fn of this.hooks.jobLimit) {
       try {
         const r = await fn(owner);
-        if (r && (best === null || r.cycles < best.cycles)) best = r;
+        if (r && (best === null || r.ceiling < best.ceiling)) best = r;
       } catch (err) {
         this.errors.error(err, 'hook failed: the job is refused', { hook: 'jobLimit', owner });
         return { refused: HOOK_REFUSAL };

@@ -5,7 +5,7 @@
 import type { BasicOptions } from '../basic/options.ts';
 import type { Logger } from 'pino';
 import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } from '../monitor/protocol.ts';
-import type { Hub, JobView, LineView } from './hub.ts';
+import { HOOK_REFUSAL, type Hub, type JobView, type LineView, type Purse } from './hub.ts';
 import { StartPacer } from './pace.ts';
 
 /** What the front end needs of the mainframe (server/monitor/mainframe.ts; tests may fake it). */
@@ -60,39 +60,81 @@ export class JobTable {
   /** sinks still finishing (e.g. saving a .OUT file) */
   private finishing = new Set<Promise<void>>();
   private pacer = new StartPacer();
+  /** per owner: starts being decided (waiting for the pacer or the hooks) */
+  private starting = new Map<string, number>();
 
   constructor(
     private mainframe: MainframeLike,
     private hub: Hub,
     private log: Logger,
+    /** the owner's bounds: live jobs at once and words of core (null: unbounded, e.g. tests) */
+    private limitsOf: ((owner: string) => Promise<{ jobs: number; core: number }>) | null = null,
   ) {
     mainframe.onMessage((m) => this.receive(m));
+  }
+
+  /** Live jobs of `owner`, counting those being started. */
+  jobsOf(owner: string): number {
+    let n = this.starting.get(owner) ?? 0;
+    for (const j of this.live.values()) if (j.owner === owner) n++;
+    return n;
   }
 
   /** Starts a job unless a hook refuses it; returns the job or the refusal message. */
   async start(spec: JobSpec): Promise<LiveJob | string> {
     if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
+    // Every user is bounded: a job beyond the owner's limit is refused at once, never queued
+    // (each queued start would hold its whole source in memory).
+    let limits: { jobs: number; core: number } | null = null;
+    try {
+      limits = this.limitsOf ? await this.limitsOf(spec.owner) : null;
+    } catch (err) {
+      this.log.error({ err, user: spec.owner }, 'could not read the user\'s limits: the job is refused');
+      return HOOK_REFUSAL;
+    }
+    const have = this.jobsOf(spec.owner);
+    if (limits && have >= limits.jobs) {
+      return `YOU HAVE ${have} JOB${have === 1 ? '' : 'S'} (${limits.jobs} AT MOST). WAIT FOR ONE TO END, OR KILL ONE (SEE JOBS).`;
+    }
+    this.starting.set(spec.owner, (this.starting.get(spec.owner) ?? 0) + 1);
+    try {
+      return await this.start_(spec, limits);
+    } finally {
+      const n = (this.starting.get(spec.owner) ?? 1) - 1;
+      if (n <= 0) this.starting.delete(spec.owner);
+      else this.starting.set(spec.owner, n);
+    }
+  }
+
+  private async start_(spec: JobSpec, limits: { jobs: number; core: number } | null): Promise<LiveJob | string> {
     const wait = this.pacer.take(spec.owner);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (this.down) return 'THE MAINFRAME IS DOWN. NO JOBS CAN RUN; SAVED PROGRAMS ARE SAFE.';
     const refusal = await this.hub.ask('beforeJob', { owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang }, spec.session);
     if (refusal.length) return refusal[0];
-    const limit = await this.hub.jobLimit(spec.owner);
-    if (limit && 'refused' in limit) return limit.refused;
+    const purse = await this.hub.jobLimit(spec.owner);
+    if (purse && 'refused' in purse) return purse.refused;
     const job: LiveJob = {
       job: this.next++, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
     };
     this.live.set(job.job, job);
+    // the owner's budget, as a ceiling on all their jobs' cycles, goes ahead of the job
+    this.setPurse(job.owner, purse);
     this.mainframe.post({
       t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source,
       ...(spec.basic && job.lang === 'basic' ? { basic: spec.basic } : {}),
-      ...(limit ? { cpuLimit: Math.max(1, limit.cycles), cpuLimitMessage: limit.message } : {}),
+      ...(limits ? { coreLimit: limits.core } : {}),
     });
     if (job.line === null) this.mainframe.post({ t: 'eof', job: job.job }); // background jobs have no typist
     this.log.info({ job: job.job, user: job.owner, line: job.line, program: job.name, lang: job.lang }, 'job started');
     this.hub.emit('jobStarted', { job, at: job.startedAt });
     return job;
+  }
+
+  /** Bounds the cycles of all the owner's jobs (the owner's budget), or lifts the bound (null). */
+  setPurse(owner: string, purse: Purse | null): void {
+    this.mainframe.post({ t: 'budget', owner, ceiling: purse ? purse.ceiling : null, message: purse?.message ?? '', corePerWordMs: purse?.corePerWordMs ?? 0 });
   }
 
   input(job: number, line: string): void {
@@ -211,7 +253,7 @@ export class JobTable {
         for (const j of [...this.live.values()]) {
           this.receive({
             t: 'end', job: j.job, reason: 'killed', status: -1, message: '*** THE MAINFRAME STOPPED. THE JOB WAS LOST.',
-            meters: j.lastMeters ?? { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, outputChars: 0, startedAt: j.startedAt },
+            meters: j.lastMeters ?? { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, coreWordMs: 0, outputChars: 0, startedAt: j.startedAt },
           });
         }
         for (const [req, w] of this.systatWaiters) {

@@ -74,7 +74,10 @@ export const USAGE = `usage: npm start -- [options]
   --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})
   --trust-proxy                behind a TLS-terminating reverse proxy: web cookies are Secure, and the
                                web's client address is the last X-Forwarded-For hop
-  --systat private|open        private (default): SYSTAT shows other users, their programs and CPU as * to non-operators`;
+  --systat private|open        private (default): SYSTAT shows other users, their programs and CPU as * to non-operators
+  --max-jobs N                 live jobs per user (default ${DEFAULT_FRONTEND.maxJobsPerUser}; LIMIT sets a user's own)
+  --max-core-per-user WORDS    core all of a user's jobs may hold (default ${DEFAULT_FRONTEND.maxCorePerUser})
+  --storage-quota WORDS        characters of saved programs and output per user (default ${DEFAULT_FRONTEND.storageQuota})`;
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -126,6 +129,9 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'handshake-ms': { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
       systat: { type: 'string' },
+      'max-jobs': { type: 'string' },
+      'max-core-per-user': { type: 'string' },
+      'storage-quota': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -177,6 +183,9 @@ export function parseOptions(argv: string[]): MainOptions | null {
       loginSilenceMs: int('login-silence-ms', values['login-silence-ms'], 100) ?? DEFAULT_FRONTEND.loginSilenceMs,
       handshakeMs: int('handshake-ms', values['handshake-ms'], 100) ?? DEFAULT_FRONTEND.handshakeMs,
       systat: systatMode(values.systat),
+      maxJobsPerUser: int('max-jobs', values['max-jobs'], 1) ?? DEFAULT_FRONTEND.maxJobsPerUser,
+      maxCorePerUser: int('max-core-per-user', values['max-core-per-user'], 1024) ?? DEFAULT_FRONTEND.maxCorePerUser,
+      storageQuota: int('storage-quota', values['storage-quota'], 1) ?? DEFAULT_FRONTEND.storageQuota,
       ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
     },
   };

@@ -51,6 +51,13 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   loginSilenceMs: 20_000,
   handshakeMs: 5_000,
   systat: 'private',
+  // 8 live jobs: plenty for a person (a program running, a few in the background), and a SUBMIT
+  // loop cannot queue more (it once queued 15,537 jobs and 12.4 GB)
+  maxJobsPerUser: 8,
+  // one largest partition: any single program fits, and four users cannot fill the 4M-word core
+  maxCorePerUser: 1024 * 1024,
+  // 1,000,000 characters: about 25,000 lines of BASIC, or five full background-job outputs
+  storageQuota: 1_000_000,
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
 };
@@ -142,7 +149,10 @@ export class FrontEnd implements System {
     readonly log: Logger,
   ) {
     this.hub = new Hub(log);
-    this.jobs = new JobTable(mainframe, this.hub, log);
+    this.jobs = new JobTable(mainframe, this.hub, log, async (owner) => {
+      const l = (await store.accounts.get(owner))?.limits;
+      return { jobs: l?.jobs ?? config.maxJobsPerUser, core: l?.core ?? config.maxCorePerUser };
+    });
     this.commands = builtinCommands();
     this.throttle = new LoginThrottle({
       failDelayMs: config.failDelayMs, accountPerMinute: config.loginsPerAccount, addressPerMinute: config.loginsPerAddress, trusted: config.trusted,

@@ -43,6 +43,12 @@ export interface FrontendConfig {
   /** 'private' (default): SYSTAT shows others' users, programs and CPU as * to non-operators;
    *  'open': to everyone, as a classroom may prefer */
   systat: 'private' | 'open';
+  /** live jobs per user at once, unless the operator set the user's own (LIMIT) */
+  maxJobsPerUser: number;
+  /** words of core all of a user's jobs may hold or wait for */
+  maxCorePerUser: number;
+  /** words (characters) of saved programs and job output per user */
+  storageQuota: number;
   /** ping interval; a peer that has not answered the previous ping is dropped */
   heartbeatMs: number;
   /** a line that has not logged in by then is hung up, so idle callers cannot hold every line */

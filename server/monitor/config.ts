@@ -62,8 +62,12 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // 4,096 characters in flight per job: keeps the front end's per-line buffers small.
   outputWindow: 4096,
   checkpointMs: 1000,
-  compileBase: 1000,
-  compilePerLine: 10,
+  // Compiles are charged what they cost the host, at the rated clock (a rated CPU second is a real
+  // second): a 2,000-line BASIC compile takes about 40 ms here (npm run bench -- basic), 20 us a
+  // line, so 200 cycles a line; the base is a millisecond. A 10,000-line program's compile, once
+  // billed 0.01 s for 0.2 s of host time, is billed 0.2 s.
+  compileBase: 10_000,
+  compilePerLine: 200,
   sliceMs: 4,
   // Sold by the second, like SIMH's SET THROTTLE: a CPU second is a wall second of the machine.
   paced: true,

@@ -5,6 +5,15 @@ import type { JobState, Lang, Meters } from './protocol.ts';
 import { RNG_SEED } from './rng.ts';
 import type { RunQueue } from './queue.ts';
 
+/** An owner's cycles since the mainframe started, and the ceiling its budget allows. */
+export interface Purse {
+  /** cycles, plus corePerWordMs for each word-ms of core held */
+  used: number;
+  ceiling: number;
+  message: string;
+  corePerWordMs: number;
+}
+
 /** Why a job is off the ready queue. */
 export type Wait = 'input' | 'output' | 'sleep' | 'core' | null;
 
@@ -50,6 +59,10 @@ export class Job {
 
   /** said instead of "CPU LIMIT EXCEEDED" when the front end lowered the limit (its budget) */
   cpuLimitMessage: string | undefined = undefined;
+  /** wall-clock ms up to which core-time has been metered (while the job holds core) */
+  coreSince = 0;
+  /** the owner's cycles and budget ceiling, shared by all the owner's jobs */
+  purse: Purse = { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0 };
 
   constructor(
     readonly id: number,
@@ -61,7 +74,7 @@ export class Job {
     readonly outputLimit: number,
     now: number,
   ) {
-    this.meters = { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, outputChars: 0, startedAt: now };
+    this.meters = { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, coreWordMs: 0, outputChars: 0, startedAt: now };
   }
 
   hasInput(): boolean {

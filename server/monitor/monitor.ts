@@ -8,7 +8,7 @@ import { Stop, Trap, TRAP_NAMES } from '../machine/isa.ts';
 import type { EndReason, FromMainframe, JobInfo, JobState, Meters, ToMainframe } from './protocol.ts';
 import { type MonitorConfig, makeConfig, evenUp } from './config.ts';
 import { CoreMap } from './core.ts';
-import { Job } from './job.ts';
+import { Job, type Purse } from './job.ts';
 import { type Compilers, unavailable } from './compilers.ts';
 import { type SvcHost, serve, finishGets, atPc, inLine } from './supervisor.ts';
 import { LoadAverage } from './load.ts';
@@ -52,6 +52,10 @@ export class Monitor implements SvcHost {
   /** FIFO of jobs waiting for core (strict: later jobs never overtake the head) */
   private coreQueue: Job[] = [];
   private readonly sleepers = new Set<Job>();
+  /** per owner: cycles used since start and the budget ceiling (the front end's 'budget') */
+  private readonly purses = new Map<string, Purse>();
+  /** purses with a finite ceiling: their jobs' core-time is checked against it at every tick */
+  private bounded = 0;
   private readonly outputJobs = new Set<Job>();
 
   /** busy, idle and lost cycles; paced, it says how far the machine may run */
@@ -133,6 +137,15 @@ export class Monitor implements SvcHost {
         if (job) this.end(job, 'killed', -1, msg.reason ? `KILLED: ${msg.reason}` : 'KILLED', false);
         return;
       }
+      case 'budget': {
+        const p = this.purse(msg.owner);
+        const was = p.ceiling !== Infinity;
+        p.ceiling = msg.ceiling ?? Infinity;
+        p.message = msg.message;
+        p.corePerWordMs = msg.corePerWordMs ?? 0;
+        this.bounded += (p.ceiling !== Infinity ? 1 : 0) - (was ? 1 : 0);
+        return;
+      }
       case 'systat':
         this.emit(this.systat(msg.req));
         return;
@@ -154,6 +167,7 @@ export class Monitor implements SvcHost {
     const job = new Job(msg.job, msg.owner, msg.line, msg.name, msg.lang, cpuLimit,
       limit(msg.outputLimit, this.cfg.outputLimit), this.now());
     if (cpuLimit < this.cfg.cpuLimit && msg.cpuLimitMessage) job.cpuLimitMessage = msg.cpuLimitMessage;
+    job.purse = this.purse(msg.owner);
     this.jobs.set(job.id, job);
     this.emit({ t: 'state', job: job.id, state: 'compiling' });
     const compile = this.compilers[msg.lang];
@@ -187,6 +201,16 @@ export class Monitor implements SvcHost {
         `PROGRAM NEEDS ${job.need} WORDS OF CORE; THE LARGEST PARTITION IS ${this.cfg.largestPartition} WORDS`);
       return;
     }
+    if (msg.coreLimit !== undefined) {
+      // Every user is bounded: the core this owner's jobs hold or wait for, this one included.
+      let held = 0;
+      for (const other of this.jobs.values()) if (other !== job && other.owner === job.owner && !other.ended) held += other.need;
+      if (held + job.need > msg.coreLimit) {
+        this.end(job, 'core', -1,
+          `PROGRAM NEEDS ${job.need} WORDS OF CORE; YOUR JOBS HOLD ${held} AND YOUR LIMIT IS ${msg.coreLimit} WORDS`);
+        return;
+      }
+    }
     if (this.coreQueue.length > 0 || !this.load_(job)) {
       job.wait = 'core';
       this.coreQueue.push(job);
@@ -204,6 +228,7 @@ export class Monitor implements SvcHost {
     loadImage(this.core, ctx, job.image!, base, job.need);
     job.ctx = ctx;
     job.meters.coreWords = job.need;
+    job.coreSince = this.now();
     job.wait = null;
     this.enqueue(job, this.fast); // a new job answers its user first, then joins the round robin
     return true;
@@ -283,19 +308,20 @@ export class Monitor implements SvcHost {
     const start = this.busyCycles;
     if (job.state !== 'running') this.setState(job, 'running');
     for (;;) {
-      const left = job.cpuLimit - job.meters.cycles;
+      const purse = job.purse;
+      const left = Math.min(job.cpuLimit - job.meters.cycles, purse.ceiling - purse.used);
       if (left <= 0) return this.endCpuLimit(job);
       const stop = this.cpu.run(ctx, Math.max(1, Math.min(job.quantumLeft, left, cap - (this.busyCycles - start))));
       this.charge(job, this.cpu.cycles);
       switch (stop) {
         case Stop.BUDGET:
-          if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
+          if (job.meters.cycles >= job.cpuLimit || purse.used >= purse.ceiling) return this.endCpuLimit(job);
           if (job.quantumLeft <= 0) return this.rotate(job);
           if (this.busyCycles - start >= cap) return; // paced: the rest of its quantum comes later
           continue;
         case Stop.SVC:
           if (!serve(this, job)) return;
-          if (job.meters.cycles >= job.cpuLimit) return this.endCpuLimit(job);
+          if (job.meters.cycles >= job.cpuLimit || purse.used >= purse.ceiling) return this.endCpuLimit(job);
           if (job.quantumLeft <= 0) return this.rotate(job);
           if (this.busyCycles - start >= cap) return;
           continue;
@@ -323,6 +349,9 @@ export class Monitor implements SvcHost {
   }
 
   private endCpuLimit(job: Job): void {
+    if (job.purse.used >= job.purse.ceiling && job.meters.cycles < job.cpuLimit) {
+      return this.end(job, 'cpu limit', -1, job.purse.message || 'BUDGET EXHAUSTED');
+    }
     const secs = (job.cpuLimit / this.cfg.ratedClock).toFixed(2);
     this.end(job, 'cpu limit', -1, job.cpuLimitMessage ?? `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
   }
@@ -375,6 +404,15 @@ export class Monitor implements SvcHost {
   tick(): void {
     const now = this.now();
     for (const job of this.sleepers) if (job.wakeAt <= now) this.wake(job, this.slow);
+    if (this.bounded > 0) {
+      // Budgets cover core-time too: a job that sleeps or waits for input on a budget pays for its
+      // core by the millisecond and stops when the purse is empty, not a checkpoint later.
+      for (const job of this.jobs.values()) {
+        if (!job.ctx || job.purse.ceiling === Infinity) continue;
+        this.accrueCore(job, now);
+        if (job.purse.used >= job.purse.ceiling) this.end(job, 'cpu limit', -1, job.purse.message || 'BUDGET EXHAUSTED');
+      }
+    }
     this.sample();
   }
 
@@ -417,6 +455,7 @@ export class Monitor implements SvcHost {
 
   charge(job: Job, cycles: number): void {
     job.meters.cycles += cycles;
+    job.purse.used += cycles;
     job.meters.coreWordCycles += job.meters.coreWords * cycles;
     job.quantumLeft -= cycles;
     job.dirty = true;
@@ -436,17 +475,35 @@ export class Monitor implements SvcHost {
     return this.busyCycles + this.idleCycles;
   }
 
-  /** Meters changed since the last checkpoint. */
+  /** Meters changed since the last checkpoint (a job holding core always has: its core-time grows). */
   get metersPending(): boolean {
-    return this.metersDirty;
+    return this.metersDirty || this.coreMap.usedWords > 0;
+  }
+
+  private purse(owner: string): Purse {
+    let p = this.purses.get(owner);
+    if (!p) this.purses.set(owner, (p = { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0 }));
+    return p;
+  }
+
+  /** Meters the core-time a job has held up to `now` (wall time: a sleeping job pays for its core). */
+  private accrueCore(job: Job, now: number): void {
+    if (job.meters.coreWords === 0 || now <= job.coreSince) return;
+    const wordMs = job.meters.coreWords * (now - job.coreSince);
+    job.meters.coreWordMs += wordMs;
+    job.purse.used += wordMs * job.purse.corePerWordMs;
+    job.coreSince = now;
+    job.dirty = true;
   }
 
   /** A 'meters' message with the jobs whose meters changed since the last one, or null if none did. */
   checkpoint(): Extract<FromMainframe, { t: 'meters' }> | null {
-    if (!this.metersDirty) return null;
+    if (!this.metersPending) return null;
     this.metersDirty = false;
     const jobs: { job: number; meters: Meters }[] = [];
+    const now = this.now();
     for (const job of this.jobs.values()) {
+      if (job.ctx) this.accrueCore(job, now);
       if (!job.dirty) continue;
       job.dirty = false;
       jobs.push({ job: job.id, meters: { ...job.meters } });
@@ -467,6 +524,8 @@ export class Monitor implements SvcHost {
   }
 
   table(): JobInfo[] {
+    const now = this.now();
+    for (const j of this.jobs.values()) if (j.ctx) this.accrueCore(j, now);
     return [...this.jobs.values()].map((j) => ({
       job: j.id, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: { ...j.meters }, share: this.share(j),
     }));
@@ -551,6 +610,7 @@ export class Monitor implements SvcHost {
       job.pendingSys = false;
     }
     this.outputJobs.delete(job);
+    if (job.ctx) this.accrueCore(job, this.now());
     const wasReady = job.runq !== null;
     job.ended = true;
     this.sleepers.delete(job);

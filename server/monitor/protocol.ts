@@ -36,9 +36,12 @@ export interface Meters {
   svcs: number;
   /** partition size in words while the job holds core (0 before it gets core) */
   coreWords: number;
-  /** sum over slices of partition words x cycles charged: core-time in word-cycles (divide by
-   *  the rated clock and 1000 for kilo-word-seconds) */
+  /** sum over slices of partition words x cycles charged (informational; core is billed by wall
+   *  time, coreWordMs) */
   coreWordCycles: number;
+  /** core-time held in wall time: partition words x milliseconds held (divide by 1,000,000 for
+   *  kilo-word-seconds, KCS, as TOPS-10 billed residence). A sleeping job pays for its core. */
+  coreWordMs: number;
   /** characters the job typed */
   outputChars: number;
   /** wall-clock ms when the job was started */
@@ -74,12 +77,20 @@ export type ToMainframe =
       cpuLimitMessage?: string;
       /** characters of output allowed (overrides the default) */
       outputLimit?: number;
+      /** the most core (words) all of this owner's jobs may hold or wait for, this one included */
+      coreLimit?: number;
     }
   | { t: 'input'; job: number; line: string } // a line typed for the job (queued if it is not waiting)
   | { t: 'eof'; job: number } // no more input will come (background jobs)
   | { t: 'drained'; job: number; chars: number } // the front end has written this many more characters of the job's output (a delta)
   | { t: 'interrupt'; job: number }
   | { t: 'kill'; job: number; reason?: string }
+  /** The owner's budget as a purse: the owner's jobs together run until the owner's units reach
+   *  `ceiling`, then each stops with `message`. Units are cycles, plus `corePerWordMs` units for
+   *  every word of core held for a millisecond (core's price in CPU cycles), counted by the
+   *  mainframe since it started over all the owner's jobs. null: no ceiling. Sent before a job of
+   *  the owner starts and at every checkpoint. */
+  | { t: 'budget'; owner: string; ceiling: number | null; message: string; corePerWordMs?: number }
   | { t: 'systat'; req: number }
   | { t: 'shutdown' };
 

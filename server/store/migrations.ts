@@ -67,6 +67,17 @@ export const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE programs ADD COLUMN dialect TEXT');
     },
   },
+  {
+    id: 5,
+    name: 'per-user limits',
+    up(db) {
+      db.exec(`
+        ALTER TABLE accounts ADD COLUMN max_jobs INTEGER;      -- NULL: the server's default
+        ALTER TABLE accounts ADD COLUMN max_core INTEGER;      -- words
+        ALTER TABLE accounts ADD COLUMN max_storage INTEGER;   -- words (characters) saved
+      `);
+    },
+  },
 ];
 
 /** Brings the database up to the newest migration. Returns the ids applied now. */

@@ -79,6 +79,15 @@ export const PG_MIGRATIONS: PgMigration[] = [
     // the BASIC dialect a program is saved with (NULL: the default dialect; other languages NULL)
     sql: 'ALTER TABLE programs ADD COLUMN dialect TEXT',
   },
+  {
+    id: 3,
+    name: 'per-user limits',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN max_jobs INTEGER;
+      ALTER TABLE accounts ADD COLUMN max_core INTEGER;
+      ALTER TABLE accounts ADD COLUMN max_storage INTEGER;
+    `,
+  },
 ];
 
 /** Brings the database up to the newest migration; returns the ids applied now. */

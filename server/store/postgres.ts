@@ -18,10 +18,11 @@ const CHANNEL = 'timeshare_notice';
 /** NOTIFY payloads are limited to 8,000 bytes; notices are one line of text, far below. */
 const MAX_NOTICE = 7000;
 
-interface AccountRow { name: string; password: string; operator: boolean; budget: number | null; created_at: number; last_login: number | null }
+interface AccountRow { name: string; password: string; operator: boolean; budget: number | null; created_at: number; last_login: number | null; max_jobs: number | null; max_core: number | null; max_storage: number | null }
 
 const toAccount = (r: AccountRow): Account => ({
   name: r.name, password: r.password, operator: r.operator, budget: r.budget, createdAt: r.created_at, lastLogin: r.last_login,
+  limits: { jobs: r.max_jobs ?? null, core: r.max_core ?? null, storage: r.max_storage ?? null },
 });
 
 /** The URL without its password, for logs. */
@@ -98,6 +99,12 @@ export class PgStore implements Store {
         return r.rows[0]?.last_login ?? null;
       },
       setBudget: async (name, budget) => (await db.q('UPDATE accounts SET budget = $1 WHERE name = $2', [budget, name])).rowCount === 1,
+      setLimits: async (name, l) => {
+        const cols = ([['jobs', 'max_jobs'], ['core', 'max_core'], ['storage', 'max_storage']] as const).filter(([k]) => l[k] !== undefined);
+        if (!cols.length) return (await db.q('SELECT 1 FROM accounts WHERE name = $1', [name])).rowCount === 1;
+        const sets = cols.map(([, c], i) => `${c} = $${i + 1}`).join(', ');
+        return (await db.q(`UPDATE accounts SET ${sets} WHERE name = $${cols.length + 1}`, [...cols.map(([k]) => l[k] ?? null), name])).rowCount === 1;
+      },
       setPassword: async (name, password) => (await db.q('UPDATE accounts SET password = $1 WHERE name = $2', [password, name])).rowCount === 1,
       list: async () => (await db.q<AccountRow>('SELECT * FROM accounts ORDER BY name')).rows.map(toAccount),
     };

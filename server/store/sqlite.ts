@@ -11,11 +11,12 @@ import type {
   Account, AccountStore, ClusterStore, HostStatus, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store,
 } from './store.ts';
 
-interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null }
+interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null; max_jobs: number | null; max_core: number | null; max_storage: number | null }
 interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number; dialect: string | null }
 
 const toAccount = (r: AccountRow): Account => ({
   name: r.name, password: r.password, operator: r.operator !== 0, budget: r.budget, createdAt: r.created_at, lastLogin: r.last_login,
+  limits: { jobs: r.max_jobs ?? null, core: r.max_core ?? null, storage: r.max_storage ?? null },
 });
 
 export class SqliteStore implements Store {
@@ -103,6 +104,11 @@ export class SqliteStore implements Store {
       create: async (a) => q.insertAccount.run(a.name, a.password, a.operator ? 1 : 0, a.budget ?? null, Date.now()).changes === 1,
       recordLogin: async (name, at) => recordLogin(name, at),
       setBudget: async (name, budget) => q.setBudget.run(budget, name).changes === 1,
+      setLimits: async (name, l) => {
+        const cols = ([['jobs', 'max_jobs'], ['core', 'max_core'], ['storage', 'max_storage']] as const).filter(([k]) => l[k] !== undefined);
+        if (!cols.length) return q.getAccount.get(name) !== undefined;
+        return db.prepare(`UPDATE accounts SET ${cols.map(([, c]) => `${c} = ?`).join(', ')} WHERE name = ?`).run(...cols.map(([k]) => l[k] ?? null), name).changes === 1;
+      },
       setPassword: async (name, password) => q.setPassword.run(password, name).changes === 1,
       list: async () => q.listAccounts.all().map(toAccount),
     };

@@ -16,6 +16,18 @@ export interface Account {
   budget: number | null;
   createdAt: number;
   lastLogin: number | null;
+  /** this user's own limits (null: the server's defaults); set by operators */
+  limits: UserLimits;
+}
+
+/** Per-user bounds an operator may set; null means the server's default. */
+export interface UserLimits {
+  /** live jobs at once (foreground, background, detached) */
+  jobs: number | null;
+  /** words of core all the user's jobs may hold or wait for */
+  core: number | null;
+  /** words (characters) of saved programs and job output */
+  storage: number | null;
 }
 
 export interface ProgramInfo {
@@ -44,6 +56,8 @@ export interface AccountStore {
   recordLogin(name: string, at: number): Promise<number | null>;
   /** false when there is no such account */
   setBudget(name: string, budget: number | null): Promise<boolean>;
+  /** Sets the limits given (null: back to the default; absent: unchanged). false: no such account. */
+  setLimits(name: string, limits: Partial<UserLimits>): Promise<boolean>;
   setPassword(name: string, password: string): Promise<boolean>;
   list(): Promise<Account[]>;
 }

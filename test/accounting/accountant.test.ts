@@ -6,7 +6,7 @@ import { SqliteLedger } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from './helpers.ts';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 3, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 3, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: 0 });
 
 function make(budgets: Record<string, number | null>, ledger = SqliteLedger.memory(), t = { now: PRIME }) {
   const acct = new Accountant({

@@ -8,7 +8,7 @@ import type { Meters } from '../../server/monitor/protocol.ts';
 import { Zone } from '../../server/accounting/zone.ts';
 import { CLOCK, book, payer } from './helpers.ts';
 
-const meters = (cycles: number, words: number): Meters => ({ cycles, svcs: 0, coreWords: words, coreWordCycles: cycles * words, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number, words: number): Meters => ({ cycles, svcs: 0, coreWords: words, coreWordCycles: cycles * words, coreWordMs: Math.round((cycles * words) / 10_000), outputChars: 0, startedAt: 0 });
 const micros = (s: string) => { const [w, f] = s.split('.'); return Number(w) * 1_000_000 + Number(f); };
 const HOUR = 3_600_000;
 const OCT1 = Date.UTC(2026, 9, 1);

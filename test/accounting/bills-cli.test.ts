@@ -13,7 +13,7 @@ import { CLOCK, book, payer } from './helpers.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: 0 });
 
 async function bills(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

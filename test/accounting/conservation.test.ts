@@ -103,7 +103,9 @@ describe('conservation', () => {
     const c = await crowd.ledger.entriesOf({ job: 'T.J1' });
     expect(c.length).toBeGreaterThan(a.length); // checkpointed at other moments in the crowd
     const sum = (es: typeof a, kind: string, f: 'quantity' | 'amount') => es.filter((e) => e.kind === kind).reduce((s, e) => s + e[f], 0);
-    for (const kind of ['cpu', 'core']) {
+    // CPU is the same; core is residence in wall time, so a job that waits its turn among 50 holds
+    // its core longer and pays for that (KCS as TOPS-10 billed it)
+    for (const kind of ['cpu']) {
       expect(sum(c, kind, 'quantity'), kind).toBe(sum(a, kind, 'quantity'));
       expect(sum(c, kind, 'amount'), kind).toBe(sum(a, kind, 'amount'));
     }

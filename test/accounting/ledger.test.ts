@@ -6,7 +6,7 @@ import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from './helpers.ts';
 import Database from 'better-sqlite3';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 2048, coreWordCycles: cycles * 2048, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 2048, coreWordCycles: cycles * 2048, coreWordMs: Math.round((cycles * 2048) / 10_000), outputChars: 0, startedAt: 0 });
 
 describe('the ledger', () => {
   it('is append-only', async () => {

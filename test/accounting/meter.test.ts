@@ -6,7 +6,7 @@ import { SqliteLedger, type LedgerEntry } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, NIGHT, PRIME, book, payer } from './helpers.ts';
 
-const meters = (cycles: number, words = 4096): Meters => ({ cycles, svcs: 0, coreWords: words, coreWordCycles: cycles * words, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number, words = 4096): Meters => ({ cycles, svcs: 0, coreWords: words, coreWordCycles: cycles * words, coreWordMs: Math.round((cycles * words) / 10_000), outputChars: 0, startedAt: 0 });
 const sum = (es: LedgerEntry[], f: (e: LedgerEntry) => number = (e) => e.amount) => es.reduce((s, e) => s + f(e), 0);
 
 describe('metering checkpoints', () => {
@@ -15,8 +15,8 @@ describe('metering checkpoints', () => {
     const p = payer('ALICE', 1);
     const a = m.job(p, meters(3 * CLOCK), PRIME);
     const b = m.job(p, meters(5 * CLOCK), PRIME + 1000);
-    expect(a.map((e) => [e.kind, e.quantity])).toEqual([['cpu', 3 * CLOCK], ['core', 3 * CLOCK * 4096]]);
-    expect(b.map((e) => [e.kind, e.quantity])).toEqual([['cpu', 2 * CLOCK], ['core', 2 * CLOCK * 4096]]);
+    expect(a.map((e) => [e.kind, e.quantity])).toEqual([['cpu', 3 * CLOCK], ['core', 3 * 1000 * 4096]]);
+    expect(b.map((e) => [e.kind, e.quantity])).toEqual([['cpu', 2 * CLOCK], ['core', 2 * 1000 * 4096]]);
     expect(m.job(p, meters(5 * CLOCK), PRIME + 2000)).toEqual([]); // nothing new
     // 5 CPU seconds at $2/min = 166,667 µ$ (rounded once, not 66,667 + 100,000 = 166,667 by luck)
     expect(sum([...a, ...b].filter((e) => e.kind === 'cpu'))).toBe(166_667);

@@ -8,7 +8,7 @@ import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book } from '../accounting/helpers.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: 0 });
 const stores: PgStore[] = [];
 afterAll(async () => {
   for (const s of stores) await s.close();

@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../../server/store/store.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from '../accounting/helpers.ts';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 1024, coreWordCycles: cycles * 1024, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 1024, coreWordCycles: cycles * 1024, coreWordMs: Math.round((cycles * 1024) / 10_000), outputChars: 0, startedAt: 0 });
 
 /** A real ledger behind a switch: 'down' refuses every write; 'lost' commits, then fails to answer. */
 function flaky() {

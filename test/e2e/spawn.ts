@@ -27,6 +27,8 @@ export async function spawnServer(args: string[] = [], dir?: string, opts: { pac
     '--trust-address', '127.0.0.1', '--trust-address', '::ffff:127.0.0.1', '--logins-per-account', '600', '--registrations-per-hour', '100000',
     // tests watch each other's jobs in SYSTAT; the private default is tested with --systat private
     '--systat', 'open',
+    // and a lab's users run more jobs at once than the default 8 (tests of the cap pass their own)
+    '--max-jobs', '64',
     // With the JIT a tight loop uses the default 60 CPU seconds in well under a wall second; tests
     // whose jobs must outlive a SYSTAT or a Ctrl-C get 2,000 (a test may pass its own, later wins).
     '--cpu-limit', '20000000000', ...(opts.paced ? [] : ['--unthrottled']), ...args], {

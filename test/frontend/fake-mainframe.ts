@@ -23,7 +23,7 @@ interface FakeJob {
   cycles: number;
 }
 
-const meters = (j: FakeJob): Meters => ({ cycles: j.cycles, svcs: 0, coreWords: 4096, coreWordCycles: 0, outputChars: 0, startedAt: 0 });
+const meters = (j: FakeJob): Meters => ({ cycles: j.cycles, svcs: 0, coreWords: 4096, coreWordCycles: 0, coreWordMs: 0, outputChars: 0, startedAt: 0 });
 
 export class FakeMainframe implements MainframeLike {
   readonly posted: ToMainframe[] = [];

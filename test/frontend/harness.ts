@@ -39,7 +39,7 @@ export async function startFrontEnd(
   const log = pino({ level: 'debug' }, sink);
   const fe = await FrontEnd.start(
     { ...DEFAULT_FRONTEND, host: '127.0.0.1', port: 0, scryptN: 16, failDelayMs: 20,
-      trusted: ['127.0.0.1', '::ffff:127.0.0.1'], loginsPerAccount: 600, registrationsPerHour: 100_000, systat: 'open', ...over },
+      trusted: ['127.0.0.1', '::ffff:127.0.0.1'], loginsPerAccount: 600, registrationsPerHour: 100_000, systat: 'open', maxJobsPerUser: 64, ...over },
     { store, mainframe, library: new DirectoryLibrary(opts.libraryDir), log, clock: opts.clock },
   );
   return {

@@ -157,7 +157,7 @@ b: .space 20
     h.clock = 19_000 * 86_400_000 + 3_600_000 + 42;
     h.run(1, 'start: SVC TIME\n SVC PUTINT\n MOV r1, r2\n SVC PUTINT\n SVC CPUTIME\n SVC PUTNUM\n HALT\n');
     h.settle();
-    const cyc = 1000 + 8 * 10 + 2 + 10 + 2 + 20 + 1 + 2 + 20 + 2 + 10; // compile + work up to CPUTIME
+    const cyc = h.m.cfg.compileBase + 8 * h.m.cfg.compilePerLine + 2 + 10 + 2 + 20 + 1 + 2 + 20 + 2 + 10; // compile + work up to CPUTIME
     expect(h.output(1)).toBe(`19000${3_600_042} ${cyc / 1000} `);
   });
 

@@ -12,7 +12,7 @@ import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from '../accounting/helpers.ts';
 import { BACKENDS, open } from './backends.ts';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 2048, coreWordCycles: cycles * 2048, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 2048, coreWordCycles: cycles * 2048, coreWordMs: Math.round((cycles * 2048) / 10_000), outputChars: 0, startedAt: 0 });
 const DAY = 86_400_000;
 
 function status(host: string, over: Partial<HostStatus> = {}): HostStatus {
