@@ -12,6 +12,7 @@ const USAGE = `usage:
   npm run admin -- user add NAME [--operator] [--budget DOLLARS] [--data DIR]   password from stdin
   npm run admin -- user password NAME [--data DIR]                            new password from stdin
   npm run admin -- user budget NAME DOLLARS|none [--data DIR]
+  npm run admin -- user limits NAME [--jobs N|default] [--core WORDS|default] [--storage WORDS|default] [--data DIR]
   npm run admin -- user list [--data DIR]
 --store postgres://... (or $TIMESHARE_STORE) works on a PostgreSQL store instead of --data's SQLite.`;
 
@@ -77,6 +78,9 @@ async function main(argv: string[]): Promise<void> {
       operator: { type: 'boolean', default: false },
       budget: { type: 'string' },
       'scrypt-n': { type: 'string' },
+      jobs: { type: 'string' },
+      core: { type: 'string' },
+      storage: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,6 +115,18 @@ async function main(argv: string[]): Promise<void> {
       if (!(await store.accounts.get(name))) throw new UsageError(`no user ${name}`);
       await store.accounts.setPassword(name, await hashPassword(await newPassword(), scryptN));
       console.log(`password of ${name} changed`);
+    } else if (verb === 'limits') {
+      const set: { jobs?: number | null; core?: number | null; storage?: number | null } = {};
+      for (const k of ['jobs', 'core', 'storage'] as const) {
+        const v = values[k];
+        if (v === undefined) continue;
+        if (v !== 'default' && !/^[1-9]\d{0,8}$/.test(v)) throw new UsageError(`--${k} must be a whole number > 0 or default, not "${v}"`);
+        set[k] = v === 'default' ? null : Number(v);
+      }
+      if (!(await store.accounts.setLimits(name, set))) throw new UsageError(`no user ${name}`);
+      const l = (await store.accounts.get(name))!.limits;
+      const show = (v: number | null) => (v === null ? 'default' : String(v));
+      console.log(`limits of ${name}: jobs ${show(l.jobs)}, core ${show(l.core)} words, storage ${show(l.storage)} words`);
     } else if (verb === 'budget') {
       if (amount === undefined) throw new UsageError('budget needs an amount in dollars, or none');
       const budget = amount === 'none' ? null : dollars(amount);

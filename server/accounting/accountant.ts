@@ -178,7 +178,9 @@ export class Accountant {
     const entries = this.meter.job(j.payer, m, at);
     j.meters = { ...m };
     // the same units the mainframe's purse counts: cycles, and core-time at core's price in cycles
-    const more = m.cycles - (prev?.cycles ?? 0) + (m.coreWordMs - (prev?.coreWordMs ?? 0)) * this.corePerWordMs(at);
+    // (core only while the user has a budget: the mainframe counts it only in a bounded purse)
+    const core = typeof this.budgets.get(j.payer.user) === 'number' ? (m.coreWordMs - (prev?.coreWordMs ?? 0)) * this.corePerWordMs(at) : 0;
+    const more = m.cycles - (prev?.cycles ?? 0) + core;
     if (more > 0) this.usedCycles.set(j.payer.user, (this.usedCycles.get(j.payer.user) ?? 0) + more);
     if (entries.length === 0) return;
     this.record(entries);

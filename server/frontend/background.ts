@@ -22,6 +22,8 @@ export class OutputCollector implements JobSink {
     private log: Logger,
     /** true once the server is stopping: no more retries */
     private stopping: () => boolean = () => false,
+    /** characters the owner's quota leaves for this file */
+    private room: (() => Promise<number>) | null = null,
   ) {
     this.saved = new Promise((r) => (this.resolveSaved = r));
   }
@@ -51,8 +53,20 @@ export class OutputCollector implements JobSink {
     let text = this.parts.join('');
     if (text !== '' && !text.endsWith('\n')) text += '\n';
     if (this.cut) text += `*** ${this.cut} MORE CHARACTERS NOT KEPT (${this.limit} AT MOST)\n`;
-    text += `*** JOB ${job.job} ${this.program} ENDED ${stamp(Date.now())}: ${e.message || e.reason.toUpperCase()}\n`;
+    const trailer = `*** JOB ${job.job} ${this.program} ENDED ${stamp(Date.now())}: ${e.message || e.reason.toUpperCase()}\n`;
     this.parts = [];
+    // the owner's storage quota bounds job output too: what does not fit is cut, and the file says so
+    let left = Infinity;
+    try {
+      left = this.room ? await this.room() : Infinity;
+    } catch (err) {
+      this.log.warn({ err, job: job.job }, 'could not read the storage quota; the output is kept whole');
+    }
+    if (text.length + trailer.length > left) {
+      const note = '*** OUTPUT CUT HERE: YOUR STORAGE QUOTA IS FULL (UNSAVE SOMETHING)\n';
+      text = text.slice(0, Math.max(0, left - trailer.length - note.length)) + note;
+    }
+    text += trailer;
     // A full disk (or a busy one) refuses the write: the output stays in memory and is tried
     // again, doubling the wait up to a minute, until it is saved. It is bounded by the output
     // limit of a job, and live jobs by the per-user cap.

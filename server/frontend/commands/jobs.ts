@@ -1,8 +1,9 @@
 // Commands that run programs: RUN in the foreground, SUBMIT in the background, JOBS and KILL.
 import { OutputCollector } from '../background.ts';
 import { crlf, table } from '../format.ts';
-import { langOf, programName } from '../names.ts';
+import { langOf, outputName, programName } from '../names.ts';
 import type { Command } from './registry.ts';
+import { storageRoom } from './program.ts';
 import { loadProgram } from './program.ts';
 import { basicOptions } from './dialect.ts';
 
@@ -32,7 +33,8 @@ export const jobCommands: Command[] = [
       if (lang === 'text') return session.println(`${r.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
       const p = await sys.store.programs.get(session.user!, r.name);
       if (!p) return session.println(`NO SAVED PROGRAM ${r.name}. SAVE IT FIRST.`);
-      const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log, () => sys.stopping);
+      const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log, () => sys.stopping,
+        async () => (await storageRoom(sys, session.user!, outputName(p.name))).left);
       const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, basic: basicOptions(p.dialect), sink, session });
       if (typeof job === 'string') return session.println(job);
       session.println(`JOB ${job.job} SUBMITTED. ITS OUTPUT WILL BE SAVED AS ${sink.fileName}.`);

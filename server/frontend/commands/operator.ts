@@ -1,5 +1,8 @@
-// Operator commands: BROADCAST and HANGUP.
+// Operator commands: BROADCAST, HANGUP and LIMIT.
+import { userName } from '../names.ts';
 import type { Command } from './registry.ts';
+
+const LIMIT_KEYS = { JOBS: 'jobs', CORE: 'core', STORAGE: 'storage' } as const;
 
 export const operatorCommands: Command[] = [
   {
@@ -43,6 +46,31 @@ export const operatorCommands: Command[] = [
       session.log.info({ target: n, targetUser: target.user }, 'hangup');
       target.hangup(`*** LINE HUNG UP BY OPERATOR ${session.user}.`, 'hangup');
       session.println(`LINE ${n} HUNG UP.`);
+    },
+  },
+  {
+    name: 'LIMIT', usage: 'LIMIT USER [JOBS N] [CORE WORDS] [STORAGE WORDS]', help: "show or set a user's limits (DEFAULT: the server's)", operator: true,
+    async run(ctx) {
+      const { session, sys } = ctx;
+      const [rawUser, ...rest] = ctx.args.split(/\s+/).filter(Boolean);
+      const usage = 'USAGE: LIMIT USER [JOBS N] [CORE WORDS] [STORAGE WORDS], EACH A NUMBER OR DEFAULT';
+      if (!rawUser || rest.length % 2 !== 0) return session.println(usage);
+      const u = userName(rawUser);
+      if ('error' in u) return session.println(u.error);
+      const set: { jobs?: number | null; core?: number | null; storage?: number | null } = {};
+      for (let i = 0; i < rest.length; i += 2) {
+        const key = LIMIT_KEYS[rest[i].toUpperCase() as keyof typeof LIMIT_KEYS];
+        const v = rest[i + 1].toUpperCase();
+        if (!key || !(v === 'DEFAULT' || /^\d{1,9}$/.test(v)) || v === '0') return session.println(usage);
+        set[key] = v === 'DEFAULT' ? null : Number(v);
+      }
+      if (Object.keys(set).length && !(await sys.store.accounts.setLimits(u.name, set))) return session.println(`NO USER ${u.name}.`);
+      const account = await sys.store.accounts.get(u.name);
+      if (!account) return session.println(`NO USER ${u.name}.`);
+      if (Object.keys(set).length) session.log.info({ target: u.name, limits: set }, 'limits set');
+      const l = account.limits, c = sys.config;
+      const show = (v: number | null, d: number) => (v === null ? `${d} (DEFAULT)` : String(v));
+      session.println(`${u.name}: JOBS ${show(l.jobs, c.maxJobsPerUser)}, CORE ${show(l.core, c.maxCorePerUser)} WORDS, STORAGE ${show(l.storage, c.storageQuota)} WORDS.`);
     },
   },
 ];

@@ -37,7 +37,14 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
   }
   let r;
   try {
-    r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text: ws.source(), dialect: ws.lang === 'basic' ? ws.dialect : null }, replace);
+    const text = ws.source();
+    // Every user is bounded: a per-user storage quota (operators: LIMIT USER STORAGE WORDS)
+    const room = await storageRoom(sys, session.user!, ws.name);
+    if (text.length > room.left) {
+      session.println(`${ws.name} WAS NOT SAVED: IT HAS ${text.length} CHARACTERS AND YOUR OTHER FILES ${room.used}; YOUR QUOTA IS ${room.quota}.`, 'UNSAVE SOMETHING FIRST (SEE CATALOG). YOUR PROGRAM IS STILL HERE.');
+      return;
+    }
+    r = await sys.store.programs.save(session.user!, { name: ws.name, lang: ws.lang, text, dialect: ws.lang === 'basic' ? ws.dialect : null }, replace);
   } catch (err) {
     // the store's transaction rolled back (disk busy, full or read-only) or the database server is
     // away: say which; the workspace is kept
@@ -49,6 +56,14 @@ async function save(ctx: CommandContext, replace: boolean): Promise<void> {
   }
   if (r === 'duplicate') session.println(`DUPLICATE NAME: ${ws.name} IS ALREADY SAVED. USE REPLACE TO OVERWRITE IT.`);
   else session.println(`${ws.name} ${r === 'replaced' ? 'REPLACED' : 'SAVED'}.`);
+}
+
+/** A user's storage quota (words: characters of saved files) and what files other than `name` use. */
+export async function storageRoom(sys: { store: CommandContext['sys']['store']; config: CommandContext['sys']['config'] }, owner: string, name: string): Promise<{ quota: number; used: number; left: number }> {
+  const quota = (await sys.store.accounts.get(owner))?.limits.storage ?? sys.config.storageQuota;
+  let used = 0;
+  for (const p of await sys.store.programs.list(owner)) if (p.name !== name) used += p.size;
+  return { quota, used, left: quota - used };
 }
 
 function parseRange(args: string): { from: number; to: number } | null {
