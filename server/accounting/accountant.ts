@@ -258,7 +258,16 @@ export class Accountant {
       const total = await this.opts.ledger.total(user, first, last);
       r.base = total - committed;
     }
-    if (refreshBudget || !this.budgets.has(user)) this.budgets.set(user, await this.opts.budgetOf(user));
+    if (refreshBudget || !this.budgets.has(user)) {
+      try {
+        this.budgets.set(user, await this.opts.budgetOf(user));
+      } catch (err) {
+        // Fail closed only when nothing is known: a budget read before the store went away still
+        // holds (the month's charges are in memory too), so jobs go on within it.
+        if (!this.budgets.has(user)) throw err;
+        this.opts.log?.error({ err, user }, 'could not read the budget afresh; using the one read before');
+      }
+    }
     return r;
   }
 
