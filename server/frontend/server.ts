@@ -150,7 +150,14 @@ export class FrontEnd implements System {
   ) {
     this.hub = new Hub(log);
     this.jobs = new JobTable(mainframe, this.hub, log, async (owner) => {
-      const l = (await store.accounts.get(owner))?.limits;
+      let l;
+      try {
+        l = (await store.accounts.get(owner))?.limits;
+      } catch (err) {
+        // the store is away: the server's defaults still bound the user (an operator's higher
+        // limit waits for the store to return)
+        log.warn({ err: (err as Error).message, user: owner }, "could not read the user's limits; the defaults apply");
+      }
       return { jobs: l?.jobs ?? config.maxJobsPerUser, core: l?.core ?? config.maxCorePerUser };
     });
     this.commands = builtinCommands();

@@ -8,7 +8,7 @@ import { SqliteLedger } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { book, CLOCK } from './helpers.ts';
 
-const meters = (cycles: number, at: number): Meters => ({ cycles, svcs: 1, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: at }) as unknown as Meters;
+const meters = (cycles: number, at: number): Meters => ({ cycles, svcs: 1, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: at }) as unknown as Meters;
 
 describe('running statements', () => {
   test('equal buildStatement after every step of a busy month', async () => {
