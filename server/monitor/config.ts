@@ -72,12 +72,13 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // Sold by the second, like SIMH's SET THROTTLE: a CPU second is a wall second of the machine.
   paced: true,
   // 2 ms a wake-up: about 500 wake-ups a second, each running 20,000 cycles (one quantum) at 10 MHz.
-  // The machine is then never more than 2 ms ahead of the wall clock, so a 100 ms window is within
-  // 2-4% of the rated cycles and a 1 s window well within 1% (measured: npm run bench -- clock).
+  // By design the machine is then at most 2 ms ahead of the wall clock (2% of a 100 ms window,
+  // 0.2% of a second) when its thread is woken on time; a busy host's late wake-ups add to that
+  // (npm run bench -- clock measures it).
   paceMs: 2,
   // A late timer or a stalled thread (a busy shared host) is made up, up to a quarter second, so a
-  // 1 s window stays exact; a longer stall is not run in a burst (measured on a host at load 19:
-  // stalls of 100-200 ms were common, and 50 ms left 1 s windows up to 13% short).
+  // 1 s window stays exact; a longer stall is not run in a burst (with 50 ms, 1 s windows came out
+  // up to 13% short on this host at load average 19: npm run bench -- clock).
   maxLagMs: 250,
 };
 
