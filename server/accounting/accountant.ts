@@ -196,7 +196,12 @@ export class Accountant {
   /** Connect-time checkpoints (every connectEveryMs per session) and the daily storage charge. */
   async tick(at = this.now()): Promise<void> {
     const every = this.opts.connectEveryMs ?? 10_000;
-    for (const s of this.sessions.values()) if (at - s.lastConnectAt >= every) this.chargeConnect(s, at);
+    // A session's first ten seconds are checkpointed every second, as jobs are: a kill -9 then
+    // loses at most a second of anyone's connect time, and a short session is charged too.
+    for (const s of this.sessions.values()) {
+      const gap = at - s.loginAt < every ? Math.min(1000, every) : every;
+      if (at - s.lastConnectAt >= gap) this.chargeConnect(s, at);
+    }
     const day = this.rates.zone.day(at);
     if (day !== this.storageDay && this.opts.savedWords) {
       // set only once the store has answered: a store away at midnight is asked again next tick

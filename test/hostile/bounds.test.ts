@@ -130,4 +130,16 @@ describe('bounds per user', () => {
     expect(await op.command('LIMIT HAL STORAGE 1000')).toContain('STORAGE 1000 WORDS');
     expect(await t.command('SAVE')).toContain('TWO SAVED.');
   });
+
+  it('a session shorter than ten seconds is charged its connect time, even when the server is killed -9', async () => {
+    const s = await pool.server([]);
+    const t = await user(s.url, 'ida');
+    await new Promise((r) => setTimeout(r, 2600));
+    expect(await t.command('HELP')).toContain('COMMANDS');
+    s.child.kill('SIGKILL');
+    await new Promise<void>((r) => (s.child.exitCode !== null || s.child.signalCode !== null ? r() : s.child.once('exit', () => r())));
+    const l = ledger(s.dir, 'IDA');
+    // checkpointed every second for the first ten: at most about a second of it is lost
+    expect(l.connect.quantity).toBeGreaterThanOrEqual(1_000);
+  });
 });
