@@ -14,6 +14,7 @@ import type { Term } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany, percentile, rssKiB } from '../e2e/many.ts';
 import { Typists } from '../hostile/typists.ts';
+import { startAttacks, type AttackStats } from './attacks.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -84,15 +85,17 @@ export function unleash(t: Term, k: Kind, runs: { n: number }): void {
 
 /** The child process: logs the hostile lines in, unleashes them, reports its run count each
  *  quarter second, and leaves when its stdin closes. */
-async function hostileProcess(url: string, n: number, kindList: string | undefined): Promise<void> {
+async function hostileProcess(url: string, n: number, kindList: string | undefined, attacks: boolean): Promise<void> {
   const kinds = kindList ? kindList.split(',').map((x) => KINDS[Number(x)]).filter(Boolean) : KINDS;
   const hostile = await loginMany(url, n, 'evil');
   const runs = { n: 0 };
   hostile.forEach((t, i) => unleash(t, kinds[i % kinds.length], runs));
+  const atk = attacks ? startAttacks(url) : null;
   process.stdout.write('unleashed\n');
-  const timer = setInterval(() => process.stdout.write(`runs ${runs.n}\n`), 250);
+  const timer = setInterval(() => process.stdout.write(`runs ${runs.n}\n${atk ? `attacks ${JSON.stringify(atk.stats)}\n` : ''}`), 250);
   await new Promise((r) => process.stdin.on('end', r).resume());
   clearInterval(timer);
+  atk?.stop();
   for (const t of hostile) t.close();
 }
 
@@ -100,13 +103,17 @@ export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     terminals: { type: 'string', default: '1000' }, hostile: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
     kinds: { type: 'string' }, unleash: { type: 'string' },
+    // the attacks of issue 12 (LIST flood, SUBMIT storm, core hog, 2,000 idle handshakes, guessing
+    // over 32 connections) beside the hostile jobs; --no-attacks leaves them out
+    'no-attacks': { type: 'boolean', default: false },
   } });
+  const attacks = !values['no-attacks'];
   // --kinds 0,2,5: only those kinds (by their place in KINDS), to find which one costs the most
   const kinds = values.kinds ? values.kinds.split(',').map((x) => KINDS[Number(x)]).filter(Boolean) : KINDS;
   const nTerms = Number(values.terminals);
   const nHostile = Number(values.hostile);
   const seconds = Number(values.seconds);
-  if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds);
+  if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds, attacks);
   // The saturated case (the mainframe flat out, --unthrottled) first, then the server's default
   // configuration (paced at its rated clock); the JSON is the first, with the second as `paced`.
   const saturated = await once(false);
@@ -115,14 +122,15 @@ export async function main(args: string[]): Promise<void> {
   console.log(JSON.stringify({ ...saturated, paced }));
 
   async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
-  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 10), '--log-level', 'warn'], undefined, { paced: pacedServer });
+  // the limits an attacker meets are the defaults, not the tests' lab settings
+  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8'], undefined, { paced: pacedServer });
   const pid = server.child.pid!;
   try {
     console.log(`server ${server.url}; ${nHostile} hostile lines, ${nTerms} typists`);
     // The hostile lines live in a process of their own: their floods of output must not delay
     // this process's event loop, which times the typists' echoes.
     const evil = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'run.ts'), 'hostile', '--unleash', server.url,
-      '--hostile', String(nHostile), ...(values.kinds ? ['--kinds', values.kinds] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+      '--hostile', String(nHostile), ...(values.kinds ? ['--kinds', values.kinds] : []), ...(attacks ? [] : ['--no-attacks'])], { stdio: ['pipe', 'pipe', 'inherit'] });
     // The hostile lines stand for users on other machines: on this two-core host their own work
     // (reading floods, retyping programs) would otherwise take CPU from the server and from the
     // typists' timing loop, which no remote attacker can do. They run at the lowest priority; the
@@ -133,12 +141,15 @@ export async function main(args: string[]): Promise<void> {
       console.log('could not lower the hostile process priority: its own CPU use competes with the server');
     }
     const runs = { n: 0 };
+    let atk: AttackStats | null = null;
     let evilOut = '';
     const unleashed = new Promise<void>((resolve, reject) => {
       evil.stdout!.on('data', (d) => {
         evilOut += d;
         const m = /runs (\d+)\n(?![\s\S]*runs)/.exec(evilOut);
         if (m) runs.n = Number(m[1]);
+        const a = /attacks (\{[^\n]*\})\n(?![\s\S]*attacks)/.exec(evilOut);
+        if (a) atk = JSON.parse(a[1]) as AttackStats;
         if (evilOut.includes('unleashed')) resolve();
         if (evilOut.length > 4096) evilOut = evilOut.slice(-256);
       });
@@ -155,6 +166,7 @@ export async function main(args: string[]): Promise<void> {
     let rssPeak = 0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(pid, readFileSync))), 250);
     const runsBefore = runs.n;
+    const atk0 = atk as AttackStats | null;
     // CPU time is a figure that a busy host disturbs less than latency: how much of a core the
     // front end (which must answer every echo) spends while the hostile jobs run
     const cpu0 = cpuSample(pid);
@@ -164,6 +176,7 @@ export async function main(args: string[]): Promise<void> {
     ty.stop();
     const { sorted: s, stuck } = ty.take();
     const rssEnd = rssKiB(pid, readFileSync);
+    const atk1 = atk as AttackStats | null;
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     const mb = (kib: number) => Math.round(kib / 102.4) / 10;
     const result = {
@@ -172,12 +185,23 @@ export async function main(args: string[]): Promise<void> {
       server_rss_mb: mb(rssPeak), server_rss_start_mb: mb(rssStart), server_rss_end_mb: mb(rssEnd),
       hostile_runs: runs.n - runsBefore, echoes: s.length, unanswered: stuck,
       frontend_cpu_pct: Math.round(((cpu1.main - cpu0.main) / seconds) * 100), mainframe_cpu_pct: Math.round(((cpu1.other - cpu0.other) / seconds) * 100),
+      ...(atk1 ? {
+        guesses_per_min_per_account: Math.round((((atk1.guesses - (atk0?.guesses ?? 0)) * 60) / seconds) * 10) / 10,
+        guesses_refused: atk1.guessesRefused, submits_accepted: atk1.submitsAccepted, submits_refused: atk1.submitsRefused,
+        idle_handshakes_open: atk1.handshakesOpen, idle_handshakes_closed: atk1.handshakesClosed,
+        hog_jobs: atk1.hogJobs, hog_refused: atk1.hogRefused, lists_sent: atk1.listsSent,
+      } : {}),
     };
     console.log(`kinds: ${kinds.map((k) => k.name).join(', ')}`);
     console.log(`${s.length} echoes in ${seconds} s; ${stuck} unanswered after 1 s; ${result.hostile_runs} hostile runs started while measuring`);
     console.log(`echo p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, p99.9 ${result.p999_ms} ms, max ${result.max_ms} ms (target p99 <= 5)`);
     console.log(`front-end thread ${result.frontend_cpu_pct}% of a core, mainframe thread ${result.mainframe_cpu_pct}%`);
     console.log(`server RSS ${result.server_rss_start_mb} MiB at start, peak ${result.server_rss_mb}, end ${result.server_rss_end_mb}`);
+    if (atk1) {
+      console.log(`guessing over 32 connections: ${result.guesses_per_min_per_account} verdicts a minute on the account (target <= 10), ${atk1.guessesRefused} attempts refused in all`);
+      console.log(`SUBMIT storm: ${atk1.submitsAccepted} accepted, ${atk1.submitsRefused} refused; core hog: ${atk1.hogJobs} 1M-word jobs, ${atk1.hogRefused} refused`);
+      console.log(`idle handshakes: ${atk1.handshakesOpen} open now, ${atk1.handshakesClosed} closed by the server; LIST flood: ${atk1.listsSent} LISTs sent to a line that does not read`);
+    }
     for (const t of typists) t.close();
     evil.stdin!.end();
     await new Promise((r) => evil.once('exit', r));
