@@ -133,8 +133,9 @@ export class FrontEnd implements System {
   /** lines not logged in, by address (oldest first) */
   private unauth = new Map<string, Set<Session>>();
   private unauthCount = 0;
-  /** TCP connections that have not finished the WebSocket handshake, by address */
-  private handshaking = new Map<string, number>();
+  /** TCP connections that have not finished the WebSocket handshake, by address (oldest first) */
+  private handshaking = new Map<string, Set<Socket>>();
+  private handshakeCount = 0;
   private heartbeat: Heartbeat | null = null;
   private nextConn = 1;
   private dummy: Promise<string> | null = null;
@@ -228,21 +229,36 @@ export class FrontEnd implements System {
 
   private handshakeStarted(socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    const mine = this.handshaking.get(address) ?? 0;
-    let total = 0;
-    for (const n of this.handshaking.values()) total += n;
-    if ((mine >= FrontEnd.HANDSHAKES_PER_ADDRESS && !this.config.trusted.includes(address)) || total >= FrontEnd.HANDSHAKES) {
+    const mine = this.handshaking.get(address);
+    if ((mine?.size ?? 0) >= FrontEnd.HANDSHAKES_PER_ADDRESS && !this.config.trusted.includes(address)) {
       socket.destroy();
       return;
     }
-    this.handshaking.set(address, mine + 1);
+    if (this.handshakeCount >= FrontEnd.HANDSHAKES) {
+      // All handshake places are taken: the newcomer gets the oldest one of the address holding the
+      // most, so 2,000 idle sockets from 125 addresses cannot keep anyone else out.
+      let most: Set<Socket> | null = null;
+      for (const set of this.handshaking.values()) if (!most || set.size > most.size) most = set;
+      const victim = most?.values().next().value;
+      if (!victim) {
+        socket.destroy();
+        return;
+      }
+      (victim as Socket & { [HANDSHAKE_DONE]?: () => void })[HANDSHAKE_DONE]?.();
+      victim.destroy();
+    }
+    let set = this.handshaking.get(address);
+    if (!set) this.handshaking.set(address, (set = new Set()));
+    set.add(socket);
+    this.handshakeCount++;
     let counted = true;
     const done = () => {
       if (!counted) return;
       counted = false;
-      const n = (this.handshaking.get(address) ?? 1) - 1;
-      if (n <= 0) this.handshaking.delete(address);
-      else this.handshaking.set(address, n);
+      this.handshakeCount--;
+      const own = this.handshaking.get(address);
+      own?.delete(socket);
+      if (own && own.size === 0) this.handshaking.delete(address);
     };
     socket.setTimeout(this.config.handshakeMs, () => {
       done();

@@ -80,7 +80,7 @@ export function startAttacks(url: string): { stats: AttackStats; stop(): void } 
           }
           t.close();
         }
-      })();
+      })().catch(() => {});
     }
 
     // a SUBMIT storm: one user submits a sleeping program as fast as the line answers
@@ -97,7 +97,7 @@ export function startAttacks(url: string): { stats: AttackStats; stop(): void } 
         if (/SUBMITTED/.test(r)) stats.submitsAccepted++;
         else stats.submitsRefused++;
       }
-    })();
+    })().catch((err) => process.stderr.write(`SUBMIT storm: ${(err as Error).message}\n`));
 
     // a core hog: a 1M-word program that sleeps, submitted four times by each of four users
     for (let u = 0; u < 4; u++) {
@@ -115,7 +115,7 @@ export function startAttacks(url: string): { stats: AttackStats; stop(): void } 
           if (/SUBMITTED/.test(r)) stats.hogJobs++;
           else stats.hogRefused++;
         }
-      })();
+      })().catch((err) => process.stderr.write(`core hog: ${(err as Error).message}\n`));
     }
 
     // a LIST flood: a 10,000-line program, then a 64 KiB frame of LISTs to a line that stops reading
@@ -138,7 +138,7 @@ export function startAttacks(url: string): { stats: AttackStats; stop(): void } 
       const lists = 'LIST\r'.repeat(Math.floor(65_000 / 5));
       t.send(lists);
       stats.listsSent += 13_000;
-    })();
+    })().catch((err) => process.stderr.write(`LIST flood: ${(err as Error).message}\n`));
   })().catch((err) => process.stderr.write(`attacks: ${(err as Error).message}\n`));
 
   return {

@@ -226,4 +226,22 @@ describe('account floods and idle callers', () => {
     // a proper client from that address is still served
     await (await openFrom(h.url, '127.0.4.2')).expect('USER NAME--');
   });
+
+  it('when 1,024 handshakes are open, a newcomer takes the oldest place of the busiest address', async () => {
+    h = await startFrontEnd({ handshakeMs: 20_000 });
+    const port = Number(new URL(h.url).port);
+    let open = 0;
+    for (let a = 0; a < 65; a++) {
+      for (let i = 0; i < 16; i++) {
+        const s = connect({ host: '127.0.0.1', port, localAddress: `127.0.5.${a + 2}` });
+        s.on('error', () => {});
+        s.on('connect', () => open++);
+        raw.push(s);
+      }
+    }
+    for (let i = 0; i < 200 && open < 1040; i++) await new Promise((r) => setTimeout(r, 25));
+    // a caller from yet another address is answered at once, though every place was taken
+    const t = await openFrom(h.url, '127.0.6.2');
+    await t.expect('USER NAME--');
+  });
 });
