@@ -199,7 +199,7 @@ export async function main(args: string[]): Promise<void> {
     console.log(`server RSS ${result.server_rss_start_mb} MiB at start, peak ${result.server_rss_mb}, end ${result.server_rss_end_mb}`);
     if (atk1) {
       console.log(`guessing over 32 connections: ${result.guesses_per_min_per_account} verdicts a minute on the account (target <= 10), ${atk1.guessesRefused} attempts refused in all`);
-      console.log(`SUBMIT storm: ${atk1.submitsAccepted} accepted, ${atk1.submitsRefused} refused; core hog: ${atk1.hogJobs} 1M-word jobs, ${atk1.hogRefused} refused`);
+      console.log(`SUBMIT storm: ${atk1.submitsAccepted} accepted, ${atk1.submitsRefused} refused; core hog: ${atk1.hogJobs} 1M-word jobs submitted by 4 users (each user's core limit lets one hold core; the mainframe ends the rest with a message in their .OUT), ${atk1.hogRefused} refused at SUBMIT`);
       console.log(`idle handshakes: ${atk1.handshakesOpen} open now, ${atk1.handshakesClosed} closed by the server; LIST flood: ${atk1.listsSent} LISTs sent to a line that does not read`);
     }
     for (const t of typists) t.close();
