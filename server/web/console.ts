@@ -90,10 +90,12 @@ export class OperatorConsole {
         idleMs: now - (this.sys.lastInput.get(s.line) ?? s.connectedAt), state: s.state,
       })),
       jobs: (st?.jobs ?? []).map((j) => {
-        // a snapshot age, once the mainframe reports one (detached jobs and snapshots)
-        const snap = (j as { snapshotAt?: number }).snapshotAt;
+        // the snapshot age and detachment, where the job table keeps them (detached jobs and
+        // snapshots: read by name, so the console works with or without them)
+        const live = this.sys.jobs.live.get(j.job) as { snapshotAt?: number | null; detached?: boolean } | undefined;
+        const snap = live?.snapshotAt ?? (j as { snapshotAt?: number }).snapshotAt;
         return {
-          job: j.job, owner: j.owner, name: j.name, line: j.line, state: j.state, cpuSeconds: Math.round((j.meters.cycles / clock) * 100) / 100,
+          job: j.job, owner: j.owner, name: j.name, line: j.line, state: live?.detached ? `${j.state}, detached` : j.state, cpuSeconds: Math.round((j.meters.cycles / clock) * 100) / 100,
           coreWords: j.meters.coreWords, share: j.share ?? null, snapshotAgeMs: typeof snap === 'number' ? now - snap : null,
         };
       }),

@@ -56,9 +56,14 @@ function render(d: BillData): void {
 
   const charges = el('section', { 'aria-labelledby': 'rate-h' },
     el('h2', { id: 'rate-h', text: 'Charges by rate' }),
-    el('div', { class: 'scroll' }, table('What you used, at which rate', ['Item', 'Quantity', 'Rate', 'Schedule of', 'Amount $'],
-      [...d.charges.map((c) => [c.label, c.quantity, c.rate, c.rateEffective, c.amountText]), ['TOTAL', '', '', '', d.totalText]],
-      [false, true, false, false, true])),
+    // the rate schedule's date only when the month had more than one (as BILL prints it)
+    new Set(d.charges.map((c) => c.rateEffective)).size > 1
+      ? el('div', { class: 'scroll' }, table('What you used, at which rate', ['Item', 'Quantity', 'Rate', 'Rates of', 'Amount $'],
+        [...d.charges.map((c) => [c.label, c.quantity, c.rate, c.rateEffective, c.amountText]), ['TOTAL', '', '', '', d.totalText]],
+        [false, true, false, false, true]))
+      : el('div', { class: 'scroll' }, table('What you used, at which rate', ['Item', 'Quantity', 'Rate', 'Amount $'],
+        [...d.charges.map((c) => [c.label, c.quantity, c.rate, c.amountText]), ['TOTAL', '', '', d.totalText]],
+        [false, true, false, true])),
   );
 
   const jobsBox = el('div', { class: 'scroll' });
