@@ -148,6 +148,18 @@ describe('the web teletype', () => {
     await waitPaper(page, 'DAVE LOGGED OFF');
   });
 
+  test('a dropped line says so on the paper and redials by itself', async () => {
+    const page = await openTeletype(await context());
+    await page.keyboard.type('erin\rpass1\rpass1\r');
+    await waitPaper(page, 'WELCOME, ERIN.');
+    // the connection breaks (not a hang-up by the system): as a network would drop it
+    await page.evaluate(() => (window as { teletype: { ws: { close(code: number, why: string): void } } }).teletype.ws.close(4000, 'network trouble'));
+    await waitPaper(page, /\*\*\* LINE DROPPED \d\d:\d\d:\d\d \(network trouble\); REDIALING/);
+    await waitPaper(page, /\*\*\* BACK ONLINE [\s\S]*USER NAME--$/);
+    await see(page, '#status', 'ONLINE');
+    await shot(page, 'teletype-redial');
+  });
+
   test('at 375 px the page fits without sideways scrolling', async () => {
     const page = await openTeletype(await context(375, 700));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
