@@ -16,6 +16,8 @@ export class Workspace {
   name: string | null = null;
   /** the BASIC dialect of this program (SYSTEM chooses it; saved with the program); null: the default */
   dialect: string | null = null;
+  /** the margin BASIC programs run here fold their output at (MARGIN sets it for the session); null: 72 */
+  margin: number | null = null;
   private lines = new Map<number, string>();
   /** the line numbers in order, kept until the next edit (RUN and LIST of a long program are common) */
   private order: number[] | null = null;

@@ -14,7 +14,7 @@ afterEach(async () => {
   }
 });
 
-describe('SYSTEM ECMA55 / SYSTEM EXTENDED at the teletype', () => {
+describe('SYSTEM ECMA55 / SYSTEM EXTENDED and MARGIN at the teletype', () => {
   it('chooses the dialect, keeps it with the saved program, and RUN and SUBMIT use it', async () => {
     const s = await spawnServer();
     servers.push(s);
@@ -42,5 +42,13 @@ describe('SYSTEM ECMA55 / SYSTEM EXTENDED at the teletype', () => {
     expect(await t.command('SYSTEM FORTRAN')).toContain('SYSTEM ECMA55 (MINIMAL BASIC, EXACTLY) OR SYSTEM EXTENDED');
     await t.command('NEW P.S');
     expect(await t.command('SYSTEM ECMA55')).toContain('IS AN ASSEMBLY PROGRAM');
+    // MARGIN: the line's width for BASIC output, for the session
+    await t.command('NEW WIDE');
+    t.send('10 PRINT "ABCDEFGHIJKLMNOPQRSTUVWXYZ"\r20 END\r');
+    expect(await t.command('MARGIN')).toContain('MARGIN 72.');
+    expect(await t.command('MARGIN 20')).toContain('MARGIN 20.');
+    expect(await t.command('RUN')).toContain('ABCDEFGHIJKLMNOPQRST\r\nUVWXYZ\r\n');
+    expect(await t.command('MARGIN 5')).toContain('MARGIN TAKES A WHOLE NUMBER FROM 16 TO 255');
+    expect(await t.command('MARGIN')).toContain('MARGIN 20.');
   });
 });

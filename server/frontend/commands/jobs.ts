@@ -19,7 +19,7 @@ export const jobCommands: Command[] = [
       if (ws.isText) return session.println(`${ws.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
       if (ws.size === 0) return session.println('NO PROGRAM TO RUN. TYPE NUMBERED LINES, OR USE OLD.');
       const lang = ws.lang === 'asm' ? 'asm' : 'basic';
-      await session.runForeground(ws.name ?? 'NONAME', lang, ws.source(), basicOptions(ws.dialect));
+      await session.runForeground(ws.name ?? 'NONAME', lang, ws.source(), basicOptions(ws.dialect, ws.margin));
     },
   },
   {
@@ -35,7 +35,7 @@ export const jobCommands: Command[] = [
       if (!p) return session.println(`NO SAVED PROGRAM ${r.name}. SAVE IT FIRST.`);
       const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log, () => sys.stopping,
         async () => (await storageRoom(sys, session.user!, outputName(p.name))).left);
-      const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, basic: basicOptions(p.dialect), sink, session });
+      const job = await sys.jobs.start({ owner: session.user!, line: null, name: p.name, lang, source: p.text, basic: basicOptions(p.dialect, session.workspace.margin), sink, session });
       if (typeof job === 'string') return session.println(job);
       session.println(`JOB ${job.job} SUBMITTED. ITS OUTPUT WILL BE SAVED AS ${sink.fileName}.`);
     },
