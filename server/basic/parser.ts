@@ -51,6 +51,8 @@ class Parser {
   private errors: string[] = [];
   private params: { fn: string; names: string[] } | null = null;
   private defCount = new Map<string, number>();
+  /** the last numbered line was refused (its number): whether the program ends with END is unknown */
+  private lastDropped = false;
   private readonly strict: boolean;
   private readonly prog: Program;
 
@@ -71,12 +73,16 @@ class Parser {
       }
       const num = Number(m[1]);
       this.lineNum = num;
+      this.lastDropped = true; // until the line is taken
       if (num < 1 || num > MAX_LINE) { this.err(`LINE NUMBER ${m[1]} IS OUTSIDE 1 TO ${MAX_LINE}`); return; }
+      // ECMA-55 4: a line number has one to four digits
+      if (this.strict && (num > 9999 || m[1].length > 4)) { this.err(`LINE NUMBER ${m[1]}: ECMA-55 LINE NUMBERS HAVE AT MOST FOUR DIGITS (1 TO 9999)`); return; }
       if (num <= last) {
         this.err(num === last ? 'THIS LINE NUMBER IS USED TWICE' : `LINE NUMBERS MUST GO UP: ${num} COMES AFTER ${last}`);
         return;
       }
       last = num;
+      this.lastDropped = false;
       const line: Line = { num, stmts: [] };
       this.prog.lines.push(line);
       this.text = m[2];
@@ -99,7 +105,7 @@ class Parser {
       // by running off its last line, as Super Star Trek does, and takes END anywhere as STOP.)
       const endLine = lines[lines.length - 1];
       const isEnd = endLine.stmts.length === 1 && endLine.stmts[0].k === 'end';
-      if (!isEnd && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
+      if (!isEnd && !this.lastDropped && !this.errors.some((e) => e.startsWith(`LINE ${endLine.num}:`))) {
         this.errors.push(`LINE ${endLine.num}: THE LAST LINE OF A PROGRAM MUST BE AN END STATEMENT`);
       }
       for (const l of lines.slice(0, -1)) {

@@ -40,7 +40,7 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
     ['SPC', '20 PRINT SPC(3)', /SPC IS NOT PART/],
     ['IF without a relation', '20 IF 1 THEN 30\n30 PRINT', /IF NEEDS A RELATION/],
-    ['a string variable with a digit', '20 LET A1$ = "X"', /A STRING VARIABLE IN ECMA-55 BASIC IS A LETTER AND \$/],
+        ['a string variable with a digit', '20 LET A1$ = "X"', /A STRING VARIABLE IN ECMA-55 BASIC IS A LETTER AND \$/],
     ['one letter for a variable and an array', '20 LET A = 1\n25 LET A(1) = 2', /A NAMES BOTH A SIMPLE VARIABLE AND AN ARRAY/],
   ];
   for (const [what, body, re] of cases) {
@@ -52,6 +52,11 @@ describe('ecma55 refuses each extension, naming the line', () => {
       if (!/DIM A\(N\)|IF 1 THEN|NEXT$/.test(body)) expect(extendedErrors(src), what).toEqual([]);
     });
   }
+  it('five-digit line numbers', () => {
+    const src = '10 PRINT 1\n10000 END\n';
+    expect(ecmaErrors(src)).toEqual(['LINE 10000: LINE NUMBER 10000: ECMA-55 LINE NUMBERS HAVE AT MOST FOUR DIGITS (1 TO 9999)']);
+    expect(extendedErrors(src)).toEqual([]);
+  });
   it('a pure Minimal BASIC program compiles in both', () => {
     const src = '10 OPTION BASE 1\n20 DIM A(3)\n30 DEF FNA(X) = X * X\n40 FOR I = 1 TO 3\n50 LET A(I) = FNA(I)\n60 NEXT I\n70 PRINT A(3)\n80 GO TO 100\n100 END\n';
     expect(ecmaErrors(src)).toEqual([]);
