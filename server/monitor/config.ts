@@ -35,6 +35,9 @@ export interface MonitorConfig {
   /** Paced: ms of rated time the machine may fall behind the wall clock (a late wake-up) and then
    *  make up; beyond it the host is too slow and the excess is counted as lost, not run later. */
   maxLagMs: number;
+  /** A job is snapshotted after every this many CPU seconds (and, when it starts to wait for
+   *  input or sleep, if this many wall seconds have passed since its last snapshot). */
+  snapshotSeconds: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
@@ -80,6 +83,9 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // 1 s window stays exact; a longer stall is not run in a burst (with 50 ms, 1 s windows came out
   // up to 13% short on this host at load average 19: npm run bench -- clock).
   maxLagMs: 250,
+  // 30 CPU seconds: a kill -9 loses at most that much of a job's work; measured with
+  // `npm run bench -- snapshot`, the throughput this costs is far below the 2% target.
+  snapshotSeconds: 30,
 };
 
 /** The defaults with `over` applied; throws a plain message on nonsense values. */

@@ -4,6 +4,7 @@ import type { Image } from '../machine/image.ts';
 import type { JobState, Lang, Meters } from './protocol.ts';
 import { RNG_SEED } from './rng.ts';
 import type { RunQueue } from './queue.ts';
+import type { DecodedJob } from './snapshot.ts';
 
 /** An owner's cycles since the mainframe started, and the ceiling its budget allows. */
 export interface Purse {
@@ -63,6 +64,18 @@ export class Job {
   coreSince = 0;
   /** the owner's cycles and budget ceiling, shared by all the owner's jobs */
   purse: Purse = { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0 };
+
+  // snapshots (snapshot.ts)
+  /** the program's text, kept so that a snapshot can be compiled again for its line map */
+  source = '';
+  imageHash = 0;
+  /** cycles and wall-clock ms at the last snapshot */
+  snapCycles = 0;
+  snapAt = 0;
+  /** a restored job's state, until it gets a partition */
+  restore: DecodedJob | null = null;
+  restoreWait: Wait = null;
+  sleepLeft = 0;
 
   constructor(
     readonly id: number,

@@ -15,6 +15,7 @@ import { LoadAverage } from './load.ts';
 import { MachineClock } from './clock.ts';
 import { RunQueue } from './queue.ts';
 import { log } from './log.ts';
+import { type DecodedJob, type JobFacts, decodeJob, encodeJob, hashWords } from './snapshot.ts';
 
 export interface MonitorOptions {
   config?: Partial<MonitorConfig>;
@@ -149,6 +150,12 @@ export class Monitor implements SvcHost {
       case 'systat':
         this.emit(this.systat(msg.req));
         return;
+      case 'checkpoint':
+        this.checkpointAll(msg.req, msg.halt === true);
+        return;
+      case 'restore':
+        this.restore(msg.job, msg.data);
+        return;
       case 'shutdown':
         for (const job of [...this.jobs.values()]) this.end(job, 'killed', -1, 'KILLED: SYSTEM SHUTDOWN', false);
         return;
@@ -168,6 +175,8 @@ export class Monitor implements SvcHost {
       limit(msg.outputLimit, this.cfg.outputLimit), this.now());
     if (cpuLimit < this.cfg.cpuLimit && msg.cpuLimitMessage) job.cpuLimitMessage = msg.cpuLimitMessage;
     job.purse = this.purse(msg.owner);
+    job.source = msg.source;
+    job.snapAt = job.meters.startedAt;
     this.jobs.set(job.id, job);
     this.emit({ t: 'state', job: job.id, state: 'compiling' });
     const compile = this.compilers[msg.lang];
@@ -195,6 +204,7 @@ export class Monitor implements SvcHost {
       return;
     }
     job.image = image;
+    job.imageHash = hashWords(image.words);
     job.need = Math.max(this.cfg.defaultPartition, evenUp(words));
     if (job.need > this.cfg.largestPartition) {
       this.end(job, 'core', -1,
@@ -225,11 +235,13 @@ export class Monitor implements SvcHost {
     });
     if (base === null) return false;
     const ctx = new Context();
-    loadImage(this.core, ctx, job.image!, base, job.need);
     job.ctx = ctx;
     job.meters.coreWords = job.need;
     job.coreSince = this.now();
     job.wait = null;
+    if (job.restore?.words) return this.reload(job, job.restore, base);
+    job.restore = null;
+    loadImage(this.core, ctx, job.image!, base, job.need);
     this.enqueue(job, this.fast); // a new job answers its user first, then joins the round robin
     return true;
   }
@@ -263,6 +275,7 @@ export class Monitor implements SvcHost {
       const job = this.fast.first() ?? this.slow.first()!;
       try {
         this.runQuantum(job, cap);
+        if (!job.ended && job.meters.cycles - job.snapCycles >= this.snapshotCycles) this.snapshot(job);
       } catch (e) {
         // A fault in the machine or the monitor while serving this job: stop that job, keep the rest.
         log.error({ err: e, job: job.id }, 'job stopped by an internal error');
@@ -392,6 +405,11 @@ export class Monitor implements SvcHost {
     job.wait = wait;
     if (wait === 'sleep') this.sleepers.add(job);
     this.setState(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
+    // A job about to wait a long time (its user, or its alarm) is snapshotted if it has worked
+    // since its last snapshot and that was long ago, so a crash loses little of an interactive job.
+    if (wait !== 'output' && job.meters.cycles > job.snapCycles && this.now() - job.snapAt >= this.cfg.snapshotSeconds * 1000) {
+      this.snapshot(job);
+    }
   }
 
   private wake(job: Job, q: RunQueue): void {
@@ -534,6 +552,147 @@ export class Monitor implements SvcHost {
   /** A live job (for tests and tools), or undefined. */
   job(id: number): Job | undefined {
     return this.jobs.get(id);
+  }
+
+  // ---- snapshots (snapshot.ts) ----
+
+  private get snapshotCycles(): number {
+    return this.cfg.snapshotSeconds * this.cfg.ratedClock;
+  }
+
+  /** Posts the job's output, then its whole state as a 'snapshot' message. Call it only between
+   *  instructions (outside CPU.run), as every caller does. */
+  snapshot(job: Job): void {
+    this.flushJob(job);
+    const now = this.now();
+    const ctx = job.ctx;
+    const facts: JobFacts = {
+      id: job.id, owner: job.owner, name: job.name, lang: job.lang, source: job.source, imageHash: job.imageHash,
+      cpuLimit: job.cpuLimit, outputLimit: job.outputLimit, cpuLimitMessage: job.cpuLimitMessage ?? null,
+      wait: job.wait, sleepLeft: job.wait === 'sleep' ? Math.max(0, job.wakeAt - now) : 0,
+      getsAddr: job.getsAddr, getsCap: job.getsCap, eof: job.eof, input: job.input.slice(job.inputHead),
+      pending: job.pending.join(''), column: job.column, rng: job.rng, meters: { ...job.meters },
+      ctx: ctx ? { pc: ctx.pc, limit: ctx.limit, stackLow: ctx.stackLow, stackHigh: ctx.stackHigh, codeEnd: ctx.codeEnd } : null,
+      takenAt: now,
+    };
+    const empty = new Int32Array(17);
+    const data = ctx
+      ? encodeJob(facts, ctx.r, ctx.f, this.core.subarray(ctx.base, ctx.base + ctx.limit))
+      : encodeJob(facts, empty, new Float64Array(16), null);
+    job.snapCycles = job.meters.cycles;
+    job.snapAt = now;
+    this.emit({ t: 'snapshot', job: job.id, at: now, cycles: job.meters.cycles, state: job.state, data });
+  }
+
+  /** Snapshots every job; with `halt` puts them all away (no 'end': they go on after a restart). */
+  private checkpointAll(req: number, halt: boolean): void {
+    this.flush();
+    const m = this.checkpoint();
+    if (m) this.emit(m);
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) this.snapshot(job);
+    if (halt) {
+      for (const job of jobs) {
+        job.ended = true; // (queue entries of ended jobs are dropped when they reach the head)
+        job.runq = null;
+        if (job.ctx) this.coreMap.free(job.id);
+      }
+      this.jobs.clear();
+      this.sleepers.clear();
+      this.outputJobs.clear();
+      this.coreQueue = [];
+      if (this.readyCount > 0) this.clock.startIdle(this.mono());
+      this.readyCount = 0;
+    }
+    this.emit({ t: 'checkpointed', req, jobs: jobs.length });
+  }
+
+  /** Takes a job back from its snapshot: it goes on exactly where it stopped. */
+  private restore(id: number, data: Uint8Array): void {
+    const refuse = (error: string): void => {
+      log.warn({ job: id, error }, 'snapshot refused');
+      this.emit({ t: 'restored', job: id, error });
+    };
+    if (this.jobs.has(id)) return refuse('THE JOB NUMBER IS ALREADY IN USE');
+    const d = decodeJob(data);
+    if (typeof d === 'string') return refuse(d);
+    const x = d.facts;
+    if (x.id !== id) return refuse('THE SNAPSHOT IS OF ANOTHER JOB');
+    const job = new Job(id, x.owner, null, x.name, x.lang, Math.min(x.cpuLimit, this.cfg.cpuLimit), x.outputLimit, x.meters.startedAt);
+    Object.assign(job.meters, x.meters);
+    job.source = x.source;
+    job.imageHash = x.imageHash;
+    if (x.cpuLimitMessage !== null) job.cpuLimitMessage = x.cpuLimitMessage;
+    job.getsAddr = x.getsAddr;
+    job.getsCap = x.getsCap;
+    job.eof = x.eof;
+    job.input.push(...x.input);
+    if (x.pending) job.pending.push(x.pending);
+    job.column = x.column;
+    job.rng = x.rng;
+    job.snapCycles = x.meters.cycles;
+    job.snapAt = this.now();
+    // Compiled again only for its line map and trap messages (the partition holds the code): a
+    // compiler that now gives other code could name wrong lines, so its image is then not used.
+    let image = null;
+    try {
+      const r = this.compilers[x.lang]?.(x.source);
+      if (r?.image && hashWords(r.image.words) === x.imageHash) image = r.image;
+    } catch (e) {
+      log.warn({ err: e, job: id }, 'restore: the program did not compile again');
+    }
+    if (x.ctx) {
+      const need = x.ctx.limit;
+      if (need > this.cfg.largestPartition) {
+        return refuse(`ITS PARTITION OF ${need} WORDS IS LARGER THAN THIS MACHINE'S LARGEST (${this.cfg.largestPartition} WORDS)`);
+      }
+      job.need = need;
+      job.image = image ?? { words: new Int32Array(0), entry: x.ctx.pc, bssWords: 0, stackWords: 0, codeEnd: x.ctx.codeEnd };
+      job.restore = d;
+      job.sleepLeft = x.sleepLeft;
+      job.restoreWait = x.wait;
+    } else {
+      if (!image) return refuse('THE PROGRAM NO LONGER COMPILES TO THE SAME CODE');
+      job.image = image;
+      job.need = Math.max(this.cfg.defaultPartition, evenUp(partitionWords(image)));
+      if (job.need > this.cfg.largestPartition) return refuse(`IT NEEDS ${job.need} WORDS; THE LARGEST PARTITION IS ${this.cfg.largestPartition} WORDS`);
+    }
+    this.jobs.set(id, job);
+    this.emit({ t: 'restored', job: id, error: null });
+    if (this.coreQueue.length > 0 || !this.load_(job)) {
+      job.wait = 'core';
+      this.coreQueue.push(job);
+      this.setState(job, 'waiting for core');
+    }
+  }
+
+  /** load_() for a restored job: its saved words and registers, and the wait it was in. */
+  private reload(job: Job, d: DecodedJob, base: number): true {
+    const x = d.facts, c = x.ctx!, ctx = job.ctx!;
+    this.core.set(d.words!, base);
+    ctx.base = base;
+    ctx.limit = c.limit;
+    ctx.stackLow = c.stackLow;
+    ctx.stackHigh = c.stackHigh;
+    ctx.setCode(c.codeEnd);
+    ctx.r.set(d.r);
+    ctx.f.set(d.f);
+    ctx.pc = c.pc;
+    job.restore = null;
+    const wait = job.restoreWait;
+    if (wait === 'input' && !job.hasInput() && !job.eof) {
+      job.wait = 'input';
+      this.setState(job, 'waiting for input');
+    } else if (wait === 'input') {
+      finishGets(this, job, job.hasInput() ? job.takeLine() : null);
+      this.enqueue(job, this.fast);
+    } else if (wait === 'sleep') {
+      job.wait = 'sleep';
+      job.wakeAt = this.now() + job.sleepLeft;
+      this.sleepers.add(job);
+      this.setState(job, 'sleeping');
+    } else this.enqueue(job, this.slow); // ready, or waiting for output (the front end holds what was in flight)
+    return true;
   }
 
   // ---- the terminal ----

@@ -92,6 +92,11 @@ export type ToMainframe =
    *  the owner starts and at every checkpoint. */
   | { t: 'budget'; owner: string; ceiling: number | null; message: string; corePerWordMs?: number }
   | { t: 'systat'; req: number }
+  /** Snapshot every job now (a 'snapshot' each, then 'checkpointed'); with `halt` the jobs are
+   *  then put away: they leave the table without an 'end' (SIGTERM: they go on after a restart). */
+  | { t: 'checkpoint'; req: number; halt?: boolean }
+  /** Restores a job from a snapshot (snapshot.ts) under its own number; answered by 'restored'. */
+  | { t: 'restore'; job: number; data: Uint8Array }
   | { t: 'shutdown' };
 
 /** Mainframe -> front end. */
@@ -117,4 +122,10 @@ export type FromMainframe =
       /** the mainframe's monotonic clock (ms) when the reply was made */
       at?: number;
     }
+  /** A job's whole state (snapshot.ts), taken between instructions: periodically (every
+   *  snapshotSeconds of its CPU), when it starts to wait after a while, or on 'checkpoint'. */
+  | { t: 'snapshot'; job: number; at: number; cycles: number; state: JobState; data: Uint8Array }
+  /** The answer to 'restore': error null, or why the snapshot was refused (the job is not in the table). */
+  | { t: 'restored'; job: number; error: string | null }
+  | { t: 'checkpointed'; req: number; jobs: number }
   | { t: 'down' };

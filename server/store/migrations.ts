@@ -3,6 +3,7 @@
 // field already ran it). Migration 2 (the ledger) belongs to the accounting code.
 import type { Database } from 'better-sqlite3';
 import { createLedgerSchema, LEDGER_HOST } from './ledger.ts';
+import { createHotelSchema } from './hotel.ts';
 
 export interface Migration {
   readonly id: number;
@@ -76,6 +77,13 @@ export const MIGRATIONS: Migration[] = [
         ALTER TABLE accounts ADD COLUMN max_core INTEGER;      -- words
         ALTER TABLE accounts ADD COLUMN max_storage INTEGER;   -- words (characters) saved
       `);
+    },
+  },
+  {
+    id: 6,
+    name: 'job numbers, snapshots and kept workspaces',
+    up(db) {
+      createHotelSchema(db);
     },
   },
 ];

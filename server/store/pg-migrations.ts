@@ -3,6 +3,7 @@
 // at once against one database, so migrating holds an advisory lock: the first migrates, the others
 // wait and then find nothing to do. Never edit a migration that has shipped; append a new one.
 import type pg from 'pg';
+import { PG_HOTEL_SCHEMA } from './pg-hotel.ts';
 
 export interface PgMigration {
   readonly id: number;
@@ -87,6 +88,11 @@ export const PG_MIGRATIONS: PgMigration[] = [
       ALTER TABLE accounts ADD COLUMN max_core INTEGER;
       ALTER TABLE accounts ADD COLUMN max_storage INTEGER;
     `,
+  },
+  {
+    id: 4,
+    name: 'job numbers, snapshots and kept workspaces',
+    sql: PG_HOTEL_SCHEMA,
   },
 ];
 

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { LocalNotices } from './notices.ts';
 import { PgLedger } from './pg-ledger.ts';
+import { PgHotel } from './pg-hotel.ts';
 import { migratePg, PG_MIGRATIONS, type PgMigration } from './pg-migrations.ts';
 import { clientConfig, makePool, PgDb, wrap } from './pg-pool.ts';
 import type {
@@ -47,6 +48,7 @@ export class PgStore implements Store {
   readonly programs: ProgramStore;
   readonly ledger: PgLedger;
   readonly cluster: ClusterStore;
+  readonly hotel: PgHotel;
   readonly db: PgDb;
   private readonly notices = new LocalNotices();
   private listener: pg.Client | null = null;
@@ -76,10 +78,16 @@ export class PgStore implements Store {
     return new PgStore(url, new PgDb(pool));
   }
 
+  /** The next job number: a sequence shared by every host on the database. */
+  nextJobNumber(): Promise<number> {
+    return this.hotel.nextJobNumber();
+  }
+
   private constructor(private readonly url: string, db: PgDb) {
     this.where = redactUrl(url);
     this.db = db;
     this.ledger = new PgLedger(db);
+    this.hotel = new PgHotel(db);
 
     this.accounts = {
       get: async (name) => {

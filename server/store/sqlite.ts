@@ -10,6 +10,7 @@ import { LocalNotices } from './notices.ts';
 import type {
   Account, AccountStore, ClusterStore, HostStatus, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store,
 } from './store.ts';
+import { SqliteHotel } from './hotel.ts';
 
 interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null; max_jobs: number | null; max_core: number | null; max_storage: number | null }
 interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number; dialect: string | null }
@@ -28,6 +29,8 @@ export class SqliteStore implements Store {
   readonly programs: ProgramStore;
   readonly ledger: SqliteLedger;
   readonly cluster: ClusterStore;
+  readonly hotel: SqliteHotel;
+  readonly nextJobNumber: () => Promise<number>;
 
   /** Opens DIR/timeshare.db (":memory:" as dir for a private in-memory database). */
   static open(dir: string, migrations: readonly Migration[] = MIGRATIONS, opts: { readonly?: boolean } = {}): SqliteStore {
@@ -59,6 +62,8 @@ export class SqliteStore implements Store {
     this.db = db;
     this.where = file;
     this.ledger = new SqliteLedger(db);
+    this.hotel = new SqliteHotel(db);
+    this.nextJobNumber = this.hotel.nextJobNumber;
     const q = {
       getAccount: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?'),
       insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (name, password, operator, budget, created_at) VALUES (?, ?, ?, ?, ?)'),

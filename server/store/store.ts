@@ -4,6 +4,7 @@
 // and PostgreSQL (postgres.ts, several hosts on one database) both implement them, and one test
 // suite (test/store/contract.test.ts) runs against both.
 import type { Ledger } from './ledger.ts';
+import type { HotelStore } from './hotel.ts';
 
 export type ProgramLang = 'basic' | 'asm' | 'text';
 
@@ -121,6 +122,10 @@ export interface Store {
   /** The database's own integrity check (SQLite: PRAGMA quick_check): a plain description of each
    *  problem found, or an empty list when it is sound. Run once at start. */
   check?(): Promise<string[]>;
+  /** job snapshots and kept workspaces (server/store/hotel.ts) */
+  readonly hotel: HotelStore;
+  /** The next job number: unique for the life of the system (kept in the store, never reused). */
+  nextJobNumber(): Promise<number>;
   close(): Promise<void>;
 }
 

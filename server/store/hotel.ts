@@ -1,0 +1,144 @@
+// The hotel's rooms in the store: job numbers unique for the life of the system, job snapshots
+// (so jobs outlive their terminals and the server) and kept workspaces (a dropped line's program).
+// Plain types only (numbers, strings, Uint8Array), so another store (PostgreSQL) can implement
+// the same interface with a sequence, a BYTEA column and one transaction per call.
+import type Database from 'better-sqlite3';
+
+/** One job's row: what the front end knows of it (`meta`, JSON) and, once the mainframe has taken
+ *  a snapshot, the job's whole machine state (`image`, see server/monitor/snapshot.ts). */
+export interface SnapshotRow {
+  job: number;
+  owner: string;
+  name: string;
+  /** wall-clock ms when the image was taken (or the row written, without an image) */
+  takenAt: number;
+  /** the job's CPU cycles when the image was taken */
+  cycles: number;
+  /** the front end's part, JSON (where the job's output goes, output kept, how it ended) */
+  meta: string;
+  /** null: no machine image yet (the job restarts from its source) or the job has ended */
+  image: Uint8Array | null;
+}
+
+export interface KeptWorkspace {
+  owner: string;
+  name: string | null;
+  lang: string;
+  /** the numbered lines or output text, as the workspace holds it */
+  text: string;
+  keptAt: number;
+}
+
+export interface HotelStore {
+  /** Writes rows and deletes jobs in ONE transaction (a checkpoint of every job is all or nothing). */
+  put(rows: readonly SnapshotRow[], remove?: readonly number[]): Promise<void>;
+  /** Replaces a row's meta, keeping its image (e.g. a job detached or ended); false if no row. */
+  setMeta(job: number, meta: string): Promise<boolean>;
+  remove(job: number): Promise<void>;
+  get(job: number): Promise<SnapshotRow | null>;
+  /** Every row, by job number. */
+  list(): Promise<SnapshotRow[]>;
+  keepWorkspace(w: KeptWorkspace): Promise<void>;
+  /** The kept workspace of `owner`, removed from the store (it is back on a line). */
+  takeWorkspace(owner: string): Promise<KeptWorkspace | null>;
+}
+
+// Migration 3. Once shipped, never edit it.
+export const HOTEL_SCHEMA = `
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+CREATE TABLE snapshots (
+  job       INTEGER PRIMARY KEY,
+  owner     TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  taken_at  INTEGER NOT NULL,
+  cycles    INTEGER NOT NULL,
+  meta      TEXT NOT NULL,
+  image     BLOB
+) STRICT;
+CREATE TABLE workspaces (
+  owner    TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+  name     TEXT,
+  lang     TEXT NOT NULL,
+  text     TEXT NOT NULL,
+  kept_at  INTEGER NOT NULL
+) STRICT;
+`;
+
+export function createHotelSchema(db: Database.Database): void {
+  db.exec(HOTEL_SCHEMA);
+  // Job numbers go on from the highest one any bill has seen, so an old database never shows two
+  // different jobs with one number.
+  const hasLedger = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger'`).get() !== undefined;
+  const top = hasLedger ? (db.prepare('SELECT COALESCE(MAX(job_no), 0) AS n FROM ledger').get() as { n: number }).n : 0;
+  db.prepare(`INSERT INTO counters (name, value) VALUES ('job', ?)`).run(top);
+}
+
+interface Row { job: number; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+const toRow = (r: Row): SnapshotRow => ({
+  job: r.job, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
+  image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
+});
+
+export class SqliteHotel implements HotelStore {
+  readonly nextJobNumber: () => Promise<number>;
+  private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[]) => void;
+  private readonly q;
+
+  constructor(db: Database.Database) {
+    const q = {
+      next: db.prepare<[], { value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'job' RETURNING value`),
+      upsert: db.prepare(`INSERT INTO snapshots (job, owner, name, taken_at, cycles, meta, image) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+        cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`),
+      setMeta: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ?'),
+      del: db.prepare('DELETE FROM snapshots WHERE job = ?'),
+      get: db.prepare<[number], Row>('SELECT * FROM snapshots WHERE job = ?'),
+      list: db.prepare<[], Row>('SELECT * FROM snapshots ORDER BY job'),
+      keepWs: db.prepare(`INSERT INTO workspaces (owner, name, lang, text, kept_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (owner) DO UPDATE SET name = excluded.name, lang = excluded.lang, text = excluded.text, kept_at = excluded.kept_at`),
+      getWs: db.prepare<[string], { owner: string; name: string | null; lang: string; text: string; kept_at: number }>('SELECT * FROM workspaces WHERE owner = ?'),
+      delWs: db.prepare('DELETE FROM workspaces WHERE owner = ?'),
+    };
+    this.q = q;
+    this.nextJobNumber = async () => q.next.get()!.value;
+    this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[]) => {
+      for (const r of rows) {
+        q.upsert.run(r.job, r.owner, r.name, r.takenAt, r.cycles, r.meta,
+          r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength));
+      }
+      for (const j of remove) q.del.run(j);
+    });
+  }
+
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = []): Promise<void> {
+    this.putTx(rows, remove);
+  }
+
+  async setMeta(job: number, meta: string): Promise<boolean> {
+    return this.q.setMeta.run(meta, job).changes === 1;
+  }
+
+  async remove(job: number): Promise<void> {
+    this.q.del.run(job);
+  }
+
+  async get(job: number): Promise<SnapshotRow | null> {
+    const r = this.q.get.get(job);
+    return r ? toRow(r) : null;
+  }
+
+  async list(): Promise<SnapshotRow[]> {
+    return this.q.list.all().map(toRow);
+  }
+
+  async keepWorkspace(w: KeptWorkspace): Promise<void> {
+    this.q.keepWs.run(w.owner, w.name, w.lang, w.text, w.keptAt);
+  }
+
+  async takeWorkspace(owner: string): Promise<KeptWorkspace | null> {
+    const r = this.q.getWs.get(owner);
+    if (!r) return null;
+    this.q.delWs.run(owner);
+    return { owner: r.owner, name: r.name, lang: r.lang, text: r.text, keptAt: r.kept_at };
+  }
+}

@@ -1,0 +1,85 @@
+// The hotel's rooms in PostgreSQL (see hotel.ts for what they are): job numbers from a sequence
+// shared by every host on the database, job snapshots (BYTEA) and kept workspaces.
+import type { PgDb } from './pg-pool.ts';
+import type { HotelStore, KeptWorkspace, SnapshotRow } from './hotel.ts';
+
+// Migration 2 of pg-migrations.ts. Once shipped, never edit it.
+export const PG_HOTEL_SCHEMA = `
+  CREATE SEQUENCE job_numbers;
+  -- go on from the highest job number any bill has seen
+  SELECT setval('job_numbers', GREATEST(1, COALESCE((SELECT MAX(job_no) FROM ledger), 0)), (SELECT MAX(job_no) FROM ledger) IS NOT NULL);
+  CREATE TABLE snapshots (
+    job       BIGINT PRIMARY KEY,
+    owner     TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    taken_at  BIGINT NOT NULL,
+    cycles    BIGINT NOT NULL,
+    meta      TEXT NOT NULL,
+    image     BYTEA
+  );
+  CREATE TABLE workspaces (
+    owner    TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+    name     TEXT,
+    lang     TEXT NOT NULL,
+    text     TEXT NOT NULL,
+    kept_at  BIGINT NOT NULL
+  );
+`;
+
+interface Row { job: number; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+const toRow = (r: Row): SnapshotRow => ({
+  job: r.job, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
+  image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
+});
+const UPSERT = `INSERT INTO snapshots (job, owner, name, taken_at, cycles, meta, image) VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+  cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`;
+
+export class PgHotel implements HotelStore {
+  constructor(private readonly db: PgDb) {}
+
+  async nextJobNumber(): Promise<number> {
+    return (await this.db.q<{ n: number }>(`SELECT nextval('job_numbers') AS n`)).rows[0]!.n;
+  }
+
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = []): Promise<void> {
+    if (rows.length === 0 && remove.length === 0) return;
+    await this.db.tx(async (c) => {
+      for (const r of rows) {
+        await c.query(UPSERT, [r.job, r.owner, r.name, r.takenAt, r.cycles, r.meta,
+          r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength)]);
+      }
+      if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[])', [remove]);
+    });
+  }
+
+  async setMeta(job: number, meta: string): Promise<boolean> {
+    return (await this.db.q('UPDATE snapshots SET meta = $1 WHERE job = $2', [meta, job])).rowCount === 1;
+  }
+
+  async remove(job: number): Promise<void> {
+    await this.db.q('DELETE FROM snapshots WHERE job = $1', [job]);
+  }
+
+  async get(job: number): Promise<SnapshotRow | null> {
+    const r = await this.db.q<Row>('SELECT * FROM snapshots WHERE job = $1', [job]);
+    return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  async list(): Promise<SnapshotRow[]> {
+    return (await this.db.q<Row>('SELECT * FROM snapshots ORDER BY job')).rows.map(toRow);
+  }
+
+  async keepWorkspace(w: KeptWorkspace): Promise<void> {
+    await this.db.q(`INSERT INTO workspaces (owner, name, lang, text, kept_at) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (owner) DO UPDATE SET name = excluded.name, lang = excluded.lang, text = excluded.text, kept_at = excluded.kept_at`,
+    [w.owner, w.name, w.lang, w.text, w.keptAt]);
+  }
+
+  async takeWorkspace(owner: string): Promise<KeptWorkspace | null> {
+    const r = await this.db.q<{ owner: string; name: string | null; lang: string; text: string; kept_at: number }>(
+      'DELETE FROM workspaces WHERE owner = $1 RETURNING *', [owner]);
+    const w = r.rows[0];
+    return w ? { owner: w.owner, name: w.name, lang: w.lang, text: w.text, keptAt: w.kept_at } : null;
+  }
+}
