@@ -91,9 +91,17 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
-  const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, { store, mainframe, library: new DirectoryLibrary(), log });
-  fe.readOnly = readOnly;
-  const accounting = attachAccounting(fe, { ledger: store.ledger, rates, log, host: o.systemName, shared });
+  let attached: ReturnType<typeof attachAccounting> | null = null;
+  // The accountant attaches before the jobs kept in the store come back, so that it knows what
+  // was charged for them (README.md: work redone after a restore is not charged twice).
+  const fe = await FrontEnd.start({ ...o.server, ratedClock: mfConfig.ratedClock }, {
+    store, mainframe, library: new DirectoryLibrary(), log, system: o.systemName,
+    beforeRestore: (f) => {
+      f.readOnly = readOnly;
+      attached = attachAccounting(f, { ledger: store.ledger, rates, log, host: o.systemName, shared });
+    },
+  });
+  const accounting = attached as unknown as ReturnType<typeof attachAccounting>;
   const web = attachWeb(fe, { accountant: accounting.accountant, log, trustProxy: o.trustProxy });
   const cluster: Cluster | null = shared ? await attachCluster(fe, { store, host: o.systemName, log }) : null;
   // always printed, whatever --log-level says: scripts and people read the address from it

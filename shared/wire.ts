@@ -8,6 +8,8 @@ export const DEFAULT_URL = `ws://127.0.0.1:${DEFAULT_PORT}`;
 export const Ctl = {
   /** Ctrl-C: interrupt the running job and discard its queued output */
   INTERRUPT: '\x03',
+  /** Ctrl-D: detach the running job (it goes on without the terminal; ATTACH n takes it back) */
+  DETACH: '\x04',
   /** BEL: ring the terminal's bell */
   BELL: '\x07',
   /** BS: rub out the last character */

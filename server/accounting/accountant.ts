@@ -17,10 +17,13 @@ import { RunningStatements } from './running.ts';
 export interface AccountantOptions {
   ledger: Ledger;
   rates: RateBook;
-  /** distinguishes this server run: job and session numbers restart at each boot */
+  /** distinguishes this server run: session numbers restart at each boot */
   bootId: string;
   /** this host's system name, written on each ledger entry (null: unnamed) */
   host?: string | null;
+  /** a job's ledger subject; default `${bootId}.J${job}`. The server's job numbers are unique for
+   *  the life of the system, so it uses `J${job}`: a job restored after a restart is the same subject. */
+  jobUid?: (job: number) => string;
   /** a user's budget in micro-dollars (null: unlimited) */
   budgetOf: (user: string) => Promise<number | null>;
   /** words of saved programs per user, for the daily storage charge */
@@ -136,10 +139,27 @@ export class Accountant {
     const s = line === null ? undefined : this.sessions.get(line);
     if (s) s.lastJob = job;
     this.jobs.set(job, {
-      payer: { user: owner, session: s?.uid ?? null, job: `${this.opts.bootId}.J${job}`, jobNo: job, jobName: name },
+      payer: { user: owner, session: s?.uid ?? null, job: this.opts.jobUid?.(job) ?? `${this.opts.bootId}.J${job}`, jobNo: job, jobName: name },
       line: s ? line : null,
       meters: null,
     });
+  }
+
+  /**
+   * A job came back from the store after a restart (jobStarted has been called for it). The rule
+   * that nothing is charged twice: its meter is seeded with the highest readings the ledger holds
+   * for it, so the work between its snapshot and the last charge before the restart is done again
+   * free, and only what lies beyond is charged. Returns the CPU cycles already charged.
+   */
+  async jobRestored(job: number): Promise<number> {
+    const j = this.jobs.get(job);
+    if (!j) return 0;
+    const cpu = await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'cpu');
+    const core = await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'core');
+    this.meter.seed(j.payer.job, 'cpu', cpu);
+    this.meter.seed(j.payer.job, 'core', core);
+    j.meters = null;
+    return cpu;
   }
 
   /**

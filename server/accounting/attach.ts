@@ -39,10 +39,12 @@ export function attachAccounting(
   const acct = new Accountant({
     ledger: deps.ledger,
     rates: deps.rates,
-    // Job and session numbers restart with the server; the boot id keeps their ledger keys apart,
-    // and the host's name keeps two hosts that boot in the same millisecond apart.
+    // Session numbers restart with the server; the boot id keeps their ledger keys apart, and the
+    // host's name keeps two hosts that boot in the same millisecond apart. Job numbers come from
+    // the store and are unique for the life of the system: a restored job is the same subject.
     bootId: deps.host ? `${deps.host}.${Date.now().toString(36)}` : Date.now().toString(36),
     host: deps.host ?? null,
+    jobUid: (job) => `J${job}`,
     budgetOf: async (user) => (await sys.store.accounts.get(user))?.budget ?? null,
     savedWords: async () => {
       const words = new Map<string, number>();
@@ -89,6 +91,7 @@ export function attachAccounting(
     }
   });
 
+  sys.hub.hooks.jobRestored.push((job) => acct.jobRestored(job.job));
   sys.hub.hooks.beforeJob.push(async (job) => {
     // nothing can be charged to a ledger that cannot be written: no job runs
     if (sys.readOnly !== null) return teletypeLines(`NO JOB CAN RUN: THE SYSTEM IS READ-ONLY (${sys.readOnly}).\nSEE THE OPERATOR.`);

@@ -32,6 +32,18 @@ export class OutputCollector implements JobSink {
     return outputName(this.program);
   }
 
+  /** What it has kept so far (for a snapshot of its job). */
+  keptText(): { text: string; cut: number } {
+    return { text: this.parts.join(''), cut: this.cut };
+  }
+
+  /** Starts from what a snapshot kept (a restored job). */
+  prefill(text: string, cut: number): void {
+    this.parts = text ? [text] : [];
+    this.kept = text.length;
+    this.cut = cut;
+  }
+
   output(text: string, done: () => void): void {
     const room = this.limit - this.kept;
     if (room >= text.length) {
@@ -84,4 +96,13 @@ export class OutputCollector implements JobSink {
     this.resolveSaved();
   }
 
+}
+
+/** The text of a NAME.OUT file: the output kept, what was cut, and how the job ended. */
+export function outputFile(kept: string, cut: number, limit: number, job: number, program: string, ending: string): string {
+  let text = kept;
+  if (text !== '' && !text.endsWith('\n')) text += '\n';
+  if (cut) text += `*** ${cut} MORE CHARACTERS NOT KEPT (${limit} AT MOST)\n`;
+  text += `*** JOB ${job} ${program} ENDED ${stamp(Date.now())}: ${ending}\n`;
+  return text;
 }

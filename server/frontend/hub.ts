@@ -52,6 +52,9 @@ export interface Hooks {
   /** may bound the owner's jobs together: they run until the owner's cycles (counted by the
    *  mainframe since it started, over all their jobs) reach `ceiling`, then end with `message` */
   jobLimit: ((owner: string) => Promise<Purse | null> | Purse | null)[];
+  /** a job comes back from the store after a restart; returns the CPU cycles already charged for
+   *  it (work redone up to there is not charged again), or null if unknown */
+  jobRestored: ((job: JobView) => Promise<number | null> | number | null)[];
 }
 
 type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
@@ -72,7 +75,7 @@ const HOOK_TEXT: Record<'afterRun' | 'beforeBye', string> = {
 };
 
 export class Hub {
-  readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [], jobLimit: [] };
+  readonly hooks: Hooks = { beforeJob: [], afterRun: [], beforeBye: [], jobLimit: [], jobRestored: [] };
   private listeners: { [K in keyof HubEvents]?: Listener<K>[] } = {};
   private errors: RateLimitedLog;
 
@@ -115,9 +118,22 @@ export class Hub {
     return best;
   }
 
-  /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
+  /** Runs the jobRestored hooks; the highest count of cycles already charged, or null. */
+  async restored(job: JobView): Promise<number | null> {
+    let best: number | null = null;
+    for (const fn of this.hooks.jobRestored) {
+      try {
+        const r = await fn(job);
+        if (typeof r === 'number' && (best === null || r > best)) best = r;
+      } catch (err) {
+        this.log.error({ err, hook: 'jobRestored' }, 'hook failed');
+      }
+    }
+    return best;
+  }
 
-  async ask<K extends Exclude<keyof Hooks, 'jobLimit'>>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
+  /** Runs hooks in order; returns the texts they produced (or, for beforeJob, stops at the first refusal). */
+  async ask<K extends Exclude<keyof Hooks, 'jobLimit' | 'jobRestored'>>(kind: K, ...args: Parameters<Hooks[K][number]>): Promise<string[]> {
     const texts: string[] = [];
     for (const fn of this.hooks[kind]) {
       try {

@@ -1,4 +1,5 @@
-// The front end's table of live jobs: numbers them (a counter for the server's life), routes the
+// The front end's table of live jobs: numbers them (from the store: unique for the life of the
+// system, across restarts), routes the
 // mainframe's messages to the line or background collector that owns each job, and returns output
 // credit ('drained') once the characters have really been written, which is what makes a terminal
 // that stops reading stall only its own job.
@@ -27,7 +28,16 @@ export interface JobSink {
 
 export interface LiveJob extends JobView {
   state: JobState;
+  /** where output and the end go: the line, a background collector, or a detached job's keeper */
   sink: JobSink;
+  /** running without a terminal (DETACH, a dropped line, or restored after a restart) */
+  detached: boolean;
+  /** wall-clock ms when it was detached (0 when it is not) */
+  detachedAt: number;
+  /** the program's text (a job that has no snapshot yet is restarted from it) */
+  readonly source: string;
+  /** wall-clock ms of the job's last snapshot in the store, or null */
+  snapshotAt: number | null;
   /** after Ctrl-C or KILL: output still in flight is thrown away */
   discarding: boolean;
   lastMeters: Meters | null;
@@ -46,9 +56,23 @@ export interface JobSpec {
 }
 
 type SystatReply = Extract<FromMainframe, { t: 'systat' }>;
+export type SnapshotMsg = Extract<FromMainframe, { t: 'snapshot' }>;
+
+/** Who keeps jobs in the store (hotel.ts): told of starts, snapshots and ends. */
+export interface JobKeeper {
+  started(job: LiveJob): void;
+  snapshot(msg: SnapshotMsg, job: LiveJob): void;
+  /** the job has ended (after its sink was told) */
+  ended(job: LiveJob): void;
+}
 
 export class JobTable {
   private next = 1;
+  /** job numbers from the store; a private counter when there is none (tests) */
+  numbers: (() => Promise<number>) | null = null;
+  keeper: JobKeeper | null = null;
+  private checkpointWaiters = new Map<number, { snaps: SnapshotMsg[]; done: (r: SnapshotMsg[] | null) => void }>();
+  private restoreWaiters = new Map<number, (error: string | null) => void>();
   private nextReq = 1;
   readonly live = new Map<number, LiveJob>();
   /** the mainframe thread has stopped */
@@ -114,13 +138,16 @@ export class JobTable {
     if (refusal.length) return refusal[0];
     const purse = await this.hub.jobLimit(spec.owner);
     if (purse && 'refused' in purse) return purse.refused;
+    const number = this.numbers ? await this.numbers() : this.next++;
     const job: LiveJob = {
-      job: this.next++, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
+      job: number, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
+      detached: false, detachedAt: 0, source: spec.source, snapshotAt: null,
     };
     this.live.set(job.job, job);
     // the owner's budget, as a ceiling on all their jobs' cycles, goes ahead of the job
     this.setPurse(job.owner, purse);
+    this.keeper?.started(job);
     this.mainframe.post({
       t: 'run', job: job.job, owner: job.owner, line: job.line, name: job.name, lang: job.lang, source: spec.source,
       ...(spec.basic && job.lang === 'basic' ? { basic: spec.basic } : {}),
@@ -135,6 +162,53 @@ export class JobTable {
   /** Bounds the cycles of all the owner's jobs (the owner's budget), or lifts the bound (null). */
   setPurse(owner: string, purse: Purse | null): void {
     this.mainframe.post({ t: 'budget', owner, ceiling: purse ? purse.ceiling : null, message: purse?.message ?? '', corePerWordMs: purse?.corePerWordMs ?? 0 });
+  }
+
+  /**
+   * Takes back a job put away in the store: from its snapshot (`data`), or, without one, by running
+   * its source again under its own number. Resolves null, or the reason the snapshot was refused
+   * (then the job is not live).
+   */
+  async restore(job: LiveJob, data: Uint8Array | null, extra: { background: boolean }): Promise<string | null> {
+    if (this.down) return 'THE MAINFRAME IS DOWN';
+    this.live.set(job.job, job);
+    this.hub.emit('jobStarted', { job, at: Date.now() });
+    if (data === null) {
+      this.mainframe.post({ t: 'run', job: job.job, owner: job.owner, line: null, name: job.name, lang: job.lang, source: job.source });
+      if (extra.background) this.mainframe.post({ t: 'eof', job: job.job });
+      return null;
+    }
+    const error = await new Promise<string | null>((resolve) => {
+      this.restoreWaiters.set(job.job, resolve);
+      this.mainframe.post({ t: 'restore', job: job.job, data });
+    });
+    if (error !== null) this.live.delete(job.job);
+    return error;
+  }
+
+  /**
+   * Snapshots every job (the 'snapshot' messages go to the keeper as usual and are returned too).
+   * With `halt` the mainframe puts its jobs away and they leave this table without ending. Null if
+   * the mainframe does not answer within `ms`.
+   */
+  checkpoint(halt: boolean, ms = 10_000): Promise<SnapshotMsg[] | null> {
+    if (this.down) return Promise.resolve(null);
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.checkpointWaiters.delete(req);
+        resolve(null);
+      }, ms);
+      this.checkpointWaiters.set(req, {
+        snaps: [],
+        done: (r) => {
+          clearTimeout(timer);
+          if (r && halt) this.live.clear();
+          resolve(r);
+        },
+      });
+      this.mainframe.post({ t: 'checkpoint', req, halt });
+    });
   }
 
   input(job: number, line: string): void {
@@ -228,7 +302,30 @@ export class JobTable {
           .catch((err) => this.log.error({ err, job: j.job }, 'job sink failed'))
           .finally(() => this.finishing.delete(done));
         this.finishing.add(done);
+        this.keeper?.ended(j);
         for (const w of this.endWaiters.splice(0)) w();
+        return;
+      }
+      case 'snapshot': {
+        const j = this.live.get(m.job);
+        for (const w of this.checkpointWaiters.values()) w.snaps.push(m);
+        if (j) this.keeper?.snapshot(m, j);
+        return;
+      }
+      case 'checkpointed': {
+        const w = this.checkpointWaiters.get(m.req);
+        if (w) {
+          this.checkpointWaiters.delete(m.req);
+          w.done(w.snaps);
+        }
+        return;
+      }
+      case 'restored': {
+        const w = this.restoreWaiters.get(m.job);
+        if (w) {
+          this.restoreWaiters.delete(m.job);
+          w(m.error);
+        }
         return;
       }
       case 'meters':
@@ -259,6 +356,14 @@ export class JobTable {
         for (const [req, w] of this.systatWaiters) {
           this.systatWaiters.delete(req);
           w(null);
+        }
+        for (const [req, w] of this.checkpointWaiters) {
+          this.checkpointWaiters.delete(req);
+          w.done(null);
+        }
+        for (const [job, w] of this.restoreWaiters) {
+          this.restoreWaiters.delete(job);
+          w('THE MAINFRAME IS DOWN');
         }
         return;
       }

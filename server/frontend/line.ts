@@ -6,7 +6,7 @@ import { Ctl } from '../../shared/wire.ts';
 /** Longest line a user can type; longer ones are refused when they end. */
 export const MAX_INPUT_LINE = 256;
 
-export type LineEvent = { kind: 'line'; text: string } | { kind: 'interrupt' } | { kind: 'toolong'; length: number };
+export type LineEvent = { kind: 'line'; text: string } | { kind: 'interrupt' } | { kind: 'detach' } | { kind: 'toolong'; length: number };
 
 export class LineDiscipline {
   /** when false (passwords) typed characters are not echoed */
@@ -72,6 +72,13 @@ export class LineDiscipline {
           this.dropped = 0;
           out += '^C\r\n';
           events.push({ kind: 'interrupt' });
+          break;
+        case Ctl.DETACH:
+          // the attention key: never program input (the session detaches a running job)
+          this.buf = '';
+          this.dropped = 0;
+          out += '^D\r\n';
+          events.push({ kind: 'detach' });
           break;
         default: {
           const code = c.charCodeAt(0);

@@ -1,7 +1,7 @@
 // The server's command-line options (`npm start -- --help`).
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../../shared/wire.ts';
-import type { MonitorConfig } from '../monitor/config.ts';
+import { DEFAULT_CONFIG, type MonitorConfig } from '../monitor/config.ts';
 import { isPowerOfTwo, DEFAULT_SCRYPT_N } from './password.ts';
 import { DEFAULT_FRONTEND, type ServerOptions } from './server.ts';
 import { storeSpec } from '../store/open.ts';
@@ -58,6 +58,8 @@ export const USAGE = `usage: npm start -- [options]
                       executes at most this many cycles per wall second, the rest counted idle
   --unthrottled       run the mainframe flat out instead (benchmarks); meters and bills are
                       the same cycles either way
+  --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
+  --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
   --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
   --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
@@ -113,6 +115,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'output-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
       unthrottled: { type: 'boolean', default: false },
+      'detached-hours': { type: 'string' },
+      'snapshot-s': { type: 'string' },
       rates: { type: 'string' },
       'scrypt-n': { type: 'string' },
       'fail-delay-ms': { type: 'string' },
@@ -152,6 +156,15 @@ export function parseOptions(argv: string[]): MainOptions | null {
   const clock = int('rated-clock', values['rated-clock'], 1);
   if (clock !== undefined) mainframe.ratedClock = clock;
   if (values.unthrottled) mainframe.paced = false;
+  const snap = int('snapshot-s', values['snapshot-s'], 1);
+  if (snap !== undefined) mainframe.snapshotSeconds = snap;
+  let detachedHours = DEFAULT_FRONTEND.detachedHours;
+  const dh = values['detached-hours'];
+  if (dh !== undefined) {
+    // fractions allowed (0.5 = 30 minutes): tests and classrooms want short ones
+    if (!/^\d+(\.\d+)?$/.test(dh) || !(Number(dh) > 0)) throw new Error(`--detached-hours must be a number of hours > 0, not "${dh}"`);
+    detachedHours = Number(dh);
+  }
   return {
     data: values.data!,
     store: storeSpec(values.store, values.data!),
@@ -187,6 +200,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       maxCorePerUser: int('max-core-per-user', values['max-core-per-user'], 1024) ?? DEFAULT_FRONTEND.maxCorePerUser,
       storageQuota: int('storage-quota', values['storage-quota'], 1) ?? DEFAULT_FRONTEND.storageQuota,
       ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
+      detachedHours,
     },
   };
 }

@@ -11,6 +11,7 @@ import { builtinCommands } from './commands/index.ts';
 import type { Registry } from './commands/registry.ts';
 import { Hub } from './hub.ts';
 import { JobTable, type MainframeLike } from './jobs.ts';
+import { Hotel } from './hotel.ts';
 import { dummyHash, HashGate } from './password.ts';
 import { Session, type Port } from './session.ts';
 import type { ClusterLink, FrontendConfig, System } from './system.ts';
@@ -60,6 +61,7 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   storageQuota: 1_000_000,
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
+  detachedHours: 24,
 };
 
 /** Adapts a ws socket to a session's Port, with back-pressure on both directions. */
@@ -112,6 +114,7 @@ function askedBaud(url: string | undefined): string | null {
 export class FrontEnd implements System {
   readonly hub: Hub;
   readonly jobs: JobTable;
+  readonly hotel: Hotel;
   readonly commands: Registry;
   readonly throttle: LoginThrottle;
   readonly registrations: RegistrationLimiter;
@@ -161,6 +164,8 @@ export class FrontEnd implements System {
       }
       return { jobs: l?.jobs ?? config.maxJobsPerUser, core: l?.core ?? config.maxCorePerUser };
     });
+    this.jobs.numbers = () => store.nextJobNumber();
+    this.hotel = new Hotel({ store, jobs: this.jobs, hub: this.hub, log, config });
     this.commands = builtinCommands();
     this.throttle = new LoginThrottle({
       failDelayMs: config.failDelayMs, accountPerMinute: config.loginsPerAccount, addressPerMinute: config.loginsPerAddress, trusted: config.trusted,
@@ -173,9 +178,23 @@ export class FrontEnd implements System {
   /** the lines' pacing clock (tests pass a fake one) */
   private clock: Clock | undefined;
 
-  static async start(config: ServerOptions, deps: { store: Store; mainframe: MainframeLike; library: Library; log: Logger; clock?: Clock }): Promise<FrontEnd> {
+  /**
+   * Starts the front end. `beforeRestore` runs before the jobs kept in the store come back (the
+   * accountant attaches there, so restored jobs are charged as the rule in README.md says).
+   */
+  static async start(
+    config: ServerOptions,
+    deps: {
+      store: Store; mainframe: MainframeLike; library: Library; log: Logger; clock?: Clock; system?: string;
+      beforeRestore?: (fe: FrontEnd) => void;
+    },
+  ): Promise<FrontEnd> {
     const fe = new FrontEnd(config, deps.store, deps.mainframe, deps.library, deps.log);
     fe.clock = deps.clock;
+    if (deps.system) fe.hotel.host = deps.system;
+    deps.beforeRestore?.(fe);
+    await fe.hotel.restoreAll();
+    fe.hotel.startSweeper();
     await fe.listen();
     return fe;
   }
@@ -361,15 +380,29 @@ export class FrontEnd implements System {
     session.start();
   }
 
-  /** Warns every line, stops every job (background output is kept), closes the lines. */
+  /**
+   * Warns every line, puts every job away in the store (detached; the next start restores them),
+   * keeps the workspaces, closes the lines. If the mainframe cannot checkpoint, the jobs are
+   * stopped as before (background output is kept).
+   */
   async shutdown(why = 'shutdown'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.jobs.closing = true;
     this.log.warn({ why, lines: this.lines.size, jobs: this.jobs.live.size }, 'shutting down');
-    for (const s of this.lines.values()) s.notify('*** THE SYSTEM IS GOING DOWN NOW. YOUR WORK IN PROGRESS IS LOST; SAVED PROGRAMS ARE SAFE.');
-    for (const j of [...this.jobs.live.values()]) this.jobs.kill(j.job, 'system shutdown');
+    for (const s of this.lines.values()) {
+      s.notify('*** THE SYSTEM IS GOING DOWN NOW. YOUR JOBS AND YOUR WORKSPACE ARE KEPT: LOG IN AGAIN LATER (ATTACH N TAKES JOB N BACK).');
+      if (s.fg) s.release(null, 'shutdown');
+    }
+    await Promise.all([...this.lines.values()].map((s) => s.keepWorkspace()));
+    const kept = this.jobs.live.size ? await this.hotel.checkpointAll(true) : 0;
+    if (kept === null) {
+      this.log.error('the mainframe did not checkpoint: stopping the jobs instead');
+      for (const j of [...this.jobs.live.values()]) this.jobs.kill(j.job, 'system shutdown');
+    }
     await this.jobs.settle(3000); // background collectors save their .OUT files as their jobs end
+    await this.hotel.flush();
+    this.hotel.close();
     this.heartbeat?.stop();
     for (const s of [...this.lines.values()]) s.hangup('*** GOODBYE.', 'shutdown', 1001);
     await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import { isStoreUnavailable, STORE_UNAVAILABLE, type Account } from '../store/st
 import { crlf, stamp } from './format.ts';
 import type { LineView, LogoutReason } from './hub.ts';
 import type { JobSink, LiveJob } from './jobs.ts';
+import type { DoneJob } from './hotel.ts';
 import { LineDiscipline, MAX_INPUT_LINE, type LineEvent } from './line.ts';
 import { userName } from './names.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -207,7 +208,7 @@ export class Session implements LineView {
     if (login) {
       // at most one line (the last event): the login step decides whether the next is echoed.
       // A Ctrl-C here has already thrown away the partial line; there is no job to stop.
-      const ev = events.find((e) => e.kind !== 'interrupt');
+      const ev = events.find((e) => e.kind === 'line' || e.kind === 'toolong');
       if (!ev) return;
       this.held = rest;
       this.loginEvent(ev);
@@ -215,6 +216,7 @@ export class Session implements LineView {
     }
     for (const ev of events) {
       if (ev.kind === 'interrupt') this.interrupt(dropped);
+      else if (ev.kind === 'detach') this.detachKey();
       else this.queue.push(ev);
     }
     if (this.queue.length > QUEUE_HIGH) this.pauseInput();
@@ -255,6 +257,67 @@ export class Session implements LineView {
     } else if (this.mode === 'command' && !this.busy && dropped > 0) {
       this.ready(); // a reply was cut short (its READY. with it): the user is told we are ready
     }
+  }
+
+  /** The attention key (Ctrl-D): the running job goes on without this line, which is READY. again. */
+  private detachKey(): void {
+    if (!this.fg || this.mode !== 'job') return;
+    this.queue.length = 0; // type-ahead meant for the job is thrown away, as with Ctrl-C
+    this.lastOutLF = true; // the ^D echo ended the line
+    this.release(`JOB ${this.fg.job} DETACHED. IT GOES ON WITHOUT THIS LINE; ATTACH ${this.fg.job} TO GO BACK TO IT.`, 'detach key');
+  }
+
+  /** The foreground job leaves this line (detached), which returns to READY. after `note` (null:
+   *  quietly, the line is about to go). */
+  release(note: string | null, why: string): void {
+    const job = this.fg;
+    if (!job) return;
+    this.fg = null;
+    this.sys.hotel.detach(job, why);
+    if (this.mode !== 'job') return;
+    this.mode = 'command';
+    if (note === null) return;
+    this.print(`${this.lastOutLF ? '' : '\r\n'}${note}\r\n`);
+    this.lastOutLF = true;
+    this.ready();
+    void this.pump();
+  }
+
+  /** ATTACH: a detached job becomes this line's foreground job; what it typed meanwhile comes first. */
+  attach(job: LiveJob): void {
+    const sink = this.foregroundSink();
+    this.inputSent = false;
+    this.jobWaits = false;
+    this.lastOutCR = false;
+    this.lastOutLF = true;
+    this.errorsShown = false;
+    const kept = this.sys.hotel.attached(job, sink);
+    this.mode = 'job';
+    this.fg = job;
+    this.println(`JOB ${job.job} ${job.name} ATTACHED.`);
+    const give = () => {
+      for (const d of kept.held) d();
+    };
+    if (kept.text) sink.output(kept.text, give);
+    else give();
+    if (job.state === 'waiting for input') void this.pump();
+  }
+
+  /** ATTACH of a detached job that has ended: its output and how it ended, then READY. */
+  async attachDone(done: DoneJob): Promise<void> {
+    this.sys.hotel.forgetDone(done.job, false);
+    this.lastOutCR = false;
+    this.lastOutLF = true;
+    this.println(`JOB ${done.job} ${done.name} ATTACHED. IT HAS ENDED.`);
+    if (done.kept) this.print(this.onlcr(done.kept));
+    const e = done.end;
+    const lead = this.lastOutLF ? '' : '\r\n';
+    if (e.reason === 'interrupted') this.print(`${lead}STOPPED.\r\n`);
+    else if (e.message) this.print(`${lead}${e.message}\r\n`);
+    else this.print(lead);
+    const view = { job: done.job, owner: done.owner, line: done.line, name: done.name, lang: done.lang, startedAt: done.startedAt };
+    const texts = await this.sys.hub.ask('afterRun', this, { job: view, at: e.at, reason: e.reason, status: e.status, message: e.message, meters: e.meters });
+    for (const t of texts) this.print(t.endsWith('\n') ? t : t + '\r\n');
   }
 
   private async pump(): Promise<void> {
@@ -342,7 +405,30 @@ export class Session implements LineView {
 
   /** Starts the workspace program (or given source) as this line's foreground job. */
   async runForeground(name: string, lang: 'basic' | 'asm', source: string, basic?: BasicOptions): Promise<void> {
-    const sink: JobSink = {
+    const sink = this.foregroundSink();
+    this.inputSent = false;
+    this.jobWaits = false;
+    this.lastOutCR = false;
+    this.lastOutLF = true;
+    this.errorsShown = false;
+    this.mode = 'job';
+    const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, ...(basic ? { basic } : {}), sink, session: this });
+    if (typeof r === 'string') {
+      if (this.mode === 'job') this.mode = 'command';
+      this.println(r);
+      return;
+    }
+    if ((this.mode as Mode) === 'closed') {
+      // the line dropped while the job was being started: it goes on detached
+      if (r.state !== 'stopped') this.sys.hotel.detach(r, 'line dropped');
+      return;
+    }
+    if (r.state !== 'stopped') this.fg = r;
+  }
+
+  /** Where a foreground job's output and end go: this line. */
+  private foregroundSink(): JobSink {
+    return {
       output: (text, done) => {
         if (this.mode === 'closed') return done();
         this.out.write(this.onlcr(text), done);
@@ -360,24 +446,6 @@ export class Session implements LineView {
       },
       ended: (e, job) => this.foregroundEnded(e, job),
     };
-    this.inputSent = false;
-    this.jobWaits = false;
-    this.lastOutCR = false;
-    this.lastOutLF = true;
-    this.errorsShown = false;
-    this.mode = 'job';
-    const r = await this.sys.jobs.start({ owner: this.user!, line: this.line, name, lang, source, ...(basic ? { basic } : {}), sink, session: this });
-    if (typeof r === 'string') {
-      if (this.mode === 'job') this.mode = 'command';
-      this.println(r);
-      return;
-    }
-    if ((this.mode as Mode) === 'closed') {
-      // the line dropped while the job was being started
-      this.sys.jobs.kill(r.job, 'line dropped');
-      return;
-    }
-    if (r.state !== 'stopped') this.fg = r;
   }
 
   /** Programs end lines with LF; a teletype needs CR LF (Unix calls this ONLCR). */
@@ -589,7 +657,37 @@ export class Session implements LineView {
     if (this.sys.readOnly !== null) this.println(`*** THE SYSTEM IS READ-ONLY: ${this.sys.readOnly}`, '*** YOU CAN LIST AND LOAD YOUR PROGRAMS; NOTHING CAN BE SAVED OR RUN.');
     this.mode = 'command';
     this.sys.hub.emit('login', { session: this, at: now, previousLogin: previous ?? null });
+    await this.welcomeBack(account.name);
+    if (this.mode !== 'command') return;
     this.ready();
+  }
+
+  /** The workspace kept from a dropped line or a restart, and the detached jobs waiting. */
+  private async welcomeBack(user: string): Promise<void> {
+    try {
+      const ws = await this.sys.store.hotel.takeWorkspace(user);
+      if (ws && this.workspace.size === 0) {
+        const r = this.workspace.load(ws.name ?? 'NONAME', ws.lang === 'text' || ws.lang === 'asm' ? ws.lang : 'basic', ws.text);
+        if (ws.name === null) this.workspace.name = null;
+        if (r.ok) {
+          const n: number = this.workspace.size;
+          const what = ws.lang === 'text' ? 'TEXT' : `${n} LINE${n === 1 ? '' : 'S'}`;
+          this.println(`YOUR WORKSPACE ${ws.name ?? '(NO NAME)'} (${what}) WAS KEPT FROM ${stamp(ws.keptAt)}; IT IS BACK. SAVE IT IF YOU WANT TO KEEP IT.`);
+        }
+      }
+      const text = await this.sys.hotel.greeting(user);
+      if (text && this.mode === 'command') this.print(text);
+    } catch (err) {
+      this.log.error({ err }, 'welcome back failed');
+    }
+  }
+
+  /** Keeps the workspace in the store when the line goes without BYE (dropped, hung up, shutdown). */
+  keepWorkspace(): Promise<void> {
+    const ws = this.workspace;
+    if (this.user === null || ws.size === 0) return Promise.resolve();
+    const kept = { owner: this.user, name: ws.name, lang: ws.lang, text: ws.source(), keptAt: Date.now() };
+    return this.sys.store.hotel.keepWorkspace(kept).catch((err) => this.log.error({ err }, 'could not keep the workspace'));
   }
 
   // ---- hanging up -------------------------------------------------------------------------------
@@ -603,7 +701,8 @@ export class Session implements LineView {
     this.port.close(code, reason);
   }
 
-  /** The line is gone (or going): its foreground job is stopped; background jobs go on. */
+  /** The line is gone (or going): its foreground job is detached (it goes on; ATTACH takes it
+   *  back), background jobs go on, and unless the user said BYE the workspace is kept. */
   dispose(reason: LogoutReason): void {
     if (this.mode === 'closed') return;
     this.mode = 'closed';
@@ -612,9 +711,11 @@ export class Session implements LineView {
     this.held = null;
     this.out.close();
     if (this.fg) {
-      this.sys.jobs.kill(this.fg.job, reason === 'dropped' ? 'line dropped' : 'line hung up');
+      const job = this.fg;
       this.fg = null;
+      this.sys.hotel.detach(job, reason === 'dropped' ? 'line dropped' : 'line hung up');
     }
+    if (reason !== 'bye' && reason !== 'shutdown') void this.keepWorkspace();
     if (this.user !== null) {
       const at = Date.now();
       this.log.info({ reason, connectMs: at - (this.loginAt ?? at) }, 'logout');

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts';
 import type { Registry } from './commands/registry.ts';
 import type { Hub } from './hub.ts';
 import type { JobTable } from './jobs.ts';
+import type { Hotel } from './hotel.ts';
 import type { Session } from './session.ts';
 import type { LoginThrottle, RegistrationLimiter } from './throttle.ts';
 import type { HashGate } from './password.ts';
@@ -55,8 +56,10 @@ export interface FrontendConfig {
   loginTimeoutMs: number;
   /** cycles per rated CPU second (from the mainframe's configuration) */
   ratedClock: number;
-  /** output of a background job kept in its .OUT file, in characters */
+  /** output of a background job kept in its .OUT file, in characters (and of a detached job, kept for ATTACH) */
   maxJobOutput: number;
+  /** a detached job not attached for this many hours is ended and its output saved as NAME.OUT */
+  detachedHours: number;
 }
 
 /** Hosts sharing one store (server/cluster/): what operator commands and SYSTAT need of them. */
@@ -75,6 +78,8 @@ export interface System {
   readonly config: FrontendConfig;
   readonly store: Store;
   readonly jobs: JobTable;
+  /** detached jobs, snapshots in the store, restore at start */
+  readonly hotel: Hotel;
   readonly hub: Hub;
   readonly commands: Registry;
   readonly library: Library;

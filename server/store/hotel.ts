@@ -8,6 +8,8 @@ import type Database from 'better-sqlite3';
  *  a snapshot, the job's whole machine state (`image`, see server/monitor/snapshot.ts). */
 export interface SnapshotRow {
   job: number;
+  /** the system (host) running the job: with several hosts on one store, each restores its own */
+  host: string;
   owner: string;
   name: string;
   /** wall-clock ms when the image was taken (or the row written, without an image) */
@@ -36,8 +38,8 @@ export interface HotelStore {
   setMeta(job: number, meta: string): Promise<boolean>;
   remove(job: number): Promise<void>;
   get(job: number): Promise<SnapshotRow | null>;
-  /** Every row, by job number. */
-  list(): Promise<SnapshotRow[]>;
+  /** Every row of one host's jobs, by job number. */
+  list(host: string): Promise<SnapshotRow[]>;
   keepWorkspace(w: KeptWorkspace): Promise<void>;
   /** The kept workspace of `owner`, removed from the store (it is back on a line). */
   takeWorkspace(owner: string): Promise<KeptWorkspace | null>;
@@ -48,6 +50,7 @@ export const HOTEL_SCHEMA = `
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 CREATE TABLE snapshots (
   job       INTEGER PRIMARY KEY,
+  host      TEXT NOT NULL,
   owner     TEXT NOT NULL,
   name      TEXT NOT NULL,
   taken_at  INTEGER NOT NULL,
@@ -73,9 +76,9 @@ export function createHotelSchema(db: Database.Database): void {
   db.prepare(`INSERT INTO counters (name, value) VALUES ('job', ?)`).run(top);
 }
 
-interface Row { job: number; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
 const toRow = (r: Row): SnapshotRow => ({
-  job: r.job, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
+  job: r.job, host: r.host, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
   image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
 });
 
@@ -87,13 +90,13 @@ export class SqliteHotel implements HotelStore {
   constructor(db: Database.Database) {
     const q = {
       next: db.prepare<[], { value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'job' RETURNING value`),
-      upsert: db.prepare(`INSERT INTO snapshots (job, owner, name, taken_at, cycles, meta, image) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+      upsert: db.prepare(`INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (job) DO UPDATE SET host = excluded.host, owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
         cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`),
       setMeta: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ?'),
       del: db.prepare('DELETE FROM snapshots WHERE job = ?'),
       get: db.prepare<[number], Row>('SELECT * FROM snapshots WHERE job = ?'),
-      list: db.prepare<[], Row>('SELECT * FROM snapshots ORDER BY job'),
+      list: db.prepare<[string], Row>('SELECT * FROM snapshots WHERE host = ? ORDER BY job'),
       keepWs: db.prepare(`INSERT INTO workspaces (owner, name, lang, text, kept_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (owner) DO UPDATE SET name = excluded.name, lang = excluded.lang, text = excluded.text, kept_at = excluded.kept_at`),
       getWs: db.prepare<[string], { owner: string; name: string | null; lang: string; text: string; kept_at: number }>('SELECT * FROM workspaces WHERE owner = ?'),
@@ -103,7 +106,7 @@ export class SqliteHotel implements HotelStore {
     this.nextJobNumber = async () => q.next.get()!.value;
     this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[]) => {
       for (const r of rows) {
-        q.upsert.run(r.job, r.owner, r.name, r.takenAt, r.cycles, r.meta,
+        q.upsert.run(r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength));
       }
       for (const j of remove) q.del.run(j);
@@ -127,8 +130,8 @@ export class SqliteHotel implements HotelStore {
     return r ? toRow(r) : null;
   }
 
-  async list(): Promise<SnapshotRow[]> {
-    return this.q.list.all().map(toRow);
+  async list(host: string): Promise<SnapshotRow[]> {
+    return this.q.list.all(host).map(toRow);
   }
 
   async keepWorkspace(w: KeptWorkspace): Promise<void> {

@@ -10,6 +10,7 @@ export const PG_HOTEL_SCHEMA = `
   SELECT setval('job_numbers', GREATEST(1, COALESCE((SELECT MAX(job_no) FROM ledger), 0)), (SELECT MAX(job_no) FROM ledger) IS NOT NULL);
   CREATE TABLE snapshots (
     job       BIGINT PRIMARY KEY,
+    host      TEXT NOT NULL,
     owner     TEXT NOT NULL,
     name      TEXT NOT NULL,
     taken_at  BIGINT NOT NULL,
@@ -26,13 +27,13 @@ export const PG_HOTEL_SCHEMA = `
   );
 `;
 
-interface Row { job: number; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
 const toRow = (r: Row): SnapshotRow => ({
-  job: r.job, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
+  job: r.job, host: r.host, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
   image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
 });
-const UPSERT = `INSERT INTO snapshots (job, owner, name, taken_at, cycles, meta, image) VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+const UPSERT = `INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT (job) DO UPDATE SET host = excluded.host, owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
   cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`;
 
 export class PgHotel implements HotelStore {
@@ -46,7 +47,7 @@ export class PgHotel implements HotelStore {
     if (rows.length === 0 && remove.length === 0) return;
     await this.db.tx(async (c) => {
       for (const r of rows) {
-        await c.query(UPSERT, [r.job, r.owner, r.name, r.takenAt, r.cycles, r.meta,
+        await c.query(UPSERT, [r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength)]);
       }
       if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[])', [remove]);
@@ -66,8 +67,8 @@ export class PgHotel implements HotelStore {
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
-  async list(): Promise<SnapshotRow[]> {
-    return (await this.db.q<Row>('SELECT * FROM snapshots ORDER BY job')).rows.map(toRow);
+  async list(host: string): Promise<SnapshotRow[]> {
+    return (await this.db.q<Row>('SELECT * FROM snapshots WHERE host = $1 ORDER BY job', [host])).rows.map(toRow);
   }
 
   async keepWorkspace(w: KeptWorkspace): Promise<void> {

@@ -96,6 +96,19 @@ export class FakeMainframe implements MainframeLike {
           jobs: [...this.jobs.values()].map((j) => ({ job: j.job, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: meters(j) })),
         });
         return;
+      case 'checkpoint': {
+        // no machine state to snapshot: the jobs' rows keep their sources (they restart from them)
+        const n = this.jobs.size;
+        if (m.halt) {
+          for (const j of this.jobs.values()) j.state = 'stopped';
+          this.jobs.clear();
+        }
+        this.emit({ t: 'checkpointed', req: m.req, jobs: n });
+        return;
+      }
+      case 'restore':
+        this.emit({ t: 'restored', job: m.job, error: 'THE FAKE MAINFRAME CANNOT RESTORE SNAPSHOTS' });
+        return;
       case 'shutdown':
         return;
     }

@@ -1,5 +1,5 @@
 // Jobs through the front end, against the fake mainframe: RUN with input and type-ahead, Ctrl-C,
-// SUBMIT/JOBS/KILL, SYSTAT, operator commands, a dropped line's job.
+// SUBMIT/JOBS/KILL, SYSTAT, operator commands, a dropped line's job (detached: hotel.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { login, Term } from './client.ts';
 import { FakeMainframe } from './fake-mainframe.ts';
@@ -77,7 +77,7 @@ describe('RUN', () => {
     expect(await t.command('RUN')).toContain('LINE 10: SYNTAX ERROR');
   });
 
-  it('a dropped connection kills its foreground job', async () => {
+  it('a dropped connection detaches its foreground job instead of stopping it', async () => {
     const t = await open('fay');
     await t.command('NEW SPIN');
     t.line('10 LOOP');
@@ -85,9 +85,9 @@ describe('RUN', () => {
     await t.expect('RUN\r\n');
     await new Promise((r) => setTimeout(r, 30));
     t.close();
-    for (let i = 0; i < 500 && h.fe.jobs.live.size; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(posted('kill')).toHaveLength(1);
-    expect(h.fe.jobs.live.size).toBe(0);
+    for (let i = 0; i < 500 && !h.fe.jobs.live.get(1)?.detached; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(posted('kill')).toHaveLength(0);
+    expect(h.fe.jobs.live.get(1)?.detached).toBe(true);
   });
 });
 

@@ -55,7 +55,7 @@ class Box {
     return this.events.filter((e): e is Extract<FromMainframe, { t: 'snapshot' }> => e.t === 'snapshot' && e.job === job);
   }
   restored(job: number) {
-    return this.events.findLast((e): e is Extract<FromMainframe, { t: 'restored' }> => e.t === 'restored' && e.job === job);
+    return this.events.filter((e): e is Extract<FromMainframe, { t: 'restored' }> => e.t === 'restored' && e.job === job).at(-1);
   }
 }
 

@@ -1,5 +1,7 @@
-// Commands that run programs: RUN in the foreground, SUBMIT in the background, JOBS and KILL.
+// Commands that run programs: RUN in the foreground, SUBMIT in the background, JOBS and KILL,
+// ATTACH (a detached job comes back to the line).
 import { OutputCollector } from '../background.ts';
+import { DetachedSink } from '../hotel.ts';
 import { crlf, table } from '../format.ts';
 import { langOf, outputName, programName } from '../names.ts';
 import type { Command } from './registry.ts';
@@ -41,18 +43,23 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    name: 'JOBS', usage: 'JOBS', help: 'list your jobs',
+    name: 'JOBS', usage: 'JOBS', help: 'list your jobs (running here, detached or in the background)',
     async run(ctx) {
       const { session, sys } = ctx;
       const mine = [...sys.jobs.live.values()].filter((j) => j.owner === session.user);
-      if (!mine.length) return session.println('NO JOBS.');
-      const st = await sys.jobs.systat();
+      const done = [...sys.hotel.done.values()].filter((d) => d.owner === session.user);
+      if (!mine.length && !done.length) return session.println('NO JOBS.');
+      const st = mine.length ? await sys.jobs.systat() : null;
       const info = new Map((st?.jobs ?? []).map((j) => [j.job, j]));
+      const clock = sys.config.ratedClock;
       const rows = mine.map((j) => {
         const i = info.get(j.job);
         const cycles = i?.meters.cycles ?? j.lastMeters?.cycles ?? 0;
-        return [j.job, j.name, j.line === null ? 'BACKGROUND' : `LINE ${j.line}`, (i?.state ?? j.state).toUpperCase(), (cycles / sys.config.ratedClock).toFixed(2)];
+        const where = j.detached ? 'DETACHED' : j.line === null ? 'BACKGROUND' : `LINE ${j.line}`;
+        return [j.job, j.name, where, (i?.state ?? j.state).toUpperCase(), (cycles / clock).toFixed(2)];
       });
+      for (const d of done) rows.push([d.job, d.name, 'DETACHED', 'DONE', (d.end.meters.cycles / clock).toFixed(2)]);
+      rows.sort((a, b) => Number(a[0]) - Number(b[0]));
       session.print(crlf(table(['JOB', 'PROGRAM', 'WHERE', 'STATE', 'CPU SEC'], rows, [true, false, false, false, true])));
     },
   },
@@ -63,10 +70,39 @@ export const jobCommands: Command[] = [
       if (!/^\d{1,9}$/.test(ctx.args)) return session.println('KILL NEEDS A JOB NUMBER (SEE JOBS).');
       const n = Number(ctx.args);
       const j = sys.jobs.live.get(n);
+      const done = sys.hotel.done.get(n);
+      if (done && (done.owner === session.user || session.operator)) {
+        sys.hotel.forgetDone(n, true);
+        session.log.info({ job: n, owner: done.owner }, 'kill (ended detached job)');
+        return session.println(`JOB ${n} HAD ENDED. ITS OUTPUT IS SAVED AS ${done.name}.OUT.`);
+      }
       if (!j || (j.owner !== session.user && !session.operator)) return session.println(`NO JOB ${n} OF YOURS.`);
+      // a detached job's output goes to NAME.OUT, as a background job's does
+      if (j.sink instanceof DetachedSink) j.sink.saveOnEnd = true;
       sys.jobs.kill(n, `killed by ${session.user}`);
       session.log.info({ job: n, owner: j.owner }, 'kill');
       session.println(`JOB ${n} KILLED.`);
+    },
+  },
+  {
+    name: 'ATTACH', usage: 'ATTACH N', help: 'take back detached job N (yours): what it typed comes first, then it is yours to type to',
+    async run(ctx) {
+      const { session, sys } = ctx;
+      if (!/^\d{1,9}$/.test(ctx.args)) return session.println('ATTACH NEEDS A JOB NUMBER (SEE JOBS).');
+      const n = Number(ctx.args);
+      const done = sys.hotel.done.get(n);
+      if (done && done.owner === session.user) return session.attachDone(done);
+      const j = sys.jobs.live.get(n);
+      if (!j || j.owner !== session.user) return session.println(`NO DETACHED JOB ${n} OF YOURS.`);
+      if (!j.detached) {
+        if (j.line === null) return session.println(`JOB ${n} RUNS IN THE BACKGROUND; ITS OUTPUT WILL BE SAVED AS ${j.name}.OUT.`);
+        const holder = [...sys.lines.values()].find((s) => s.fg === j);
+        if (holder === session) return session.println(`JOB ${n} IS ALREADY YOURS HERE.`);
+        // As TOPS-10 did: attaching a job from another of your lines takes it from that line.
+        holder?.release(`*** JOB ${n} WAS ATTACHED BY LINE ${session.line}.`, `attached by line ${session.line}`);
+        if (!j.detached) return session.println(`JOB ${n} IS BUSY ON ANOTHER LINE. TRY AGAIN.`);
+      }
+      session.attach(j);
     },
   },
 ];

@@ -1,4 +1,4 @@
-// Operator commands: BROADCAST, HANGUP and LIMIT.
+// Operator commands: BROADCAST, HANGUP, LIMIT and CHECKPOINT.
 import { userName } from '../names.ts';
 import type { Command } from './registry.ts';
 
@@ -25,7 +25,7 @@ export const operatorCommands: Command[] = [
     },
   },
   {
-    name: 'HANGUP', usage: 'HANGUP [HOST] N', help: 'hang up line N (of another host: its name first)', operator: true,
+    name: 'HANGUP', usage: 'HANGUP [HOST] N', help: 'hang up line N (of another host: its name first); its running job is detached', operator: true,
     async run(ctx) {
       const { session, sys } = ctx;
       const m = /^(?:([A-Za-z][A-Za-z0-9-]{0,15})\s+)?(\d{1,6})$/.exec(ctx.args);
@@ -71,6 +71,17 @@ export const operatorCommands: Command[] = [
       const l = account.limits, c = sys.config;
       const show = (v: number | null, d: number) => (v === null ? `${d} (DEFAULT)` : String(v));
       session.println(`${u.name}: JOBS ${show(l.jobs, c.maxJobsPerUser)}, CORE ${show(l.core, c.maxCorePerUser)} WORDS, STORAGE ${show(l.storage, c.storageQuota)} WORDS.`);
+    },
+  },
+  {
+    name: 'CHECKPOINT', usage: 'CHECKPOINT', help: 'snapshot every job to the store now', operator: true,
+    async run(ctx) {
+      const { session, sys } = ctx;
+      const t0 = Date.now();
+      const n = await sys.hotel.checkpointAll(false);
+      if (n === null) return session.println('THE MAINFRAME DID NOT ANSWER. NOTHING WAS SAVED.');
+      session.log.info({ jobs: n, ms: Date.now() - t0 }, 'checkpoint');
+      session.println(`${n} JOB${n === 1 ? '' : 'S'} SAVED IN ${((Date.now() - t0) / 1000).toFixed(2)} SECONDS.`);
     },
   },
 ];

@@ -19,6 +19,8 @@ export const systemCommands: Command[] = [
         ...list.map((c) => `  ${c.usage.padEnd(width)}  ${c.help.toUpperCase()}${c.operator ? ' (OPERATORS)' : ''}`),
         'A LINE STARTING WITH A NUMBER ENTERS OR REPLACES THAT LINE; A NUMBER ALONE DELETES IT.',
         'RUBOUT OR BACKSPACE ERASES A CHARACTER, CTRL-U THE LINE, CTRL-C STOPS A RUNNING PROGRAM.',
+        'CTRL-D DETACHES A RUNNING PROGRAM: IT GOES ON WITHOUT THE TERMINAL; ATTACH N TAKES IT BACK.',
+        'A JOB ALSO GOES ON WHEN THE LINE DROPS OR THE SYSTEM RESTARTS.',
       ]));
     },
   },
@@ -50,13 +52,21 @@ export const systemCommands: Command[] = [
       const jobs = st?.jobs ?? [];
       out.push('', `${jobs.length} JOB${jobs.length === 1 ? '' : 'S'}:`);
       if (jobs.length) {
-        // SHARE: the job's part of the machine's cycles over the last second or two
-        out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE', 'SHARE'],
-          jobs.map((j) => shown(j.owner)
-            ? [j.job, j.owner, j.name, j.line ?? 'BG', j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0)]
-            : [j.job, '*', '*', j.line ?? 'BG', j.state.toUpperCase(), '-', j.meters.coreWords, pct(j.share ?? 0)]),
-          [true, false, false, true, false, true, true, true]));
+        // SHARE: the job's part of the machine's cycles over the last second or two; SNAPSHOT: when
+        // the job was last saved to the store; LINE DET: detached
+        out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE', 'SHARE', 'SNAPSHOT'],
+          jobs.map((j) => {
+            const live = sys.jobs.live.get(j.job);
+            const line = live?.detached ? 'DET' : (live?.line ?? j.line) === null ? 'BG' : (live?.line ?? j.line)!;
+            const snap = live?.snapshotAt ? stamp(live.snapshotAt).slice(11, 19) : '-';
+            return shown(j.owner)
+              ? [j.job, j.owner, j.name, line, j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0), snap]
+              : [j.job, '*', '*', line, j.state.toUpperCase(), '-', j.meters.coreWords, pct(j.share ?? 0), snap];
+          }),
+          [true, false, false, true, false, true, true, true, false]));
       }
+      const done = [...sys.hotel.done.values()];
+      if (done.length) out.push('', `${done.length} DETACHED JOB${done.length === 1 ? '' : 'S'} ENDED, WAITING FOR ATTACH: ${done.map((d) => (shown(d.owner) ? `${d.job} (${d.owner})` : `${d.job}`)).join(', ')}`);
       if (sys.cluster) out.push(...(await sys.cluster.systat())); // the other hosts sharing the store
       session.print(crlf(out));
     },
@@ -79,6 +89,11 @@ export const systemCommands: Command[] = [
     name: 'BYE', aliases: ['GOODBYE'], usage: 'BYE', help: 'log off (also GOODBYE)',
     async run(ctx) {
       const { session, sys } = ctx;
+      const detached = sys.hotel.detachedOf(session.user!);
+      if (detached.length) {
+        const list = detached.map((d) => `${d.job} ${d.name}${d.done ? ' (DONE)' : ''}`).join(', ');
+        session.println(`YOUR DETACHED JOB${detached.length === 1 ? '' : 'S'} ${list} ${detached.length === 1 ? 'GOES' : 'GO'} ON WITHOUT YOU; LOG IN AND ATTACH ${detached.length === 1 ? 'IT' : 'THEM'} LATER.`);
+      }
       for (const t of await sys.hub.ask('beforeBye', session)) session.print(t.endsWith('\n') ? t : t + '\r\n');
       session.hangup(`${session.user} LOGGED OFF AT ${stamp(Date.now())}. GOODBYE.`, 'bye');
     },

@@ -1,0 +1,433 @@
+// The hotel: jobs outlive their terminals and the server. It keeps detached jobs (DETACH, a dropped
+// line, or restored after a restart) and what they type while nobody watches, keeps every live job
+// in the store (a row at its start, its snapshots as the mainframe takes them, its end), puts every
+// job away on SIGTERM in one transaction and takes them back at the next start, detached, so their
+// owners can ATTACH them. A job that cannot be restored is ended with its output saved.
+//
+// Rows and snapshots: a row holds the front end's part of a job (`JobMeta`) and, once taken, the
+// mainframe's snapshot. Output kept in the row is always the output of the job up to its snapshot
+// that nobody has seen yet, so a restored job types nothing twice to a user who saw it (after a
+// crash, output produced after the last snapshot is produced again, as the work is).
+import type { Logger } from 'pino';
+import type { EndReason, Lang, Meters } from '../monitor/protocol.ts';
+import type { SnapshotRow } from '../store/hotel.ts';
+import type { Store } from '../store/store.ts';
+import { OutputCollector, outputFile } from './background.ts';
+import { crlf, table } from './format.ts';
+import type { Hub } from './hub.ts';
+import type { JobKeeper, JobSink, JobTable, LiveJob, SnapshotMsg } from './jobs.ts';
+import { outputName } from './names.ts';
+
+export const META_VERSION = 1;
+
+/** The front end's part of a job's row. */
+export interface JobMeta {
+  v: number;
+  /** where its output went when the row was written */
+  kind: 'line' | 'detached' | 'background';
+  lang: Lang;
+  source: string;
+  line: number | null;
+  startedAt: number;
+  detachedAt: number;
+  /** output of the job up to the snapshot that nobody has seen yet (detached or background) */
+  kept: string;
+  /** characters a background job typed beyond what its .OUT keeps */
+  cut: number;
+  /** set when the job ended while detached (it waits, DONE, for ATTACH) */
+  done: Ending | null;
+}
+
+export interface Ending {
+  reason: EndReason;
+  status: number;
+  message: string;
+  meters: Meters;
+  at: number;
+}
+
+/** A detached job that has ended: its output and how it ended wait for its owner. */
+export interface DoneJob {
+  job: number;
+  owner: string;
+  name: string;
+  lang: Lang;
+  line: number | null;
+  startedAt: number;
+  detachedAt: number;
+  kept: string;
+  end: Ending;
+}
+
+/** A detached job's terminal: keeps its output (up to `limit` characters; beyond that the credit
+ *  is held, so the job waits for output, using no CPU, until its owner attaches it). */
+export class DetachedSink implements JobSink {
+  private parts: string[] = [];
+  private kept = 0;
+  private held: (() => void)[] = [];
+  /** KILL or the detached-hours limit: at its end the output goes to NAME.OUT instead of waiting */
+  saveOnEnd = false;
+
+  constructor(
+    private hotel: Hotel,
+    private limit: number,
+    initial = '',
+  ) {
+    if (initial) {
+      this.parts.push(initial);
+      this.kept = initial.length;
+    }
+  }
+
+  output(text: string, done: () => void): void {
+    this.parts.push(text);
+    this.kept += text.length;
+    if (this.kept <= this.limit) done();
+    else this.held.push(done);
+  }
+
+  compiled(errors: string[], warnings: string[]): void {
+    const msgs = [...errors, ...warnings];
+    if (msgs.length) this.parts.push(msgs.join('\n') + '\n');
+  }
+
+  ended(e: { reason: EndReason; status: number; message: string; meters: Meters }, job: LiveJob): Promise<void> {
+    return this.hotel.detachedEnded(job, e, this);
+  }
+
+  get text(): string {
+    return this.parts.join('');
+  }
+
+  /** Everything kept, and the credit held back (to return once it has been typed). */
+  take(): { text: string; held: (() => void)[] } {
+    const r = { text: this.text, held: this.held };
+    this.parts = [];
+    this.kept = 0;
+    this.held = [];
+    return r;
+  }
+}
+
+export interface HotelDeps {
+  store: Store;
+  jobs: JobTable;
+  hub: Hub;
+  log: Logger;
+  config: { maxJobOutput: number; detachedHours: number; ratedClock: number };
+}
+
+const STATE_WORDS: Record<string, string> = { 'waiting for input': 'WAITING FOR INPUT', stopped: 'DONE' };
+
+export class Hotel implements JobKeeper {
+  readonly done = new Map<number, DoneJob>();
+  /** CPU cycles lost per job restored from a snapshot older than its last charge (told at login) */
+  readonly lost = new Map<number, number>();
+  /** per job, the store writes in order */
+  private chains = new Map<number, Promise<void>>();
+  /** a checkpoint is collecting snapshots: it writes them itself, in one transaction */
+  private collecting = 0;
+  /** SIGTERM has put every job away: nothing more is written */
+  private frozen = false;
+  private sweeper: NodeJS.Timeout | null = null;
+  /** this system's name: with several hosts on one store, each keeps and restores its own jobs */
+  host = 'local';
+
+  constructor(private d: HotelDeps) {
+    d.jobs.keeper = this;
+  }
+
+  private get limit(): number {
+    return this.d.config.maxJobOutput;
+  }
+
+  // ---- keeping rows in step with the jobs ----
+
+  private queue(job: number, what: string, fn: () => Promise<unknown>): void {
+    if (this.frozen) return;
+    const prev = this.chains.get(job) ?? Promise.resolve();
+    const next: Promise<void> = prev
+      .then(fn)
+      .then(() => undefined, (err) => this.d.log.error({ err, job }, `hotel: could not ${what}`))
+      .finally(() => {
+        if (this.chains.get(job) === next) this.chains.delete(job);
+      });
+    this.chains.set(job, next);
+  }
+
+  private async settled(): Promise<void> {
+    while (this.chains.size) await Promise.all([...this.chains.values()]);
+  }
+
+  meta(job: LiveJob): JobMeta {
+    let kept = '';
+    let cut = 0;
+    if (job.sink instanceof DetachedSink) kept = job.sink.text;
+    else if (job.sink instanceof OutputCollector) ({ text: kept, cut } = job.sink.keptText());
+    return {
+      v: META_VERSION, kind: job.detached ? 'detached' : job.line === null ? 'background' : 'line', lang: job.lang,
+      source: job.source, line: job.line, startedAt: job.startedAt, detachedAt: job.detachedAt, kept, cut, done: null,
+    };
+  }
+
+  private row(job: LiveJob, snap: SnapshotMsg | null): SnapshotRow {
+    return {
+      job: job.job, host: this.host, owner: job.owner, name: job.name, takenAt: snap?.at ?? job.startedAt, cycles: snap?.cycles ?? 0,
+      meta: JSON.stringify(this.meta(job)), image: snap?.data ?? null,
+    };
+  }
+
+  started(job: LiveJob): void {
+    const row = this.row(job, null);
+    this.queue(job.job, 'keep a job', () => this.d.store.hotel.put([row]));
+  }
+
+  snapshot(m: SnapshotMsg, job: LiveJob): void {
+    job.snapshotAt = m.at;
+    if (this.collecting > 0) return;
+    const row = this.row(job, m);
+    this.queue(job.job, 'keep a snapshot', () => this.d.store.hotel.put([row]));
+  }
+
+  ended(job: LiveJob): void {
+    if (this.done.has(job.job)) return; // ended detached: its row now says DONE
+    this.queue(job.job, 'forget a job', () => this.d.store.hotel.remove(job.job));
+  }
+
+  private updateMeta(job: LiveJob): void {
+    const meta = JSON.stringify(this.meta(job));
+    this.queue(job.job, 'update a job', () => this.d.store.hotel.setMeta(job.job, meta));
+  }
+
+  // ---- detach and attach ----
+
+  /** The job goes on without a terminal; what it types is kept for ATTACH. */
+  detach(job: LiveJob, why: string): void {
+    job.sink = new DetachedSink(this, this.limit);
+    job.detached = true;
+    job.detachedAt = Date.now();
+    this.updateMeta(job);
+    this.d.log.info({ job: job.job, user: job.owner, why }, 'job detached');
+  }
+
+  /** The job has a terminal again: returns what it typed meanwhile and the credit held back. */
+  attached(job: LiveJob, sink: JobSink): { text: string; held: (() => void)[] } {
+    const kept = job.sink instanceof DetachedSink ? job.sink.take() : { text: '', held: [] };
+    job.sink = sink;
+    job.detached = false;
+    job.detachedAt = 0;
+    this.updateMeta(job);
+    this.d.log.info({ job: job.job, user: job.owner }, 'job attached');
+    return kept;
+  }
+
+  async detachedEnded(job: LiveJob, e: Omit<Ending, 'at'>, sink: DetachedSink): Promise<void> {
+    const end: Ending = { ...e, meters: { ...e.meters }, at: Date.now() };
+    if (sink.saveOnEnd) {
+      await this.saveOutput(job.owner, job.job, job.name, sink.text, end.message || end.reason.toUpperCase());
+      return;
+    }
+    const done: DoneJob = {
+      job: job.job, owner: job.owner, name: job.name, lang: job.lang, line: job.line, startedAt: job.startedAt,
+      detachedAt: job.detachedAt || end.at, kept: sink.text, end,
+    };
+    this.done.set(job.job, done);
+    this.keepDone(done);
+  }
+
+  private keepDone(done: DoneJob): void {
+    const meta: JobMeta = {
+      v: META_VERSION, kind: 'detached', lang: done.lang, source: '', line: done.line, startedAt: done.startedAt,
+      detachedAt: done.detachedAt, kept: done.kept, cut: 0, done: done.end,
+    };
+    const row: SnapshotRow = {
+      job: done.job, host: this.host, owner: done.owner, name: done.name, takenAt: done.end.at, cycles: done.end.meters.cycles,
+      meta: JSON.stringify(meta), image: null,
+    };
+    this.queue(done.job, 'keep a finished job', () => this.d.store.hotel.put([row]));
+  }
+
+  /** An ended detached job has been seen (ATTACH) or given up (KILL, expiry): forget it. */
+  forgetDone(n: number, save: boolean): void {
+    const done = this.done.get(n);
+    if (!done) return;
+    this.done.delete(n);
+    this.queue(n, 'forget a finished job', async () => {
+      if (save) await this.saveOutput(done.owner, done.job, done.name, done.kept, done.end.message || done.end.reason.toUpperCase());
+      await this.d.store.hotel.remove(n);
+    });
+  }
+
+  async saveOutput(owner: string, job: number, program: string, kept: string, ending: string): Promise<void> {
+    const text = outputFile(kept, 0, this.limit, job, program, ending);
+    try {
+      await this.d.store.programs.save(owner, { name: outputName(program), lang: 'text', text }, true);
+    } catch (err) {
+      this.d.log.error({ err, job }, 'could not save a detached job\'s output');
+    }
+  }
+
+  /** The user's detached jobs, live and done, by number. */
+  detachedOf(user: string): { job: number; name: string; live: LiveJob | null; done: DoneJob | null }[] {
+    const out: { job: number; name: string; live: LiveJob | null; done: DoneJob | null }[] = [];
+    for (const j of this.d.jobs.live.values()) if (j.owner === user && j.detached) out.push({ job: j.job, name: j.name, live: j, done: null });
+    for (const d of this.done.values()) if (d.owner === user) out.push({ job: d.job, name: d.name, live: null, done: d });
+    return out.sort((a, b) => a.job - b.job);
+  }
+
+  /** What a user is told at login about their detached jobs (empty when they have none). */
+  async greeting(user: string): Promise<string> {
+    const mine = this.detachedOf(user);
+    if (!mine.length) return '';
+    const st = mine.some((m) => m.live) ? await this.d.jobs.systat() : null;
+    const info = new Map((st?.jobs ?? []).map((j) => [j.job, j]));
+    const clock = this.d.config.ratedClock;
+    const rows = mine.map((m) => {
+      if (m.done) return [m.job, m.name, 'DONE', (m.done.end.meters.cycles / clock).toFixed(2)];
+      const i = info.get(m.job);
+      const state = i?.state ?? m.live!.state;
+      const cycles = i?.meters.cycles ?? m.live!.lastMeters?.cycles ?? 0;
+      return [m.job, m.name, STATE_WORDS[state] ?? 'RUNNING', (cycles / clock).toFixed(2)];
+    });
+    const lines = ['YOU HAVE DETACHED JOBS:', ...table(['JOB', 'PROGRAM', 'STATE', 'CPU SEC'], rows, [true, false, false, true])];
+    for (const m of mine) {
+      const lost = this.lost.get(m.job);
+      if (lost === undefined) continue;
+      this.lost.delete(m.job);
+      lines.push(`JOB ${m.job} WAS RESTORED FROM ITS LAST SNAPSHOT AFTER A CRASH: ${(lost / clock).toFixed(2)} CPU SECONDS OF ITS WORK ARE DONE AGAIN, FREE OF CHARGE.`);
+    }
+    lines.push('TYPE ATTACH N TO GO BACK TO JOB N.');
+    return crlf(lines);
+  }
+
+  // ---- detached too long ----
+
+  /** Starts the sweep that ends jobs detached longer than --detached-hours. */
+  startSweeper(): void {
+    const maxMs = this.d.config.detachedHours * 3_600_000;
+    const every = Math.max(50, Math.min(60_000, Math.floor(maxMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(Date.now()), every);
+    this.sweeper.unref();
+  }
+
+  sweep(now: number): void {
+    const maxMs = this.d.config.detachedHours * 3_600_000;
+    for (const j of this.d.jobs.live.values()) {
+      if (!j.detached || now - j.detachedAt < maxMs || !(j.sink instanceof DetachedSink) || j.sink.saveOnEnd) continue;
+      j.sink.saveOnEnd = true;
+      this.d.log.info({ job: j.job, user: j.owner }, 'detached too long: ending the job');
+      this.d.jobs.kill(j.job, `DETACHED FOR MORE THAN ${this.d.config.detachedHours} HOURS`);
+    }
+    for (const d of [...this.done.values()]) if (now - d.detachedAt >= maxMs) this.forgetDone(d.job, true);
+  }
+
+  // ---- put away and take back ----
+
+  /**
+   * Snapshots every job and writes all of them in ONE transaction. With `halt` (SIGTERM) the jobs
+   * are put away: they leave the mainframe and this server and wait in the store for the next
+   * start. Returns the jobs written, or null if the mainframe did not answer.
+   */
+  async checkpointAll(halt: boolean): Promise<number | null> {
+    this.collecting++;
+    let snaps;
+    try {
+      const jobs = [...this.d.jobs.live.values()];
+      snaps = await this.d.jobs.checkpoint(halt);
+      if (snaps === null) return null;
+      await this.settled(); // earlier writes first, so none lands after this one
+      const last = new Map<number, SnapshotMsg>();
+      for (const s of snaps) last.set(s.job, s);
+      const rows: SnapshotRow[] = [];
+      for (const j of jobs) {
+        const s = last.get(j.job);
+        // (a job without a snapshot keeps its row: it goes on from its last one, or from its start)
+        if (s) rows.push(this.row(j, s));
+      }
+      await this.d.store.hotel.put(rows);
+      if (halt) this.frozen = true;
+      this.d.log.info({ jobs: rows.length, bytes: rows.reduce((n, r) => n + (r.image?.byteLength ?? 0), 0), halt }, 'checkpoint written');
+      return rows.length;
+    } finally {
+      this.collecting--;
+    }
+  }
+
+  /** At start: every job kept in the store comes back, detached (background jobs stay background). */
+  async restoreAll(): Promise<{ restored: number; refused: number; done: number }> {
+    const rows = await this.d.store.hotel.list(this.host);
+    let restored = 0, refused = 0, done = 0;
+    await Promise.all(rows.map(async (row) => {
+      let meta: JobMeta;
+      try {
+        meta = JSON.parse(row.meta) as JobMeta;
+        if (meta.v !== META_VERSION) throw new Error(`meta version ${meta.v}`);
+      } catch (err) {
+        this.d.log.error({ err, job: row.job }, 'snapshot refused: its record is unreadable');
+        refused++;
+        this.refuse(row, null, 'ITS RECORD IS UNREADABLE');
+        return;
+      }
+      if (meta.done) {
+        this.done.set(row.job, {
+          job: row.job, owner: row.owner, name: row.name, lang: meta.lang, line: meta.line, startedAt: meta.startedAt,
+          detachedAt: meta.detachedAt, kept: meta.kept, end: meta.done,
+        });
+        done++;
+        return;
+      }
+      const background = meta.kind === 'background';
+      const now = Date.now();
+      let sink: JobSink;
+      if (background) {
+        const c = new OutputCollector(this.d.store, row.owner, row.name, this.limit, this.d.log);
+        c.prefill(meta.kept, meta.cut);
+        sink = c;
+      } else sink = new DetachedSink(this, this.limit, meta.kept);
+      const job: LiveJob = {
+        job: row.job, owner: row.owner, line: meta.line, name: row.name, lang: meta.lang, startedAt: meta.startedAt,
+        state: 'ready', sink, discarding: false, lastMeters: null, detached: !background,
+        detachedAt: background ? 0 : meta.kind === 'detached' && meta.detachedAt ? meta.detachedAt : now,
+        source: meta.source, snapshotAt: row.image ? row.takenAt : null,
+      };
+      const charged = await this.d.hub.restored(job);
+      const error = await this.d.jobs.restore(job, row.image, { background });
+      if (error !== null) {
+        this.d.log.error({ job: row.job, user: row.owner, error }, 'snapshot refused');
+        refused++;
+        this.refuse(row, meta, error);
+        return;
+      }
+      restored++;
+      if (charged !== null && charged > row.cycles) this.lost.set(job.job, charged - row.cycles);
+      if (meta.kind === 'line') this.updateMeta(job);
+    }));
+    this.d.log.info({ restored, refused, done }, 'jobs restored');
+    return { restored, refused, done };
+  }
+
+  /** A job that cannot be restored: ended, its output saved, its owner told at login. */
+  private refuse(row: SnapshotRow, meta: JobMeta | null, why: string): void {
+    const message = `JOB ${row.job} COULD NOT BE RESTORED: ${why}. ITS OUTPUT IS SAVED AS ${outputName(row.name)}.`;
+    const end: Ending = {
+      reason: 'killed', status: -1, message, at: Date.now(),
+      meters: { cycles: row.cycles, svcs: 0, coreWords: 0, coreWordCycles: 0, coreWordMs: 0, outputChars: 0, startedAt: meta?.startedAt ?? row.takenAt },
+    };
+    const done: DoneJob = {
+      job: row.job, owner: row.owner, name: row.name, lang: meta?.lang ?? 'basic', line: meta?.line ?? null,
+      startedAt: meta?.startedAt ?? row.takenAt, detachedAt: Date.now(), kept: meta?.kept ?? '', end,
+    };
+    this.done.set(row.job, done);
+    this.keepDone(done);
+    this.queue(row.job, 'save a refused job\'s output', () => this.saveOutput(row.owner, row.job, row.name, done.kept, message));
+  }
+
+  close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** Waits for the store writes queued so far. */
+  flush(): Promise<void> {
+    return this.settled();
+  }
+}
