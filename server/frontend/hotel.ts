@@ -390,12 +390,15 @@ export class Hotel implements JobKeeper {
         detachedAt: background ? 0 : meta.kind === 'detached' && meta.detachedAt ? meta.detachedAt : now,
         source: meta.source, snapshotAt: row.image ? row.takenAt : null,
       };
+      // the accountant learns of the job first, then what was charged for it (its meter is seeded)
+      this.d.hub.emit('jobStarted', { job, at: now });
       const charged = await this.d.hub.restored(job);
       const error = await this.d.jobs.restore(job, row.image, { background });
       if (error !== null) {
         this.d.log.error({ job: row.job, user: row.owner, error }, 'snapshot refused');
         refused++;
-        this.refuse(row, meta, error);
+        const done = this.refuse(row, meta, error);
+        this.d.hub.emit('jobEnded', { job, ...done.end });
         return;
       }
       restored++;
@@ -407,7 +410,7 @@ export class Hotel implements JobKeeper {
   }
 
   /** A job that cannot be restored: ended, its output saved, its owner told at login. */
-  private refuse(row: SnapshotRow, meta: JobMeta | null, why: string): void {
+  private refuse(row: SnapshotRow, meta: JobMeta | null, why: string): DoneJob {
     const message = `JOB ${row.job} COULD NOT BE RESTORED: ${why}. ITS OUTPUT IS SAVED AS ${outputName(row.name)}.`;
     const end: Ending = {
       reason: 'killed', status: -1, message, at: Date.now(),
@@ -420,6 +423,7 @@ export class Hotel implements JobKeeper {
     this.done.set(row.job, done);
     this.keepDone(done);
     this.queue(row.job, 'save a refused job\'s output', () => this.saveOutput(row.owner, row.job, row.name, done.kept, message));
+    return done;
   }
 
   close(): void {

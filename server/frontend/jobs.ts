@@ -172,7 +172,6 @@ export class JobTable {
   async restore(job: LiveJob, data: Uint8Array | null, extra: { background: boolean }): Promise<string | null> {
     if (this.down) return 'THE MAINFRAME IS DOWN';
     this.live.set(job.job, job);
-    this.hub.emit('jobStarted', { job, at: Date.now() });
     if (data === null) {
       this.mainframe.post({ t: 'run', job: job.job, owner: job.owner, line: null, name: job.name, lang: job.lang, source: job.source });
       if (extra.background) this.mainframe.post({ t: 'eof', job: job.job });
