@@ -88,6 +88,49 @@ for (const make of BACKENDS) {
       expect(typeof (await t.accounts.get('ANN'))!.createdAt).toBe('number');
     });
 
+    it('numbers jobs uniquely for the life of the system, across reopening and from two handles at once', async () => {
+      const spec = await backend.fresh();
+      const a = await openAt(spec);
+      const b = await openAt(spec);
+      const got = await Promise.all([...Array(20)].map((_, i) => (i % 2 ? a : b).nextJobNumber()));
+      expect(new Set(got).size).toBe(20);
+      expect(Math.min(...got)).toBe(1);
+      await a.close();
+      await b.close();
+      const c = await openAt(spec);
+      expect(await c.nextJobNumber()).toBe(21);
+    });
+
+    it('keeps job snapshots per host, writes a batch in one transaction, and kept workspaces', async () => {
+      const s = await openAt(await backend.fresh());
+      await s.accounts.create({ name: 'ANN', password: 'h' });
+      const img = new Uint8Array([1, 2, 3, 250, 0, 7]);
+      const row = (job: number, host = 'H1') => ({ job, host, owner: 'ANN', name: 'P', takenAt: 10 + job, cycles: 100 * job, meta: `{"j":${job}}`, image: job % 2 ? img : null });
+      await s.hotel.put([row(1), row(2), row(3, 'H2')]);
+      const h1 = await s.hotel.list('H1');
+      expect(h1.map((r) => r.job)).toEqual([1, 2]);
+      expect(h1[0]).toMatchObject({ job: 1, host: 'H1', owner: 'ANN', name: 'P', takenAt: 11, cycles: 100, meta: '{"j":1}' });
+      expect([...h1[0].image!]).toEqual([...img]);
+      expect(h1[1].image).toBeNull();
+      expect(await s.hotel.setMeta(2, '{"x":1}')).toBe(true);
+      expect(await s.hotel.setMeta(99, '{}')).toBe(false);
+      expect((await s.hotel.get(2))!.meta).toBe('{"x":1}');
+      // one batch: a replaced row and a removed one; a failing batch changes nothing
+      await s.hotel.put([{ ...row(1), cycles: 999, image: new Uint8Array(70_000).fill(9) }], [2]);
+      expect((await s.hotel.list('H1')).map((r) => [r.job, r.cycles, r.image?.length])).toEqual([[1, 999, 70_000]]);
+      await expect(s.hotel.put([row(4), { ...row(5), owner: null as unknown as string }])).rejects.toThrow();
+      expect((await s.hotel.list('H1')).map((r) => r.job)).toEqual([1]);
+      await s.hotel.remove(1);
+      expect(await s.hotel.list('H1')).toEqual([]);
+      expect((await s.hotel.list('H2')).map((r) => r.job)).toEqual([3]);
+
+      expect(await s.hotel.takeWorkspace('ANN')).toBeNull();
+      await s.hotel.keepWorkspace({ owner: 'ANN', name: 'P', lang: 'basic', text: '10 PRINT 1\n', keptAt: 5 });
+      await s.hotel.keepWorkspace({ owner: 'ANN', name: null, lang: 'basic', text: '20 END\n', keptAt: 6 });
+      expect(await s.hotel.takeWorkspace('ANN')).toEqual({ owner: 'ANN', name: null, lang: 'basic', text: '20 END\n', keptAt: 6 });
+      expect(await s.hotel.takeWorkspace('ANN')).toBeNull();
+    });
+
     it('keeps programs per owner: SAVE refuses a duplicate, REPLACE overwrites, rename and delete say what happened', async () => {
       const s = await openAt(await backend.fresh());
       await s.accounts.create({ name: 'ANN', password: 'h' });
