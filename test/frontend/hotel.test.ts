@@ -90,6 +90,7 @@ describe('DETACH and ATTACH', () => {
     await a.expect('FIRST\r\n');
     a.close();
     await until(() => h.fe.jobs.live.get(1)?.detached === true, 'the job to be detached');
+    await until(() => h.fe.jobs.live.get(1)?.state === 'waiting for input', 'the job to type WHILE AWAY and wait');
     await until(async () => (await h.store.hotel.takeWorkspace('NOBODY')) === null && h.store.db.prepare('SELECT 1 FROM workspaces').get() !== undefined, 'the workspace kept');
 
     const other = await open('eve');

@@ -61,7 +61,7 @@ describe('output', () => {
     await stillServed(bystander, 'D');
   });
 
-  it('a flood to a terminal that stops reading stalls only that job, which ends when the line drops', async () => {
+  it('a flood to a terminal that stops reading stalls only that job, which is detached when the line drops', async () => {
     const t = await user('deaf');
     // a long line of output per PUTS, so the socket's buffers fill before the output limit is hit
     await typeProgram(t, 'D.S', ['start: LA r1, buf', 'LI r2, 4000', 'l: SVC PUTS', 'JMP l', 'buf: .space 4000']);
@@ -75,13 +75,17 @@ describe('output', () => {
     const later = systatJobs(await watcher.command('SYSTAT')).find((x) => x.job === job.job);
     if (later) expect(later.state).toMatch(/WAITING FOR OUTPUT|RUNNING|READY/);
     t.ws.terminate();
-    await waitSystat(watcher, (j) => !j.some((x) => x.job === job.job));
+    // detached: it goes on (and waits for output once it has typed what a detached job keeps)
+    await waitSystat(watcher, (j) => j.some((x) => x.job === job.job && x.line === 'DET'));
     await stillServed(bystander, 'F');
+    const again = await pool.user(url, 'deaf', 'secret', false);
+    expect(await again.command(`KILL ${job.job}`)).toContain(`JOB ${job.job} KILLED.`);
+    await waitSystat(watcher, (j) => !j.some((x) => x.job === job.job));
   });
 });
 
 describe('input', () => {
-  it('a job waiting for input forever uses no CPU and is killed when its line hangs up', async () => {
+  it('a job waiting for input forever uses no CPU, also once detached when its line hangs up', async () => {
     const t = await user('waiter');
     await typeProgram(t, 'W', ['10 INPUT A', '20 END']);
     t.line('RUN');
@@ -95,7 +99,11 @@ describe('input', () => {
     expect(b.cpu).toBe(a.cpu);
     expect(b.cpu).toBe(0);
     t.ws.terminate();
-    await waitSystat(watcher, (j) => !j.some((x) => x.user === 'WAITER'));
+    const det = await waitSystat(watcher, (j) => j.some((x) => x.user === 'WAITER' && x.line === 'DET'));
+    await sleep(1000);
+    const still = await waitSystat(watcher, (j) => j.some((x) => x.user === 'WAITER'));
+    expect(still.find((x) => x.user === 'WAITER')!).toMatchObject({ state: 'WAITING FOR INPUT', cpu: 0, line: 'DET' });
+    expect(det.find((x) => x.user === 'WAITER')!.cpu).toBe(0);
   });
 });
 

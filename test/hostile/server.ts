@@ -71,7 +71,8 @@ export interface SystatJob { job: number; user: string; program: string; line: s
 /** The job table of a SYSTAT listing. */
 export function systatJobs(text: string): SystatJob[] {
   const out: SystatJob[] = [];
-  const re = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\d+|BG)\s+(.+?)\s+(\d+\.\d\d)\s+(\d+)(?:\s+\d+%)?\s*$/gm;
+  // (then SHARE, a percentage, and SNAPSHOT, a time or '-')
+  const re = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\d+|BG|DET)\s+(.+?)\s+(\d+\.\d\d)\s+(\d+)(?:\s+\d+%)?(?:\s+[\d:]+|\s+-)?\s*$/gm;
   const jobsAt = text.indexOf(' JOB');
   for (const m of text.slice(jobsAt).matchAll(re)) {
     out.push({ job: Number(m[1]), user: m[2], program: m[3], line: m[4], state: m[5], cpu: Number(m[6]), core: Number(m[7]) });
