@@ -40,7 +40,7 @@ async function cycles(url: string, n: number, parallel = 25): Promise<void> {
 }
 
 describe('clients that vanish', () => {
-  it('mid-INPUT, mid-output and mid-login: their jobs end, others are served, the users can log in again', async () => {
+  it('mid-INPUT, mid-output and mid-login: their jobs are detached, others are served, the users can log in again', async () => {
     const s = await pool.server();
     const watcher = await pool.user(s.url, 'watcher');
     const a = await pool.user(s.url, 'inputter');
@@ -64,13 +64,16 @@ describe('clients that vanish', () => {
       for (const f of frames) t.send(f);
       t.ws.terminate();
     }
-    await waitSystat(watcher, (jobs) => jobs.length === 0);
+    // the dropped lines' jobs go on detached (the flood until its output limit)
+    await waitSystat(watcher, (jobs) => jobs.length <= 2 && jobs.every((j) => j.line === 'DET') && jobs.some((j) => j.user === 'INPUTTER'));
     const st = await watcher.command('SYSTAT');
     expect(st).toMatch(/1 LINE IN USE/);
     await stillServed(watcher, 'V');
 
     // everyone can come back; drop4 may or may not have been registered, never half-registered
     const again = await pool.user(s.url, 'inputter', 'secret', false);
+    expect(again.out).toMatch(/YOUR WORKSPACE ASK \(3 LINES\) WAS KEPT/);
+    expect(again.out).toMatch(/YOU HAVE DETACHED JOBS:[\s\S]*ASK\s+WAITING FOR INPUT/);
     expect(await again.command('OLD ASK')).toContain('NO SAVED PROGRAM ASK.');
     await pool.user(s.url, 'flooder', 'secret', false);
     const d4 = await pool.open(s.url);
@@ -245,7 +248,9 @@ describe('kill -9', () => {
       t.close();
     }
     expect(acked.size).toBeGreaterThan(0);
-    expect(systatJobs(await checker.command('SYSTAT'))).toEqual([]);
+    // the background jobs come back (from their last snapshot, or from their start)
+    const back = systatJobs(await checker.command('SYSTAT'));
+    expect(back.map((j) => [j.program, j.line]).sort()).toEqual(users.map(() => ['SPIN.S', 'BG']));
     console.log(`kill -9: ${acked.size}/${users.length} users had acknowledged saves; ledger rows ${ledgerRows}`);
   }, 90_000);
 });

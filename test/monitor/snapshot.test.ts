@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../server/monitor/monitor.ts';
 import { type Compilers, loadCompilers } from '../../server/monitor/compilers.ts';
 import type { FromMainframe, ToMainframe } from '../../server/monitor/protocol.ts';
-import { SNAPSHOT_VERSION, decodeJob } from '../../server/monitor/snapshot.ts';
+import { type DecodedJob, SNAPSHOT_VERSION, decodeJob } from '../../server/monitor/snapshot.ts';
 import type { MonitorConfig } from '../../server/monitor/config.ts';
 
 let compilers: Compilers;
@@ -153,15 +153,16 @@ describe('job snapshots', () => {
     expect(decodeJob(older)).toMatch(new RegExp(`FORMAT ${SNAPSHOT_VERSION + 1}.*FORMAT ${SNAPSHOT_VERSION} ONLY`));
     expect(decodeJob(good.slice(0, 30))).toMatch(/CORRUPT|TRUNCATED/);
 
-    const b = new Box({ largestPartition: 4094, defaultPartition: 1024 });
+    const limit = (decodeJob(good) as DecodedJob).facts.ctx!.limit;
+    const b = new Box({ largestPartition: limit - 2, defaultPartition: 1024 });
     b.send({ t: 'restore', job: 4, data: flipped });
     expect(b.restored(4)!.error).toMatch(/CORRUPT/);
     b.send({ t: 'restore', job: 4, data: good });
-    expect(b.restored(4)!.error).toMatch(/PARTITION OF 4096 WORDS IS LARGER/);
+    expect(b.restored(4)!.error).toBe(`ITS PARTITION OF ${limit} WORDS IS LARGER THAN THIS MACHINE'S LARGEST (${limit - 2} WORDS)`);
     expect(b.m.job(4)).toBeUndefined();
     // the monitor goes on: a new job runs
-    b.run(5, '10 PRINT "STILL HERE"\n20 END\n');
+    b.send({ t: 'run', job: 5, owner: 'ANN', line: 1, name: 'HI.S', lang: 'asm', source: 'start: LI r1, 72\nSVC PUTC\nHALT\n' });
     b.settle();
-    expect(b.output(5)).toBe('STILL HERE\n');
+    expect(b.output(5)).toBe('H');
   });
 });
