@@ -287,7 +287,7 @@ export class Session implements LineView {
   attach(job: LiveJob): void {
     const sink = this.foregroundSink();
     this.inputSent = false;
-    this.jobWaits = false;
+    this.jobWaits = job.state === 'waiting for input';
     this.lastOutCR = false;
     this.lastOutLF = true;
     this.errorsShown = false;
