@@ -10,6 +10,7 @@
 // crash, output produced after the last snapshot is produced again, as the work is).
 import type { Logger } from 'pino';
 import type { EndReason, Lang, Meters } from '../monitor/protocol.ts';
+import type { BasicOptions } from '../basic/options.ts';
 import type { SnapshotRow } from '../store/hotel.ts';
 import type { Store } from '../store/store.ts';
 import { OutputCollector, outputFile } from './background.ts';
@@ -27,6 +28,8 @@ export interface JobMeta {
   kind: 'line' | 'detached' | 'background';
   lang: Lang;
   source: string;
+  /** BASIC's dialect and margin */
+  basic?: BasicOptions;
   line: number | null;
   startedAt: number;
   detachedAt: number;
@@ -167,6 +170,7 @@ export class Hotel implements JobKeeper {
     return {
       v: META_VERSION, kind: job.detached ? 'detached' : job.line === null ? 'background' : 'line', lang: job.lang,
       source: job.source, line: job.line, startedAt: job.startedAt, detachedAt: job.detachedAt, kept, cut, done: null,
+      ...(job.basic ? { basic: job.basic } : {}),
     };
   }
 
@@ -389,6 +393,7 @@ export class Hotel implements JobKeeper {
         state: 'ready', sink, discarding: false, lastMeters: null, detached: !background,
         detachedAt: background ? 0 : meta.kind === 'detached' && meta.detachedAt ? meta.detachedAt : now,
         source: meta.source, snapshotAt: row.image ? row.takenAt : null,
+        ...(meta.basic ? { basic: meta.basic } : {}),
       };
       // the accountant learns of the job first, then what was charged for it (its meter is seeded)
       this.d.hub.emit('jobStarted', { job, at: now });

@@ -38,6 +38,8 @@ export interface LiveJob extends JobView {
   readonly source: string;
   /** wall-clock ms of the job's last snapshot in the store, or null */
   snapshotAt: number | null;
+  /** BASIC's dialect and margin, as the job was compiled */
+  basic?: BasicOptions;
   /** after Ctrl-C or KILL: output still in flight is thrown away */
   discarding: boolean;
   lastMeters: Meters | null;
@@ -143,6 +145,7 @@ export class JobTable {
       job: number, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
       detached: false, detachedAt: 0, source: spec.source, snapshotAt: null,
+      ...(spec.basic && spec.lang === 'basic' ? { basic: spec.basic } : {}),
     };
     this.live.set(job.job, job);
     // the owner's budget, as a ceiling on all their jobs' cycles, goes ahead of the job
@@ -173,7 +176,10 @@ export class JobTable {
     if (this.down) return 'THE MAINFRAME IS DOWN';
     this.live.set(job.job, job);
     if (data === null) {
-      this.mainframe.post({ t: 'run', job: job.job, owner: job.owner, line: null, name: job.name, lang: job.lang, source: job.source });
+      this.mainframe.post({
+        t: 'run', job: job.job, owner: job.owner, line: null, name: job.name, lang: job.lang, source: job.source,
+        ...(job.basic ? { basic: job.basic } : {}),
+      });
       if (extra.background) this.mainframe.post({ t: 'eof', job: job.job });
       return null;
     }

@@ -5,6 +5,7 @@ import type { JobState, Lang, Meters } from './protocol.ts';
 import { RNG_SEED } from './rng.ts';
 import type { RunQueue } from './queue.ts';
 import type { DecodedJob } from './snapshot.ts';
+import type { BasicOptions } from '../basic/options.ts';
 
 /** An owner's cycles since the mainframe started, and the ceiling its budget allows. */
 export interface Purse {
@@ -68,6 +69,7 @@ export class Job {
   // snapshots (snapshot.ts)
   /** the program's text, kept so that a snapshot can be compiled again for its line map */
   source = '';
+  basic: BasicOptions | undefined = undefined;
   imageHash = 0;
   /** cycles and wall-clock ms at the last snapshot */
   snapCycles = 0;

@@ -176,6 +176,7 @@ export class Monitor implements SvcHost {
     if (cpuLimit < this.cfg.cpuLimit && msg.cpuLimitMessage) job.cpuLimitMessage = msg.cpuLimitMessage;
     job.purse = this.purse(msg.owner);
     job.source = msg.source;
+    job.basic = msg.basic;
     job.snapAt = job.meters.startedAt;
     this.jobs.set(job.id, job);
     this.emit({ t: 'state', job: job.id, state: 'compiling' });
@@ -568,6 +569,7 @@ export class Monitor implements SvcHost {
     const ctx = job.ctx;
     const facts: JobFacts = {
       id: job.id, owner: job.owner, name: job.name, lang: job.lang, source: job.source, imageHash: job.imageHash,
+      ...(job.basic ? { basic: job.basic } : {}),
       cpuLimit: job.cpuLimit, outputLimit: job.outputLimit, cpuLimitMessage: job.cpuLimitMessage ?? null,
       wait: job.wait, sleepLeft: job.wait === 'sleep' ? Math.max(0, job.wakeAt - now) : 0,
       getsAddr: job.getsAddr, getsCap: job.getsCap, eof: job.eof, input: job.input.slice(job.inputHead),
@@ -621,6 +623,7 @@ export class Monitor implements SvcHost {
     const job = new Job(id, x.owner, null, x.name, x.lang, Math.min(x.cpuLimit, this.cfg.cpuLimit), x.outputLimit, x.meters.startedAt);
     Object.assign(job.meters, x.meters);
     job.source = x.source;
+    job.basic = x.basic;
     job.imageHash = x.imageHash;
     if (x.cpuLimitMessage !== null) job.cpuLimitMessage = x.cpuLimitMessage;
     job.getsAddr = x.getsAddr;
@@ -636,7 +639,7 @@ export class Monitor implements SvcHost {
     // compiler that now gives other code could name wrong lines, so its image is then not used.
     let image = null;
     try {
-      const r = this.compilers[x.lang]?.(x.source);
+      const r = this.compilers[x.lang]?.(x.source, x.basic);
       if (r?.image && hashWords(r.image.words) === x.imageHash) image = r.image;
     } catch (e) {
       log.warn({ err: e, job: id }, 'restore: the program did not compile again');

@@ -14,6 +14,7 @@
 import { crc32 } from 'node:zlib';
 import type { Lang, Meters } from './protocol.ts';
 import type { Wait } from './job.ts';
+import type { BasicOptions } from '../basic/options.ts';
 
 export const SNAPSHOT_VERSION = 1;
 const MAGIC = 0x534a5354; // "TSJS" read as a little-endian u32
@@ -28,6 +29,8 @@ export interface JobFacts {
   lang: Lang;
   /** the program's text: compiled again at restore for its line map and trap messages */
   source: string;
+  /** BASIC's dialect and margin (compiled again with them) */
+  basic?: BasicOptions;
   /** FNV-1a of the compiled image's words; a compiler that now gives other code is not trusted for line numbers */
   imageHash: number;
   cpuLimit: number;
