@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } from '../monitor/protocol.ts';
 import { HOOK_REFUSAL, type Hub, type JobView, type LineView, type Purse } from './hub.ts';
 import { StartPacer } from './pace.ts';
+import { STORE_UNAVAILABLE } from '../store/store.ts';
 
 /** What the front end needs of the mainframe (server/monitor/mainframe.ts; tests may fake it). */
 export interface MainframeLike {
@@ -58,6 +59,9 @@ export interface JobSpec {
 }
 
 type SystatReply = Extract<FromMainframe, { t: 'systat' }>;
+/** Job numbers reserved from the store at a time, and how few left make the table fetch more. */
+const NUMBERS_BLOCK = 64;
+const NUMBERS_LOW = 16;
 export type SnapshotMsg = Extract<FromMainframe, { t: 'snapshot' }>;
 
 /** Who keeps jobs in the store (hotel.ts): told of starts, snapshots and ends. */
@@ -70,8 +74,12 @@ export interface JobKeeper {
 
 export class JobTable {
   private next = 1;
-  /** job numbers from the store; a private counter when there is none (tests) */
-  numbers: (() => Promise<number>) | null = null;
+  /** job numbers from the store (the first of `count` reserved); a private counter when there is
+   *  none (tests) */
+  numbers: ((count: number) => Promise<number>) | null = null;
+  /** blocks of numbers reserved from the store and not used yet: [next, end) each */
+  private blocks: [number, number][] = [];
+  private refilling: Promise<void> | null = null;
   keeper: JobKeeper | null = null;
   private checkpointWaiters = new Map<number, { snaps: SnapshotMsg[]; done: (r: SnapshotMsg[] | null) => void }>();
   private restoreWaiters = new Map<number, (error: string | null) => void>();
@@ -140,7 +148,13 @@ export class JobTable {
     if (refusal.length) return refusal[0];
     const purse = await this.hub.jobLimit(spec.owner);
     if (purse && 'refused' in purse) return purse.refused;
-    const number = this.numbers ? await this.numbers() : this.next++;
+    let number: number;
+    try {
+      number = await this.jobNumber();
+    } catch (err) {
+      this.log.error({ err }, 'no job number: the store did not answer');
+      return STORE_UNAVAILABLE;
+    }
     const job: LiveJob = {
       job: number, owner: spec.owner, line: spec.line, name: spec.name, lang: spec.lang, startedAt: Date.now(),
       state: 'compiling', sink: spec.sink, discarding: false, lastMeters: null,
@@ -165,6 +179,36 @@ export class JobTable {
   /** Bounds the cycles of all the owner's jobs (the owner's budget), or lifts the bound (null). */
   setPurse(owner: string, purse: Purse | null): void {
     this.mainframe.post({ t: 'budget', owner, ceiling: purse ? purse.ceiling : null, message: purse?.message ?? '', corePerWordMs: purse?.corePerWordMs ?? 0 });
+  }
+
+  /**
+   * A job number unique for the life of the system. They are reserved from the store in blocks
+   * (a block is fetched again when it runs low), so a job starts without waiting for the store and
+   * jobs go on starting through a short outage of it; numbers reserved and not used are skipped.
+   */
+  private async jobNumber(): Promise<number> {
+    if (!this.numbers) return this.next++;
+    for (let tries = 0; ; tries++) {
+      while (this.blocks.length && this.blocks[0][0] >= this.blocks[0][1]) this.blocks.shift();
+      if (this.blocks.length) break;
+      if (tries === 3) throw new Error('no job numbers could be reserved');
+      await this.refill();
+    }
+    const n = this.blocks[0][0]++;
+    const left = this.blocks.reduce((k, b) => k + b[1] - b[0], 0);
+    if (left < NUMBERS_LOW) void this.refill().catch((err) => this.log.warn({ err }, 'could not reserve job numbers'));
+    return n;
+  }
+
+  private refill(): Promise<void> {
+    this.refilling ??= this.numbers!(NUMBERS_BLOCK)
+      .then((first) => {
+        this.blocks.push([first, first + NUMBERS_BLOCK]);
+      })
+      .finally(() => {
+        this.refilling = null;
+      });
+    return this.refilling;
   }
 
   /**

@@ -164,7 +164,7 @@ export class FrontEnd implements System {
       }
       return { jobs: l?.jobs ?? config.maxJobsPerUser, core: l?.core ?? config.maxCorePerUser };
     });
-    this.jobs.numbers = () => store.nextJobNumber();
+    this.jobs.numbers = (count) => store.nextJobNumber(count);
     this.hotel = new Hotel({ store, jobs: this.jobs, hub: this.hub, log, config });
     this.commands = builtinCommands();
     this.throttle = new LoginThrottle({

@@ -83,13 +83,13 @@ const toRow = (r: Row): SnapshotRow => ({
 });
 
 export class SqliteHotel implements HotelStore {
-  readonly nextJobNumber: () => Promise<number>;
+  readonly nextJobNumber: (count?: number) => Promise<number>;
   private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[]) => void;
   private readonly q;
 
   constructor(db: Database.Database) {
     const q = {
-      next: db.prepare<[], { value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'job' RETURNING value`),
+      next: db.prepare<[number], { value: number }>(`UPDATE counters SET value = value + ? WHERE name = 'job' RETURNING value`),
       upsert: db.prepare(`INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (job) DO UPDATE SET host = excluded.host, owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
         cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`),
@@ -103,7 +103,10 @@ export class SqliteHotel implements HotelStore {
       delWs: db.prepare('DELETE FROM workspaces WHERE owner = ?'),
     };
     this.q = q;
-    this.nextJobNumber = async () => q.next.get()!.value;
+    this.nextJobNumber = async (count = 1) => {
+      const n = Math.max(1, Math.floor(count));
+      return q.next.get(n)!.value - n + 1;
+    };
     this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[]) => {
       for (const r of rows) {
         q.upsert.run(r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,

@@ -1,13 +1,14 @@
-// The hotel's rooms in PostgreSQL (see hotel.ts for what they are): job numbers from a sequence
-// shared by every host on the database, job snapshots (BYTEA) and kept workspaces.
+// The hotel's rooms in PostgreSQL (see hotel.ts for what they are): job numbers from a counter
+// shared by every host on the database (blocks reserved in one UPDATE), job snapshots (BYTEA) and
+// kept workspaces.
 import type { PgDb } from './pg-pool.ts';
 import type { HotelStore, KeptWorkspace, SnapshotRow } from './hotel.ts';
 
 // Migration 2 of pg-migrations.ts. Once shipped, never edit it.
 export const PG_HOTEL_SCHEMA = `
-  CREATE SEQUENCE job_numbers;
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
   -- go on from the highest job number any bill has seen
-  SELECT setval('job_numbers', GREATEST(1, COALESCE((SELECT MAX(job_no) FROM ledger), 0)), (SELECT MAX(job_no) FROM ledger) IS NOT NULL);
+  INSERT INTO counters (name, value) VALUES ('job', COALESCE((SELECT MAX(job_no) FROM ledger), 0));
   CREATE TABLE snapshots (
     job       BIGINT PRIMARY KEY,
     host      TEXT NOT NULL,
@@ -39,8 +40,9 @@ const UPSERT = `INSERT INTO snapshots (job, host, owner, name, taken_at, cycles,
 export class PgHotel implements HotelStore {
   constructor(private readonly db: PgDb) {}
 
-  async nextJobNumber(): Promise<number> {
-    return (await this.db.q<{ n: number }>(`SELECT nextval('job_numbers') AS n`)).rows[0]!.n;
+  async nextJobNumber(count = 1): Promise<number> {
+    const n = Math.max(1, Math.floor(count));
+    return (await this.db.q<{ n: number }>(`UPDATE counters SET value = value + $1 WHERE name = 'job' RETURNING value AS n`, [n])).rows[0]!.n - n + 1;
   }
 
   async put(rows: readonly SnapshotRow[], remove: readonly number[] = []): Promise<void> {

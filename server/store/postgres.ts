@@ -78,9 +78,9 @@ export class PgStore implements Store {
     return new PgStore(url, new PgDb(pool));
   }
 
-  /** The next job number: a sequence shared by every host on the database. */
-  nextJobNumber(): Promise<number> {
-    return this.hotel.nextJobNumber();
+  /** Job numbers: a counter shared by every host on the database. */
+  nextJobNumber(count?: number): Promise<number> {
+    return this.hotel.nextJobNumber(count);
   }
 
   private constructor(private readonly url: string, db: PgDb) {

@@ -30,7 +30,7 @@ export class SqliteStore implements Store {
   readonly ledger: SqliteLedger;
   readonly cluster: ClusterStore;
   readonly hotel: SqliteHotel;
-  readonly nextJobNumber: () => Promise<number>;
+  readonly nextJobNumber: (count?: number) => Promise<number>;
 
   /** Opens DIR/timeshare.db (":memory:" as dir for a private in-memory database). */
   static open(dir: string, migrations: readonly Migration[] = MIGRATIONS, opts: { readonly?: boolean } = {}): SqliteStore {

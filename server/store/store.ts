@@ -124,8 +124,9 @@ export interface Store {
   check?(): Promise<string[]>;
   /** job snapshots and kept workspaces (server/store/hotel.ts) */
   readonly hotel: HotelStore;
-  /** The next job number: unique for the life of the system (kept in the store, never reused). */
-  nextJobNumber(): Promise<number>;
+  /** Job numbers, unique for the life of the system (kept in the store, never reused): reserves
+   *  `count` consecutive numbers (default 1) and returns the first. */
+  nextJobNumber(count?: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -99,6 +99,8 @@ for (const make of BACKENDS) {
       await b.close();
       const c = await openAt(spec);
       expect(await c.nextJobNumber()).toBe(21);
+      expect(await c.nextJobNumber(64)).toBe(22); // a block of 64: 22..85
+      expect(await c.nextJobNumber()).toBe(86);
     });
 
     it('keeps job snapshots per host, writes a batch in one transaction, and kept workspaces', async () => {
