@@ -219,6 +219,9 @@ export class JobTable {
   async restore(job: LiveJob, data: Uint8Array | null, extra: { background: boolean }): Promise<string | null> {
     if (this.down) return 'THE MAINFRAME IS DOWN';
     this.live.set(job.job, job);
+    // the owner's budget bounds a restored job as it bounds a new one
+    const purse = await this.hub.jobLimit(job.owner);
+    if (purse && !('refused' in purse)) this.setPurse(job.owner, purse);
     if (data === null) {
       this.mainframe.post({
         t: 'run', job: job.job, owner: job.owner, line: null, name: job.name, lang: job.lang, source: job.source,

@@ -566,6 +566,7 @@ export class Monitor implements SvcHost {
   snapshot(job: Job): void {
     this.flushJob(job);
     const now = this.now();
+    this.accrueCore(job, now); // its core-time up to now is in the snapshot's meters
     const ctx = job.ctx;
     const facts: JobFacts = {
       id: job.id, owner: job.owner, name: job.name, lang: job.lang, source: job.source, imageHash: job.imageHash,
@@ -623,6 +624,7 @@ export class Monitor implements SvcHost {
     const job = new Job(id, x.owner, null, x.name, x.lang, Math.min(x.cpuLimit, this.cfg.cpuLimit), x.outputLimit, x.meters.startedAt);
     Object.assign(job.meters, x.meters);
     job.source = x.source;
+    job.purse = this.purse(x.owner);
     job.basic = x.basic;
     job.imageHash = x.imageHash;
     if (x.cpuLimitMessage !== null) job.cpuLimitMessage = x.cpuLimitMessage;
