@@ -77,7 +77,7 @@ export class Accountant {
   /** per user: cycles charged since this process started (the mainframe counts the same) */
   private readonly usedCycles = new Map<string, number>();
   private sessionSeq = 0;
-  private storageDay = '';
+  private storageHour = -1;
 
   constructor(opts: AccountantOptions) {
     this.opts = opts;
@@ -213,7 +213,7 @@ export class Accountant {
 
   // ---- periodic work ----
 
-  /** Connect-time checkpoints (every connectEveryMs per session) and the daily storage charge. */
+  /** Connect-time checkpoints (every connectEveryMs per session) and the hourly storage charge. */
   async tick(at = this.now()): Promise<void> {
     const every = this.opts.connectEveryMs ?? 10_000;
     // A session's first ten seconds are checkpointed every second, as jobs are: a kill -9 then
@@ -222,12 +222,12 @@ export class Accountant {
       const gap = at - s.loginAt < every ? Math.min(1000, every) : every;
       if (at - s.lastConnectAt >= gap) this.chargeConnect(s, at);
     }
-    const day = this.rates.zone.day(at);
-    if (day !== this.storageDay && this.opts.savedWords) {
-      // set only once the store has answered: a store away at midnight is asked again next tick
+    const hour = Math.floor(at / 3_600_000);
+    if (hour !== this.storageHour && this.opts.savedWords) {
+      // set only once the store has answered: a store away on the hour is asked again next tick
       const words = await this.opts.savedWords();
-      if (this.storageDay === day) return; // another tick got there while we waited
-      this.storageDay = day;
+      if (this.storageHour === hour) return; // another tick got there while we waited
+      this.storageHour = hour;
       const entries: LedgerEntry[] = [];
       for (const [user, w] of words) {
         const e = this.meter.storage(user, w, at);

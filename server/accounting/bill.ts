@@ -52,7 +52,7 @@ export function addGroup(u: Usage, g: LedgerGroup): void {
     case 'cpu': u.cpuSeconds += (g.quantity * 60) / g.per; break; // per = 60 x clock
     case 'core': u.kcs += g.quantity / g.per; break; // per = 1,000,000 word-ms
     case 'connect': u.connectMs += g.quantity; break;
-    case 'storage': u.storageKwd += g.quantity / 1000; break;
+    case 'storage': u.storageKwd += g.unit === 'word-hours' ? g.quantity / 24_000 : g.quantity / 1000; break; // hourly samples since 2026-12
   }
 }
 

@@ -97,13 +97,15 @@ export class Meter {
     return this.reading(payer.session, payer, 'connect', Math.max(0, Math.floor(connectedMs)), at);
   }
 
-  /** One day of storage for `words` saved words: one entry per user per day, whatever the replays. */
+  /** One hour of storage for `words` saved words (word-hours): one entry per user per hour,
+   *  whatever the replays. Sampled hourly, so space held for part of a day is paid for the hours
+   *  it was held, not from one snapshot a day. */
   storage(user: string, words: number, at: number): LedgerEntry | null {
     if (!Number.isSafeInteger(words) || words <= 0) return null;
     const r = this.rates.rate('storage', at);
     const day = this.rates.zone.day(at);
     return {
-      key: `storage/${user}/${day}`,
+      key: `storage/${user}/${day}/h${Math.floor(at / 3_600_000)}`,
       user,
       session: null,
       job: null,

@@ -16,7 +16,7 @@ export const UNIT: Readonly<Record<Kind, string>> = {
   cpu: 'cycles',
   connect: 'ms',
   core: 'word-ms',
-  storage: 'word-days',
+  storage: 'word-hours',
 };
 
 /** Days in the storage month: a price per thousand words per month is charged 1/30 each day. */
@@ -103,7 +103,8 @@ export class RateBook {
       case 'connect': return { id: s.effective, price: s.connectPerHour, per: 3_600_000, discount };
       // core is residence in wall time (KCS as TOPS-10 billed it): 1,000 words held 1,000 ms
       case 'core': return { id: s.effective, price: s.perKcs, per: 1_000_000, discount };
-      case 'storage': return { id: s.effective, price: s.storagePerKWordMonth, per: 1000 * STORAGE_MONTH_DAYS, discount };
+      // storage is sampled every hour: a thousand words for a 30-day month of hours
+      case 'storage': return { id: s.effective, price: s.storagePerKWordMonth, per: 1000 * STORAGE_MONTH_DAYS * 24, discount };
     }
   }
 }

@@ -90,7 +90,7 @@ describe('sessions', () => {
     expect(entries.filter((e) => e.kind === 'connect').reduce((s, e) => s + e.quantity, 0)).toBe(723_000);
   });
 
-  it('charges storage once a day, however often it ticks', async () => {
+  it('charges storage once an hour, however often it ticks', async () => {
     const ledger = SqliteLedger.memory();
     const t = { now: PRIME };
     const acct = new Accountant({
@@ -99,16 +99,19 @@ describe('sessions', () => {
     });
     await acct.tick();
     await acct.tick();
-    t.now += 86_400_000;
+    t.now += 3_600_000;
+    await acct.tick();
+    t.now += 86_400_000 - 3_600_000;
     await acct.tick();
     await acct.flush();
     const acct2 = new Accountant({ ledger, rates: book(), bootId: 'B4', now: () => t.now, budgetOf: async () => null, savedWords: async () => new Map([['ALICE', 3000]]) });
-    await acct2.tick(); // a restart the same day
+    await acct2.tick(); // a restart the same hour
     await acct2.flush();
     const days = await ledger.byDay('ALICE', '2026-10-01', '2026-10-31');
+    // 3,000 words held an hour: 3,000 word-hours, 1/720 of a month at $1 a thousand words
     expect(days.map((d) => [d.day, d.kind, d.quantity, d.amount])).toEqual([
-      ['2026-10-14', 'storage', 3000, 100_000],
-      ['2026-10-15', 'storage', 3000, 100_000],
+      ['2026-10-14', 'storage', 6000, 8_334],
+      ['2026-10-15', 'storage', 3000, 4_167],
     ]);
   });
 });

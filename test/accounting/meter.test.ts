@@ -80,7 +80,7 @@ describe('metering checkpoints', () => {
     expect([b.amount, b.rateId, b.day]).toEqual([2_000_000, '2026-10-15', '2026-10-15']); // 30 s at $4/min
   });
 
-  it('checkpoints connect time and charges storage once a day', () => {
+  it('checkpoints connect time and charges storage once an hour', () => {
     const m = new Meter(book());
     const p = { user: 'GINA', session: 'B1.S1', job: null, jobNo: null, jobName: null };
     const c1 = m.connect(p, 30 * 60_000, PRIME)!;
@@ -88,9 +88,11 @@ describe('metering checkpoints', () => {
     expect(c1.amount + c2.amount).toBe(2_000_000);
     expect(m.connect(p, 60 * 60_000, PRIME + 30 * 60_000)).toBeNull();
     const s1 = m.storage('GINA', 3000, PRIME)!;
-    const s2 = m.storage('GINA', 3000, PRIME + 3_600_000)!;
-    expect(s1.key).toBe(s2.key); // the ledger keeps the first of the day
-    expect(s1.amount).toBe(100_000); // 3 K-words for 1/30 month at $1
+    const s2 = m.storage('GINA', 3000, PRIME + 1_800_000)!;
+    const s3 = m.storage('GINA', 3000, PRIME + 3_600_000)!;
+    expect(s1.key).toBe(s2.key); // the ledger keeps the first of the hour
+    expect(s3.key).not.toBe(s1.key);
+    expect(s1.amount).toBe(4_167); // 3 K-words for 1/720 month at $1
   });
 
   it('refuses nonsense readings', () => {

@@ -15,7 +15,7 @@ describe('prices', () => {
     expect(price(CLOCK, b.rate('cpu', PRIME))).toBe(33_333); // $2/60 = 0.0333333
     expect(price(3_600_000, b.rate('connect', PRIME))).toBe(2_000_000);
     expect(price(4096 * 1000, b.rate('core', PRIME))).toBe(8_192); // 4,096 words for a second: 4.096 KCS at $0.002
-    expect(price(1000, b.rate('storage', PRIME))).toBe(33_333); // 1000 words for a day: $1/30
+    expect(price(24 * 1000, b.rate('storage', PRIME))).toBe(33_333); // 1000 words for a day (24 hourly samples): $1/30
   });
 
   it('rounds half-up to the micro-dollar, exactly', () => {
