@@ -14,6 +14,7 @@ import { SqliteStore } from '../../server/store/sqlite.ts';
 import { Accountant } from '../../server/accounting/accountant.ts';
 import { loadRates } from '../../server/accounting/rates.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
+import type { Meters } from '../../server/monitor/protocol.ts';
 import { spawnServer } from '../e2e/spawn.ts';
 import { cookieOf, http } from '../web/http.ts';
 import { median, option } from './_util.ts';
@@ -42,11 +43,10 @@ export async function main(args: string[]): Promise<void> {
       const at = monthStart + Math.floor((span * j) / (all + 1));
       acct.jobStarted(j, owner, null, `PROG${j % 37}`);
       const cycles = 1_000_000 + ((j * 7919) % 50_000_000);
-      for (let k = 1; k <= 3; k++) {
-        const c = Math.floor((cycles * k) / 4);
-        acct.checkpoint([{ job: j, meters: { cycles: c, svcs: k, coreWords: 4096, coreWordCycles: c * 4096, outputChars: 10 * k, startedAt: at } as never }], at + k * 1000);
-      }
-      acct.jobEnded(j, { cycles, svcs: 4, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 40, startedAt: at } as never, at + 4000);
+      // a job of about four seconds holding a 4,096-word partition, checkpointed every second
+      const m = (c: number, ms: number, k: number): Meters => ({ cycles: c, svcs: k, coreWords: 4096, coreWordCycles: c * 4096, coreWordMs: 4096 * ms, outputChars: 10 * k, startedAt: at });
+      for (let k = 1; k <= 3; k++) acct.checkpoint([{ job: j, meters: m(Math.floor((cycles * k) / 4), k * 1000, k) }], at + k * 1000);
+      acct.jobEnded(j, m(cycles, 4000, 4), at + 4000);
       if (j % 1000 === 0) await acct.flush();
     }
     await acct.flush();
