@@ -13,7 +13,7 @@ export const operatorCommands: Command[] = [
       const text = `*** FROM OPERATOR ${session.user}: ${ctx.args}`;
       let n = 0;
       for (const s of sys.lines.values()) {
-        if (s !== session) {
+        if (s.line !== session.line) {
           s.notify(text);
           n++;
         }
@@ -42,7 +42,7 @@ export const operatorCommands: Command[] = [
       }
       const target = sys.lines.get(n);
       if (!target) return session.println(`LINE ${n} IS NOT IN USE.`);
-      if (target === session) return session.println('USE BYE TO HANG UP YOUR OWN LINE.');
+      if (target.line === session.line) return session.println('USE BYE TO HANG UP YOUR OWN LINE.');
       session.log.info({ target: n, targetUser: target.user }, 'hangup');
       target.hangup(`*** LINE HUNG UP BY OPERATOR ${session.user}.`, 'hangup');
       session.println(`LINE ${n} HUNG UP.`);

@@ -1,32 +1,8 @@
 // The command language's registry: each group of commands lives in its own module and registers
 // here; other rooms (accounting) add theirs the same way. Keywords are matched in any case.
-import type { Session } from '../session.ts';
-import type { System } from '../system.ts';
+import type { Command } from './context.ts';
 
-export interface CommandContext {
-  readonly session: Session;
-  readonly sys: System;
-  /** everything after the keyword, trimmed */
-  readonly args: string;
-  readonly keyword: string;
-}
-
-export interface Command {
-  /** the keyword, upper case */
-  readonly name: string;
-  readonly aliases?: readonly string[];
-  /** e.g. "LIST [FROM[-TO]]" */
-  readonly usage: string;
-  /** one line for HELP */
-  readonly help: string;
-  /** only operators may use it (and only they see it in HELP) */
-  readonly operator?: boolean;
-  /**
-   * Runs the command. The session types READY. afterwards unless the command started a job or
-   * hung up the line.
-   */
-  run(ctx: CommandContext): Promise<void> | void;
-}
+export type { Command, CommandContext } from './context.ts';
 
 export class Registry {
   private byName = new Map<string, Command>();
