@@ -37,6 +37,8 @@ function fakeLine(line: number, user: string, operator = false): CommandLine & {
     setSpeed: () => true,
     runForeground: async () => {},
     hangup(message) { this.hungUp = message; },
+    attach: () => {},
+    attachDone: async () => {},
   };
 }
 
@@ -56,6 +58,7 @@ function fakeSystem(lines: OtherLine[] = [], live = new Map()): CommandSystem & 
     } as unknown as CommandSystem['jobs'],
     lines: new Map(lines.map((l) => [l.line, l])),
     hub: { ask: async () => [] } as unknown as CommandSystem['hub'],
+    hotel: { done: new Map(), forgetDone: () => {}, checkpointAll: async () => 0, detachedOf: () => [] },
     readOnly: null,
     stopping: false,
     startedAt: 0,
@@ -104,7 +107,7 @@ it('KILL reaches only the user\'s own jobs; an operator\'s reaches anyone\'s', a
 it('BROADCAST and HANGUP reach other lines through their narrow view, never the operator\'s own', async () => {
   const notes: string[] = [];
   let hung = '';
-  const other: OtherLine = { line: 3, user: 'CAL', connectedAt: 0, state: 'IDLE', notify: (t) => notes.push(t), hangup: (m) => { hung = m; } };
+  const other: OtherLine = { line: 3, user: 'CAL', connectedAt: 0, state: 'IDLE', fg: null, release: () => {}, notify: (t) => notes.push(t), hangup: (m) => { hung = m; } };
   const op = fakeLine(2, 'OPER', true);
   const sys = fakeSystem([other, { ...other, line: 2, user: 'OPER', notify: () => { throw new Error('not to self'); } }]);
   await run(op, sys, 'BROADCAST SYSTEM GOING DOWN AT FIVE');

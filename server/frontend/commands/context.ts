@@ -8,7 +8,8 @@ import type { BasicOptions } from '../../basic/options.ts';
 import type { Library } from '../../library/library.ts';
 import type { Store } from '../../store/store.ts';
 import type { Hub, LineView, LogoutReason } from '../hub.ts';
-import type { JobTable } from '../jobs.ts';
+import type { DoneJob, Hotel } from '../hotel.ts';
+import type { JobTable, LiveJob } from '../jobs.ts';
 import type { Workspace } from '../workspace.ts';
 
 /** The line a command was typed on: the typist, the paper, the workspace, the foreground. */
@@ -27,6 +28,10 @@ export interface CommandLine extends LineView {
   runForeground(name: string, lang: 'basic' | 'asm', source: string, basic?: BasicOptions): Promise<void>;
   /** types `message` and hangs up this line */
   hangup(message: string, reason: LogoutReason, code?: number): void;
+  /** makes a detached job this line's foreground job again (ATTACH) */
+  attach(job: LiveJob): void;
+  /** types a detached job's output that ended while detached, and forgets it (ATTACH) */
+  attachDone(done: DoneJob): Promise<void>;
 }
 
 /** Another line, as SYSTAT lists it and an operator reaches it. */
@@ -39,6 +44,10 @@ export interface OtherLine {
   /** types a message on its own line, between what the line is doing */
   notify(text: string): void;
   hangup(message: string, reason: LogoutReason, code?: number): void;
+  /** its foreground job, if any */
+  readonly fg: LiveJob | null;
+  /** lets its foreground job go, detached (another of the owner's lines ATTACHes it) */
+  release(note: string | null, why: string): void;
 }
 
 /** The configuration commands read. */
@@ -71,6 +80,8 @@ export interface CommandSystem {
   readonly jobs: Pick<JobTable, 'live' | 'start' | 'kill' | 'systat'>;
   /** the lines in use, by number */
   readonly lines: ReadonlyMap<number, OtherLine>;
+  /** detached jobs, and jobs that ended while detached */
+  readonly hotel: Pick<Hotel, 'done' | 'forgetDone' | 'checkpointAll' | 'detachedOf'>;
   /** asks other rooms' hooks (BYE's summary) */
   readonly hub: Pick<Hub, 'ask'>;
   readonly cluster?: CommandCluster | null;

@@ -97,7 +97,7 @@ export const jobCommands: Command[] = [
       if (!j.detached) {
         if (j.line === null) return session.println(`JOB ${n} RUNS IN THE BACKGROUND; ITS OUTPUT WILL BE SAVED AS ${j.name}.OUT.`);
         const holder = [...sys.lines.values()].find((s) => s.fg === j);
-        if (holder === session) return session.println(`JOB ${n} IS ALREADY YOURS HERE.`);
+        if (holder?.line === session.line) return session.println(`JOB ${n} IS ALREADY YOURS HERE.`);
         // As TOPS-10 did: attaching a job from another of your lines takes it from that line.
         holder?.release(`*** JOB ${n} WAS ATTACHED BY LINE ${session.line}.`, `attached by line ${session.line}`);
         if (!j.detached) return session.println(`JOB ${n} IS BUSY ON ANOTHER LINE. TRY AGAIN.`);
