@@ -102,8 +102,10 @@ after:  .text "AFTER", 10
 `;
 
 const WORK = work(100, 1000, 40);
+// about 3 CPU seconds in a partition of 262,144 words (1 MiB snapshots)
+const BIG = work(36, 20000, 5, 260_000);
 const ASK_INPUT = ['ALPHA', 'BETA', 'GAMMA'];
-const PROGRAMS: Record<string, string> = { 'WORK.S': WORK, 'ASK.S': ASK, 'NAP.S': NAP };
+const PROGRAMS: Record<string, string> = { 'WORK.S': WORK, 'ASK.S': ASK, 'NAP.S': NAP, 'BIG.S': BIG };
 
 let reference: Record<string, { out: string; cycles: number }>;
 /** The source the server compiles: SUBMIT sends the saved text; RUN sends the workspace's numbered lines. */
@@ -135,8 +137,8 @@ async function prepare(users: string[], programs: Record<string, string>): Promi
   return dir;
 }
 
-async function server(dir: string, args: string[] = []): Promise<ServerProcess> {
-  const s = await spawnServer(args, dir);
+async function server(dir: string, args: string[] = [], paced = false): Promise<ServerProcess> {
+  const s = await spawnServer(args, dir, { paced });
   servers.push(s);
   return s;
 }
@@ -169,6 +171,8 @@ async function submit(t: Term, name: string): Promise<number> {
 }
 
 const nl = (s: string) => s.replace(/\r\n/g, '\n');
+/** The system name a server runs as (its snapshots are kept under it). */
+const hostnameOf = (s: ServerProcess) => /"system":"([^"]+)"/.exec(s.stdout())![1];
 
 async function until<T>(f: () => Promise<T | null | undefined | false>, what: string, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
@@ -276,4 +280,88 @@ describe('the hotel end to end', () => {
       expect(charged.get(j.job)?.sum, `nothing charged twice, job ${j.job}`).toBe(ref.cycles);
     }
   }, 180_000);
+
+  it('kill -9 while 1 MiB snapshots are being written: the jobs resume from their last snapshots, the owner hears what was lost, nothing is charged twice', async () => {
+    const dir = await prepare(['K1'], PROGRAMS);
+    // paced (10 CPU seconds a second of the whole machine), so the jobs are mid-run when killed
+    const s1 = await server(dir, ['--snapshot-s', '1'], true);
+    const t = await user(s1.url, 'K1');
+    const jobs = [await submit(t, 'BIG.S'), await submit(t, 'BIG.S')];
+    const db = () => new Database(join(dir, 'timeshare.db'), { readonly: true });
+    await until(async () => {
+      const d = db();
+      try {
+        const n = (d.prepare('SELECT COUNT(*) AS n FROM snapshots WHERE image IS NOT NULL AND cycles > 0').get() as { n: number }).n;
+        return n === 2;
+      } finally {
+        d.close();
+      }
+    }, 'a snapshot of each job');
+    await new Promise((r) => setTimeout(r, 300 + Math.random() * 700)); // somewhere among the writes
+    s1.child.kill('SIGKILL');
+    await s1.stop();
+    servers.splice(servers.indexOf(s1), 1);
+    const d = db();
+    expect(d.pragma('integrity_check', { simple: true })).toBe('ok');
+    const snaps = new Map((d.prepare('SELECT job, cycles FROM snapshots').all() as { job: number; cycles: number }[]).map((r) => [r.job, r.cycles]));
+    d.close();
+    const before = ledgerCycles(dir);
+
+    const s2 = await server(dir);
+    const t2 = await user(s2.url, 'K1');
+    for (const j of jobs) {
+      const lost = (before.get(j)?.max ?? 0) - (snaps.get(j) ?? 0);
+      console.log(`kill -9: job ${j} resumed from its snapshot at ${snaps.get(j)} cycles; ${Math.max(0, lost)} cycles charged before the crash are done again free`);
+      if (lost > 0) expect(t2.out).toContain(`JOB ${j} WAS RESTORED FROM ITS LAST SNAPSHOT AFTER A CRASH: ${(lost / 10_000_000).toFixed(2)} CPU SECONDS`);
+    }
+    const store = SqliteStore.open(dir);
+    try {
+      const out = await until(() => store.programs.get('K1', 'BIG.S.OUT').then((p) => p?.text.includes(`JOB ${jobs[1]} `) && p), 'BIG.S.OUT');
+      // (both jobs write BIG.S.OUT; the later one's is checked whole)
+      expect(out.text.slice(0, out.text.indexOf('*** JOB'))).toBe(reference['SUBMIT BIG.S'].out);
+      await until(async () => (await store.hotel.list(hostnameOf(s2))).length === 0, 'both jobs to end');
+    } finally {
+      await store.close();
+    }
+    await stop(s2);
+    const charged = ledgerCycles(dir);
+    for (const j of jobs) {
+      expect(charged.get(j)!.max, `cycles of job ${j}`).toBe(reference['SUBMIT BIG.S'].cycles);
+      expect(charged.get(j)!.sum, `job ${j} charged once for each cycle`).toBe(reference['SUBMIT BIG.S'].cycles);
+    }
+  }, 120_000);
+
+  it('a corrupt snapshot is refused with a message to its owner; its output is saved; the other jobs and the server go on', async () => {
+    const dir = await prepare(['C1'], PROGRAMS);
+    const s1 = await server(dir);
+    const t = await user(s1.url, 'C1');
+    const a = await runDetached(t, 'ASK.S');
+    const b = await runDetached(t, 'ASK.S');
+    await until(async () => /WAITING FOR INPUT[\s\S]*WAITING FOR INPUT/.test(await t.command('JOBS')), 'both jobs waiting');
+    await stop(s1);
+    const d = new Database(join(dir, 'timeshare.db'));
+    const row = d.prepare('SELECT image FROM snapshots WHERE job = ?').get(a.job) as { image: Buffer };
+    row.image[row.image.length - 5] ^= 0xff;
+    d.prepare('UPDATE snapshots SET image = ? WHERE job = ?').run(row.image, a.job);
+    d.close();
+
+    const s2 = await server(dir);
+    expect(s2.stdout()).toMatch(/snapshot refused/);
+    const t2 = await user(s2.url, 'C1');
+    expect(t2.out).toMatch(new RegExp(`\\n\\s*${a.job}\\s+ASK\\.S\\s+DONE`));
+    expect(t2.out).toMatch(new RegExp(`\\n\\s*${b.job}\\s+ASK\\.S\\s+WAITING FOR INPUT`));
+    const att = await t2.command(`ATTACH ${a.job}`);
+    expect(att).toContain(`JOB ${a.job} COULD NOT BE RESTORED: THE SNAPSHOT IS CORRUPT (CHECKSUM MISMATCH). ITS OUTPUT IS SAVED AS ASK.S.OUT.`);
+    const store = SqliteStore.open(dir);
+    try {
+      const out = await until(() => store.programs.get('C1', 'ASK.S.OUT'), 'ASK.S.OUT');
+      expect(out.text).toContain('COULD NOT BE RESTORED');
+    } finally {
+      await store.close();
+    }
+    t2.line(`ATTACH ${b.job}`);
+    await t2.expect(`JOB ${b.job} ASK.S ATTACHED.`);
+    for (const line of ASK_INPUT) t2.line(line);
+    expect(nl(await t2.expect(/READY\.\r\n/))).toContain(reference['RUN ASK.S'].out.split('\n')[2]);
+  });
 });
