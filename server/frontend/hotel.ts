@@ -282,26 +282,29 @@ export class Hotel implements JobKeeper {
   /** What a user is told at login about their detached jobs (empty when they have none). */
   async greeting(user: string): Promise<string> {
     const mine = this.detachedOf(user);
-    if (!mine.length) return '';
-    const st = mine.some((m) => m.live) ? await this.d.jobs.systat() : null;
-    const info = new Map((st?.jobs ?? []).map((j) => [j.job, j]));
+    const lines: string[] = [];
     const clock = this.d.config.ratedClock;
-    const rows = mine.map((m) => {
-      if (m.done) return [m.job, m.name, 'DONE', (m.done.end.meters.cycles / clock).toFixed(2)];
-      const i = info.get(m.job);
-      const state = i?.state ?? m.live!.state;
-      const cycles = i?.meters.cycles ?? m.live!.lastMeters?.cycles ?? 0;
-      return [m.job, m.name, STATE_WORDS[state] ?? 'RUNNING', (cycles / clock).toFixed(2)];
-    });
-    const lines = ['YOU HAVE DETACHED JOBS:', ...table(['JOB', 'PROGRAM', 'STATE', 'CPU SEC'], rows, [true, false, false, true])];
-    for (const m of mine) {
-      const lost = this.lost.get(m.job);
-      if (lost === undefined) continue;
-      this.lost.delete(m.job);
-      lines.push(`JOB ${m.job} WAS RESTORED FROM ITS LAST SNAPSHOT AFTER A CRASH: ${(lost / clock).toFixed(2)} CPU SECONDS OF ITS WORK ARE DONE AGAIN, FREE OF CHARGE.`);
+    if (mine.length) {
+      const st = mine.some((m) => m.live) ? await this.d.jobs.systat() : null;
+      const info = new Map((st?.jobs ?? []).map((j) => [j.job, j]));
+      const rows = mine.map((m) => {
+        if (m.done) return [m.job, m.name, 'DONE', (m.done.end.meters.cycles / clock).toFixed(2)];
+        const i = info.get(m.job);
+        const state = i?.state ?? m.live!.state;
+        const cycles = i?.meters.cycles ?? m.live!.lastMeters?.cycles ?? 0;
+        return [m.job, m.name, STATE_WORDS[state] ?? 'RUNNING', (cycles / clock).toFixed(2)];
+      });
+      lines.push('YOU HAVE DETACHED JOBS:', ...table(['JOB', 'PROGRAM', 'STATE', 'CPU SEC'], rows, [true, false, false, true]));
     }
-    lines.push('TYPE ATTACH N TO GO BACK TO JOB N.');
-    return crlf(lines);
+    // restored after a crash (detached or background): what was lost, once
+    for (const j of [...this.d.jobs.live.values()].filter((x) => x.owner === user).sort((a, b) => a.job - b.job)) {
+      const lost = this.lost.get(j.job);
+      if (lost === undefined) continue;
+      this.lost.delete(j.job);
+      lines.push(`JOB ${j.job} WAS RESTORED FROM ITS LAST SNAPSHOT AFTER A CRASH: ${(lost / clock).toFixed(2)} CPU SECONDS OF ITS WORK ARE DONE AGAIN, FREE OF CHARGE.`);
+    }
+    if (mine.length) lines.push('TYPE ATTACH N TO GO BACK TO JOB N.');
+    return lines.length ? crlf(lines) : '';
   }
 
   // ---- detached too long ----
