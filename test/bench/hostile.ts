@@ -14,6 +14,7 @@ import type { Term } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany, percentile, rssKiB } from '../e2e/many.ts';
 import { Typists } from '../hostile/typists.ts';
+import { measureFloor, show } from './_typists-pool.ts';
 import { startAttacks, type AttackStats } from './attacks.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -116,10 +117,20 @@ export async function main(args: string[]): Promise<void> {
   if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds, attacks);
   // The saturated case (the mainframe flat out, --unthrottled) first, then the server's default
   // configuration (paced at its rated clock); the JSON is the first, with the second as `paced`.
+  // The floor, as the echo bench measures it: a bare ws echo server typed at by the same number of
+  // typists at the same rate (from one client process; here the typists share this process),
+  // before and after the two runs; each run's p99 is printed as a ratio to it (target <= 3).
+  const floorBefore = await measureFloor(nTerms, 1, 2000, seconds);
+  console.log(show('floor (bare ws echo), before', floorBefore));
   const saturated = await once(false);
   console.log('--- the same, with the server paced at its rated clock (its default) ---');
   const paced = await once(true);
-  console.log(JSON.stringify({ ...saturated, paced }));
+  const floorAfter = await measureFloor(nTerms, 1, 2000, seconds);
+  console.log(show('floor (bare ws echo), after', floorAfter));
+  const floorP99 = (floorBefore.p99_ms + floorAfter.p99_ms) / 2;
+  const ratio = (r: Record<string, unknown>) => Math.round(((r.p99_ms as number) / floorP99) * 100) / 100;
+  console.log(`p99 against the floor's ${floorP99.toFixed(2)} ms: flat out ${ratio(saturated)}x, paced ${ratio(paced)}x (target <= 3)`);
+  console.log(JSON.stringify({ ...saturated, p99_floor_ratio: ratio(saturated), floor_p99_ms: Math.round(floorP99 * 100) / 100, floor_before: floorBefore, floor_after: floorAfter, paced: { ...paced, p99_floor_ratio: ratio(paced) } }));
 
   async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
   // the limits an attacker meets are the defaults, not the tests' lab settings
