@@ -1,4 +1,4 @@
-// The browser's files, built at install by `npm run build:web` (build.mjs, esbuild) into dist/web/
+// The browser's files, built at install by `npm run build:web` (build.mjs, esbuild) into .web/
 // and served from memory: gzip computed once, a content hash as the ETag, long caching because
 // pages name each file with its hash (`/assets/teletype.js?v=HASH`). Nothing is fetched from
 // anywhere else, ever.
@@ -35,7 +35,7 @@ export function projectRoot(from = import.meta.dirname): string {
   }
 }
 
-export const ASSET_DIR = join(projectRoot(), 'dist', 'web');
+export const ASSET_DIR = join(projectRoot(), '.web');
 
 export class Assets {
   readonly files = new Map<string, Asset>();

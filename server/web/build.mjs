@@ -1,4 +1,4 @@
-// `npm run build:web`: bundles the browser's files with esbuild into dist/web/ (npm ci runs it
+// `npm run build:web`: bundles the browser's files with esbuild into .web/ (npm ci runs it
 // through `prepare`). Plain JavaScript so it runs before anything else is built. The server serves
 // exactly these files; nothing is fetched from anywhere at run time.
 import { build } from 'esbuild';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const out = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist', 'web');
+const out = process.argv[2] ? resolve(process.argv[2]) : join(root, '.web');
 const client = join(here, 'client');
 
 rmSync(out, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The web front door in a real browser (headless Chromium): the teletype page on an ordinary line,
 // a long paste, "My bill" against `npm run bills`, the operator's console, and a non-operator
-// refused. Screenshots of every page go to test-results/web/.
+// refused. Screenshots of every page go to test/.results/web/.
 // names the page functions use in the browser (this project's TypeScript has no DOM types)
 declare const document: any, window: any, DataTransfer: any, ClipboardEvent: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

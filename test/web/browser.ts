@@ -11,7 +11,7 @@ declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of every page the tests visit (look at them). */
-export const SHOTS = resolve(ROOT, 'test-results/web');
+export const SHOTS = resolve(ROOT, 'test/.results/web');
 
 export interface Chromium {
   browser: Browser;
