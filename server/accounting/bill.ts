@@ -17,8 +17,13 @@ export interface Usage {
 }
 
 export interface DayLine extends Usage { day: string }
-export interface JobLine extends Usage { job: string; jobNo: number | null; jobName: string | null; day: string }
+/** host: where the job ran (null: charged before hosts were named) */
+export interface JobLine extends Usage { job: string; jobNo: number | null; jobName: string | null; day: string; host: string | null }
+/** One host's share of the month (several hosts sharing one store each charge the same ledger). */
+export interface HostLine extends Usage { host: string | null }
 export interface ChargeLine {
+  /** set when lines are kept apart by host (invoices); a statement's charges sum all hosts */
+  host?: string | null;
   kind: string;
   quantity: number;
   unit: string;
@@ -35,6 +40,8 @@ export interface Statement {
   zone: string;
   byDay: DayLine[];
   byJob: JobLine[];
+  /** the month by host, in name order */
+  byHost: HostLine[];
   charges: ChargeLine[];
   total: number;
   /** monthly budget in micro-dollars, if the user has one */
@@ -56,21 +63,23 @@ export function addGroup(u: Usage, g: LedgerGroup): void {
   }
 }
 
-/** Charges grouped by kind and rate (the same rate on different days is one line). */
-export function chargeLines(groups: readonly LedgerGroup[]): ChargeLine[] {
+/** Charges grouped by kind and rate (the same rate on different days is one line); `byHost` keeps
+ *  each host's charges apart (each line says which host). */
+export function chargeLines(groups: readonly LedgerGroup[], byHost = false): ChargeLine[] {
   const map = new Map<string, ChargeLine>();
   for (const g of groups) {
-    const k = `${g.kind}/${g.rateId}/${g.rate}/${g.per}/${g.discount}`;
+    const k = `${byHost ? `${g.host ?? ''}/` : ''}${g.kind}/${g.rateId}/${g.rate}/${g.per}/${g.discount}`;
     const c = map.get(k);
     if (c) {
       c.quantity += g.quantity;
       c.amount += g.amount;
     } else {
-      map.set(k, { kind: g.kind, quantity: g.quantity, unit: g.unit, rate: g.rate, per: g.per, discount: g.discount, rateId: g.rateId, amount: g.amount });
+      map.set(k, { ...(byHost ? { host: g.host ?? null } : {}), kind: g.kind, quantity: g.quantity, unit: g.unit, rate: g.rate, per: g.per, discount: g.discount, rateId: g.rateId, amount: g.amount });
     }
   }
   const order = ['cpu', 'connect', 'core', 'storage'];
-  return [...map.values()].sort((a, b) => a.rateId.localeCompare(b.rateId) || order.indexOf(a.kind) - order.indexOf(b.kind) || a.discount - b.discount);
+  return [...map.values()].sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.rateId.localeCompare(b.rateId)
+    || order.indexOf(a.kind) - order.indexOf(b.kind) || a.discount - b.discount);
 }
 
 export async function buildStatement(ledger: Ledger, user: string, month: string, zone: string, budget?: number | null): Promise<Statement> {
@@ -86,15 +95,27 @@ export function statementFrom(user: string, month: string, zone: string, days: r
     if (!d) byDay.set(g.day, (d = { day: g.day, ...empty() }));
     addGroup(d, g);
   }
+  // a job resumed on another host has a line for each host it ran on
   const byJob = new Map<string, JobLine>();
   for (const g of jobs) {
-    let j = byJob.get(g.job);
-    if (!j) byJob.set(g.job, (j = { job: g.job, jobNo: g.jobNo, jobName: g.jobName, day: g.day, ...empty() }));
+    const k = `${g.job}\u0000${g.host ?? ''}`;
+    let j = byJob.get(k);
+    if (!j) byJob.set(k, (j = { job: g.job, jobNo: g.jobNo, jobName: g.jobName, day: g.day, host: g.host ?? null, ...empty() }));
     addGroup(j, g);
+  }
+  const byHost = new Map<string, HostLine>();
+  for (const g of days) {
+    const k = g.host ?? '';
+    let h = byHost.get(k);
+    if (!h) byHost.set(k, (h = { host: g.host ?? null, ...empty() }));
+    addGroup(h, g);
   }
   const charges = chargeLines(days);
   const total = charges.reduce((s, c) => s + c.amount, 0);
-  return { user, month, zone, byDay: [...byDay.values()], byJob: [...byJob.values()], charges, total, budget };
+  return {
+    user, month, zone, byDay: [...byDay.values()], byJob: [...byJob.values()],
+    byHost: [...byHost.values()].sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '')), charges, total, budget,
+  };
 }
 
 const DAY_COLS: Col[] = [
@@ -104,6 +125,14 @@ const DAY_COLS: Col[] = [
 const JOB_COLS: Col[] = [
   { width: 5, align: 'r' }, { width: 8, align: 'l' }, { width: 10, align: 'l' }, { width: 9, align: 'r' },
   { width: 10, align: 'r' }, { width: 24, align: 'r' },
+];
+/** The same with the host each job ran on (when the ledger names hosts). */
+const JOB_HOST_COLS: Col[] = [
+  { width: 5, align: 'r' }, { width: 8, align: 'l' }, { width: 10, align: 'l' }, { width: 10, align: 'l' }, { width: 9, align: 'r' },
+  { width: 10, align: 'r' }, { width: 13, align: 'r' },
+];
+const HOST_COLS: Col[] = [
+  { width: 16, align: 'l' }, { width: 10, align: 'r' }, { width: 9, align: 'r' }, { width: 10, align: 'r' }, { width: 22, align: 'r' },
 ];
 const CHARGE_COLS: Col[] = [
   { width: 18, align: 'l' }, { width: 16, align: 'r' }, { width: 20, align: 'l' }, { width: 14, align: 'r' },
@@ -151,16 +180,30 @@ export function formatStatement(s: Statement, printedAt?: string): string {
     }
     out.push(row(DAY_COLS, ['TOTAL', fixed(t.cpuSeconds, 3), hms(t.connectMs), fixed(t.kcs, 3), fixed(t.storageKwd, 3), formatMicros(t.amount)]));
     if (s.byJob.length) {
+      // with named hosts, each job's line says which host it ran on
+      const hosts = s.byJob.some((j) => j.host !== null);
+      const cols = hosts ? JOB_HOST_COLS : JOB_COLS;
+      const cells = (a: string, b: string, host: string, rest: string[]) => (hosts ? [a, b, host, ...rest] : [a, b, ...rest]);
       out.push('');
       out.push('USAGE BY JOB');
-      out.push(row(JOB_COLS, ['JOB', 'NAME', 'DATE', 'CPU SEC', 'KCS', 'CHARGE $']));
+      out.push(row(cols, cells('JOB', 'NAME', 'HOST', ['DATE', 'CPU SEC', 'KCS', 'CHARGE $'])));
       let jt = 0;
       for (const j of s.byJob) {
         jt += j.amount;
-        out.push(row(JOB_COLS, [j.jobNo === null ? '-' : String(j.jobNo), (j.jobName ?? '').toUpperCase(), j.day, fixed(j.cpuSeconds, 3), fixed(j.kcs, 3), formatMicros(j.amount)]));
+        out.push(row(cols, cells(j.jobNo === null ? '-' : String(j.jobNo), (j.jobName ?? '').toUpperCase(), j.host ?? '-',
+          [j.day, fixed(j.cpuSeconds, 3), fixed(j.kcs, 3), formatMicros(j.amount)])));
       }
-      out.push(rule(JOB_COLS));
-      out.push(row(JOB_COLS, ['', 'JOBS', '', '', '', formatMicros(jt)]));
+      out.push(rule(cols));
+      out.push(row(cols, cells('', 'JOBS', '', ['', '', '', formatMicros(jt)])));
+    }
+    if (s.byHost.length > 1) {
+      // several hosts charged this month: what each charged, adding up to the total
+      out.push('');
+      out.push('USAGE BY HOST');
+      out.push(row(HOST_COLS, ['HOST', 'CPU SEC', 'CONNECT', 'KCS', 'CHARGE $']));
+      for (const h of s.byHost) out.push(row(HOST_COLS, [h.host ?? '(UNNAMED)', fixed(h.cpuSeconds, 3), hms(h.connectMs), fixed(h.kcs, 3), formatMicros(h.amount)]));
+      out.push(rule(HOST_COLS));
+      out.push(row(HOST_COLS, [`${s.byHost.length} HOSTS`, '', '', '', formatMicros(s.byHost.reduce((t, h) => t + h.amount, 0))]));
     }
     out.push('');
     out.push('CHARGES');

@@ -33,7 +33,7 @@ export async function buildInvoices(ledger: Ledger, month: string, zone: string,
   }
   if (onlyUser !== undefined && !byUser.has(onlyUser)) byUser.set(onlyUser, []);
   const invoices = [...byUser.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([user, gs]) => {
-    const lines = chargeLines(gs);
+    const lines = chargeLines(gs, true); // each host's charges on lines of their own
     return { user, lines, total: lines.reduce((s, l) => s + l.amount, 0), budget: budgets.get(user) ?? null };
   });
   return { month, zone, invoices, total: invoices.reduce((s, i) => s + i.total, 0) };
@@ -49,7 +49,7 @@ export function invoicesJson(run: InvoiceRun): string {
       user: i.user,
       total: i.total,
       budget: i.budget,
-      lines: i.lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unit: l.unit, rate: l.rate, per: l.per, discountPct: l.discount, rateEffective: l.rateId, amount: l.amount })),
+      lines: i.lines.map((l) => ({ host: l.host ?? null, kind: l.kind, quantity: l.quantity, unit: l.unit, rate: l.rate, per: l.per, discountPct: l.discount, rateEffective: l.rateId, amount: l.amount })),
     })),
   }, null, 2);
 }
@@ -60,10 +60,11 @@ function csvCell(s: string | number): string {
 }
 
 export function invoicesCsv(run: InvoiceRun): string {
-  const out = ['month,user,kind,quantity,unit,rate_micros,per,discount_pct,rate_effective,amount_micros'];
+  // `host` last, so the columns scripts already read keep their places
+  const out = ['month,user,kind,quantity,unit,rate_micros,per,discount_pct,rate_effective,amount_micros,host'];
   for (const i of run.invoices) {
-    for (const l of i.lines) out.push([run.month, i.user, l.kind, l.quantity, l.unit, l.rate, l.per, l.discount, l.rateId, l.amount].map(csvCell).join(','));
-    out.push([run.month, i.user, 'TOTAL', '', '', '', '', '', '', i.total].map(csvCell).join(','));
+    for (const l of i.lines) out.push([run.month, i.user, l.kind, l.quantity, l.unit, l.rate, l.per, l.discount, l.rateId, l.amount, l.host ?? ''].map(csvCell).join(','));
+    out.push([run.month, i.user, 'TOTAL', '', '', '', '', '', '', i.total, ''].map(csvCell).join(','));
   }
   return out.join('\n');
 }

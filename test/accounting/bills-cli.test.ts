@@ -66,7 +66,7 @@ describe('npm run bills', () => {
     const r = await bills('--data', dir, '--month', '2026-10', '--format', 'csv');
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['month', 'user', 'kind', 'quantity', 'unit', 'rate_micros', 'per', 'discount_pct', 'rate_effective', 'amount_micros']);
+    expect(rows[0]).toEqual(['month', 'user', 'kind', 'quantity', 'unit', 'rate_micros', 'per', 'discount_pct', 'rate_effective', 'amount_micros', 'host']);
     expect(rows.filter((x) => x[2] === 'TOTAL').map((x) => [x[1], x[9]])).toEqual([['ALICE', '3737280'], ['BOB', '41525']]);
   });
 

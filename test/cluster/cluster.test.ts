@@ -16,8 +16,8 @@ afterAll(async () => {
   }
 });
 
-async function host(store: string, name: string, extra: string[] = []): Promise<ServerProcess> {
-  const s = await spawnServer(['--store', store, '--system-name', name, ...extra]);
+async function host(store: string, name: string, extra: string[] = [], paced = false): Promise<ServerProcess> {
+  const s = await spawnServer(['--store', store, '--system-name', name, ...extra], undefined, { paced });
   servers.push(s);
   return s;
 }
@@ -50,6 +50,10 @@ describe('two hosts on one PostgreSQL store', () => {
     const bill = await tb.command('BILL');
     expect(bill).toContain('STATEMENT FOR ANN');
     expect(bill).toMatch(/CPU TIME/);
+    // the job lines say where each ran; each host's share adds up to the total
+    expect(bill).toMatch(/^ +\d+ HELLO +ALPHA /m);
+    expect(bill).toMatch(/^ +\d+ HELLO +BETA /m);
+    expect(bill).toContain('USAGE BY HOST');
 
     const list = cli('admin', ['user', 'list', '--store', store]);
     expect(list.status).toBe(0);
@@ -60,8 +64,10 @@ describe('two hosts on one PostgreSQL store', () => {
     // both hosts' charges, from the one ledger
     const json = cli('bills', ['--store', store, '--format', 'json']);
     expect(json.status, json.stderr).toBe(0);
-    const run = JSON.parse(json.stdout) as { users: { user: string; total: number; lines: { kind: string; amount: number }[] }[] };
+    const run = JSON.parse(json.stdout) as { users: { user: string; total: number; lines: { host: string; kind: string; amount: number }[] }[] };
     expect(run.users.map((u) => u.user)).toEqual(['ANN']);
+    expect(run.users[0]!.lines.filter((l) => l.kind === 'cpu').map((l) => l.host)).toEqual(['ALPHA', 'BETA']);
+    expect(run.users[0]!.total).toBe(run.users[0]!.lines.reduce((t, l) => t + l.amount, 0));
     expect(run.users[0]!.lines.filter((l) => l.kind === 'connect').length).toBeGreaterThan(0);
   });
 });
@@ -101,5 +107,35 @@ describe('operators and SYSTAT across hosts', () => {
     const dup = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--store', store, '--system-name', 'beta'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(dup.status).toBe(1);
     expect(dup.stderr).toContain('the system name BETA is in use by a running host');
+  });
+});
+
+describe('budgets across hosts', () => {
+  it('a user running jobs on two hosts at once is stopped near the budget, not at twice it', async () => {
+    const store = await freshDatabase('budget');
+    const added = cli('admin', ['user', 'add', 'dora', '--budget', '0.50', '--store', store, '--scrypt-n', '16'], 'dorapass\n');
+    expect(added.status, added.stderr).toBe(0);
+    // at the rated clock (1 CPU second a second per job), so that checkpoints come every CPU second
+    const [a, b] = await Promise.all([host(store, 'ALPHA', [], true), host(store, 'BETA', [], true)]);
+    const ta = await user(a.url, 'dora', 'dorapass', false);
+    const tb = await user(b.url, 'dora', 'dorapass', false);
+    for (const t of [ta, tb]) {
+      t.line('10 GOTO 10');
+      t.line('20 END');
+      t.line('RUN');
+    }
+    await Promise.all([ta.expect('BUDGET EXHAUSTED', 30_000), tb.expect('BUDGET EXHAUSTED', 30_000)]);
+    await Promise.all([ta.expect(/READY\.\r\n/), tb.expect(/READY\.\r\n/)]);
+    ta.line('BYE');
+    tb.line('BYE');
+    await Promise.all([ta.closedWith(), tb.closedWith()]);
+    const json = cli('bills', ['--store', store, '--format', 'json', '--user', 'dora']);
+    const run = JSON.parse(json.stdout) as { users: { total: number; lines: { kind: string; amount: number }[] }[] };
+    const jobs = run.users[0]!.lines.filter((l) => l.kind === 'cpu' || l.kind === 'core').reduce((s, l) => s + l.amount, 0);
+    // Each job alone is allowed the whole $0.50 (its CPU limit, from its host's view): without the
+    // shared check the two would charge $1.00. With it, the overrun is about a checkpoint (1 CPU
+    // second, $0.042 at these rates) of each job; the bound leaves room for a slow, shared machine.
+    expect(jobs).toBeGreaterThanOrEqual(500_000);
+    expect(jobs).toBeLessThan(670_000);
   });
 });
