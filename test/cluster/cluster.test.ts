@@ -69,7 +69,7 @@ describe('two hosts on one PostgreSQL store', () => {
     expect(run.users[0]!.lines.filter((l) => l.kind === 'cpu').map((l) => l.host)).toEqual(['ALPHA', 'BETA']);
     expect(run.users[0]!.total).toBe(run.users[0]!.lines.reduce((t, l) => t + l.amount, 0));
     expect(run.users[0]!.lines.filter((l) => l.kind === 'connect').length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 describe('operators and SYSTAT across hosts', () => {
@@ -107,7 +107,7 @@ describe('operators and SYSTAT across hosts', () => {
     const dup = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--store', store, '--system-name', 'beta'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(dup.status).toBe(1);
     expect(dup.stderr).toContain('the system name BETA is in use by a running host');
-  });
+  }, 120_000);
 });
 
 describe('budgets across hosts', () => {
@@ -137,5 +137,5 @@ describe('budgets across hosts', () => {
     // second, $0.042 at these rates) of each job; the bound leaves room for a slow, shared machine.
     expect(jobs).toBeGreaterThanOrEqual(500_000);
     expect(jobs).toBeLessThan(670_000);
-  });
+  }, 120_000);
 });

@@ -92,5 +92,5 @@ describe('the database going away', () => {
     } finally {
       await c.end();
     }
-  });
+  }, 120_000);
 });
