@@ -81,9 +81,9 @@ export async function attachCluster(
       await store.cluster.notify({ kind: 'hangup', from: host, by, host: target, line });
       return h.lines.some((l) => l.line === line) ? 'sent' : 'not in use';
     },
-    async systat() {
+    async systat(shown) {
       try {
-        return otherHostsText(await store.cluster.hosts(), host, Date.now(), STALE_BEATS * beatMs);
+        return otherHostsText(await store.cluster.hosts(), host, Date.now(), STALE_BEATS * beatMs, shown);
       } catch (err) {
         if (!isStoreUnavailable(err)) throw err;
         return ['', `THIS IS HOST ${host}. ${STORE_UNAVAILABLE.split(':')[0]}: OTHER HOSTS CANNOT BE SHOWN.`];

@@ -21,7 +21,7 @@ export async function hostStatus(sys: System, host: string, boot: string, url: s
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 'S'}`;
 
 /** SYSTAT's section for the other hosts sharing the store, from their last heartbeats. */
-export function otherHostsText(hosts: readonly HostStatus[], self: string, now: number, staleMs: number): string[] {
+export function otherHostsText(hosts: readonly HostStatus[], self: string, now: number, staleMs: number, shown: (user: string | null) => boolean = () => true): string[] {
   const others = hosts.filter((h) => h.host !== self);
   const out: string[] = ['', `THIS IS HOST ${self}. ${others.length ? `${plural(others.length, 'OTHER HOST')} SHARE THE STORE:` : 'NO OTHER HOST SHARES THE STORE.'}`];
   for (const h of others) {
@@ -38,12 +38,15 @@ export function otherHostsText(hosts: readonly HostStatus[], self: string, now: 
     out.push(`${plural(h.lines.length, 'LINE')} IN USE (${h.maxLines} AT MOST):`);
     if (h.lines.length) {
       out.push(...table(['LINE', 'USER', 'CONNECTED', 'STATE'],
-        h.lines.map((l) => [l.line, l.user ?? '-', duration(h.beatAt - l.connectedAt), l.state]), [true, false, true, false]));
+        h.lines.map((l) => [l.line, l.user === null ? '-' : shown(l.user) ? l.user : '*', duration(h.beatAt - l.connectedAt),
+          shown(l.user) ? l.state : l.state.replace(/^RUN .*/, 'RUN')]), [true, false, true, false]));
     }
     out.push(`${plural(h.jobs.length, 'JOB')}:`);
     if (h.jobs.length) {
       out.push(...table(['JOB', 'USER', 'PROGRAM', 'LINE', 'STATE', 'CPU SEC', 'CORE'],
-        h.jobs.map((j) => [j.job, j.owner, j.name, j.line ?? 'BG', j.state, j.cpuSeconds.toFixed(2), j.coreWords]),
+        h.jobs.map((j) => (shown(j.owner)
+          ? [j.job, j.owner, j.name, j.line ?? 'BG', j.state, j.cpuSeconds.toFixed(2), j.coreWords]
+          : [j.job, '*', '*', j.line ?? 'BG', j.state, '-', j.coreWords])),
         [true, false, false, true, false, true, true]));
     }
   }

@@ -70,8 +70,9 @@ export interface ClusterLink {
   broadcast(text: string, by: string): Promise<string[]>;
   /** Hangs up line `line` of host `host` ('not in use': no such line in its last heartbeat). */
   hangup(host: string, line: number, by: string): Promise<'sent' | 'no such host' | 'not in use'>;
-  /** SYSTAT's lines about the other hosts. */
-  systat(): Promise<string[]>;
+  /** SYSTAT's lines about the other hosts; `shown(user)`: may the viewer see that user's name,
+   *  programs and CPU (else they print as *, as on this host). */
+  systat(shown: (user: string | null) => boolean): Promise<string[]>;
 }
 
 export interface System {

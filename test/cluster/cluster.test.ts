@@ -77,7 +77,8 @@ describe('operators and SYSTAT across hosts', () => {
     const store = await freshDatabase('ops');
     const added = cli('admin', ['user', 'add', 'oper', '--operator', '--store', store, '--scrypt-n', '16'], 'operpass\n');
     expect(added.status, added.stderr).toBe(0);
-    const [a, b] = await Promise.all([host(store, 'ALPHA'), host(store, 'BETA')]);
+    const priv = ['--systat', 'private'];
+    const [a, b] = await Promise.all([host(store, 'ALPHA', priv), host(store, 'BETA', priv)]);
     const op = await user(a.url, 'oper', 'operpass', false);
     const bob = await user(b.url, 'bob');
     const carl = await user(b.url, 'carl');
@@ -91,6 +92,11 @@ describe('operators and SYSTAT across hosts', () => {
     expect(systat).toMatch(/HOST BETA\s+ws:\/\/127\.0\.0\.1:\d+\s+UP/);
     expect(systat).toMatch(/\d+\s+BOB\s+\S+\s+RUN/);
     expect(systat).toMatch(/\d+\s+CARL\s+\S+\s+IDLE/);
+    // a user sees other users on other hosts as *, as on their own host (SYSTAT is private)
+    const carlView = await carl.command('SYSTAT');
+    expect(carlView).toContain('THIS IS HOST BETA.');
+    expect(carlView).toMatch(/HOST ALPHA[^\n]*\r\n[\s\S]*\n +\d+ +\* +\d+:\d\d:\d\d/);
+    expect(carlView.slice(carlView.indexOf('HOST ALPHA'))).not.toContain('OPER');
 
     expect(await op.command('BROADCAST SYSTEM GOING DOWN AT 5')).toContain('SENT TO 0 LINES HERE AND TO HOST BETA.');
     await carl.expect('*** FROM OPERATOR OPER ON ALPHA: SYSTEM GOING DOWN AT 5');

@@ -67,7 +67,7 @@ export const systemCommands: Command[] = [
       }
       const done = [...sys.hotel.done.values()];
       if (done.length) out.push('', `${done.length} DETACHED JOB${done.length === 1 ? '' : 'S'} ENDED, WAITING FOR ATTACH: ${done.map((d) => (shown(d.owner) ? `${d.job} (${d.owner})` : `${d.job}`)).join(', ')}`);
-      if (sys.cluster) out.push(...(await sys.cluster.systat())); // the other hosts sharing the store
+      if (sys.cluster) out.push(...(await sys.cluster.systat(shown))); // the other hosts sharing the store, same privacy
       session.print(crlf(out));
     },
   },
