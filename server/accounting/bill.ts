@@ -103,11 +103,25 @@ export function statementFrom(user: string, month: string, zone: string, days: r
     if (!j) byJob.set(k, (j = { job: g.job, jobNo: g.jobNo, jobName: g.jobName, day: g.day, host: g.host ?? null, ...empty() }));
     addGroup(j, g);
   }
-  const byHost = new Map<string, HostLine>();
+  // Quantities are summed as integers per host, kind and rate first, then turned into display
+  // units in a fixed order: the figures do not depend on the order the groups came in (a running
+  // statement adds them in commit order, the ledger's query in its own).
+  const sums = new Map<string, LedgerGroup>();
   for (const g of days) {
-    const k = g.host ?? '';
-    let h = byHost.get(k);
-    if (!h) byHost.set(k, (h = { host: g.host ?? null, ...empty() }));
+    const k = `${g.host ?? ''}\u0000${g.kind}\u0000${g.per}\u0000${g.rate}\u0000${g.discount}\u0000${g.rateId}\u0000${g.unit}`;
+    const a = sums.get(k);
+    if (a) {
+      a.quantity += g.quantity;
+      a.amount += g.amount;
+      a.entries += g.entries;
+    } else sums.set(k, { ...g });
+  }
+  const byHost = new Map<string, HostLine>();
+  for (const k of [...sums.keys()].sort()) {
+    const g = sums.get(k)!;
+    const hk = g.host ?? '';
+    let h = byHost.get(hk);
+    if (!h) byHost.set(hk, (h = { host: g.host ?? null, ...empty() }));
     addGroup(h, g);
   }
   const charges = chargeLines(days);
