@@ -8,8 +8,9 @@ import { isStoreUnavailable, STORE_UNAVAILABLE, type HostStatus, type Notice, ty
 import { hostStatus, otherHostsText } from './status.ts';
 
 export const BEAT_MS = 2000;
-/** A host not heard from for this many beats is shown as down (and its name may be taken over). */
-const STALE_BEATS = 5;
+/** A host not heard from for this many beats (30 s) is shown as down: generous, as a host under
+ *  heavy load may beat late, and a live host shown as down would mislead the operator. */
+const STALE_BEATS = 15;
 
 export interface Cluster extends ClusterLink {
   /** Stops beating and listening; removes this host's heartbeat (it stopped in good order). */

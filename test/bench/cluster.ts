@@ -103,7 +103,7 @@ async function appendCapacity(server: PgServer, writers: number, seconds: number
         const batch: LedgerEntry[] = [];
         cycles += 1000;
         for (let j = 0; j < 64; j++) {
-          for (const e of m.job({ user: `U${j}`, session: null, job: `W${w}.J${j}`, jobNo: j, jobName: 'X' }, { cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: 0 }, Date.now())) batch.push({ ...e, host: `W${w}` });
+          for (const e of m.job({ user: `U${j}`, session: null, job: `W${w}.J${j}`, jobNo: j, jobName: 'X' }, { cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: 0 }, Date.now())) batch.push({ ...e, host: `W${w}` });
         }
         n += await s.ledger.append(batch);
       }

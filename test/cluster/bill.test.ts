@@ -9,7 +9,7 @@ import { SqliteLedger, type LedgerEntry } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
 import { CLOCK, PRIME, book, payer } from '../accounting/helpers.ts';
 
-const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, outputChars: 0, startedAt: 0 });
+const meters = (cycles: number): Meters => ({ cycles, svcs: 0, coreWords: 4096, coreWordCycles: cycles * 4096, coreWordMs: Math.round((cycles * 4096) / 10_000), outputChars: 0, startedAt: 0 });
 const on = (host: string | null, es: LedgerEntry[]) => es.map((e) => ({ ...e, host }));
 
 async function ledger() {
