@@ -47,7 +47,9 @@ describe('two hosts on one PostgreSQL store', () => {
     expect(await tb.command('CATALOG')).toContain('HELLO');
     expect(await tb.command('OLD HELLO')).toContain('HELLO LOADED.');
     expect(await tb.command('RUN')).toContain('HELLO FROM  42');
-    const bill = await tb.command('BILL');
+    // the other host's charges reach the shared ledger with its next flush (every 200 ms)
+    let bill = '';
+    await expect.poll(async () => (bill = await tb.command('BILL')), { timeout: 15_000, interval: 500 }).toMatch(/^ +\d+ HELLO +ALPHA /m);
     expect(bill).toContain('STATEMENT FOR ANN');
     expect(bill).toMatch(/CPU TIME/);
     // the job lines say where each ran; each host's share adds up to the total
