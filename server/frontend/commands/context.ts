@@ -66,7 +66,8 @@ export interface CommandCluster {
   readonly host: string;
   broadcast(text: string, by: string): Promise<string[]>;
   hangup(host: string, line: number, by: string): Promise<'sent' | 'no such host' | 'not in use'>;
-  systat(): Promise<string[]>;
+  /** `shown(user)`: may the viewer see that user's name, programs and CPU (else *, as here) */
+  systat(shown: (user: string | null) => boolean): Promise<string[]>;
 }
 
 /** The parts of the system commands use. */
