@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Accountant } from '../accounting/accountant.ts';
 import { userName } from '../frontend/names.ts';
 import { verifyPassword } from '../frontend/password.ts';
-import { MAX_PASSWORD } from '../frontend/session.ts';
+import { MAX_PASSWORD } from '../frontend/login.ts';
 import type { Account } from '../store/store.ts';
 import { Assets } from './assets.ts';
 import { BillService } from './bill.ts';
