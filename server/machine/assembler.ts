@@ -1,5 +1,5 @@
-// The assembler: two passes over the source. Pass 1 splits lines, defines labels and lays out
-// addresses; pass 2 evaluates operands and emits words. Every error is collected ("LINE n: ...")
+// The assembler: two passes over the source. Pass 1 (`layOut`) splits lines, defines labels and
+// lays out addresses; pass 2 (`emit`) evaluates operands and emits words. Every error is collected ("LINE n: ...")
 // and reported at once; assemble() never throws and runs in time linear in its output.
 //
 // A line may start with a teletype line number ("10 LOOP: ADD R1, R1, 1"); that number then names
@@ -75,217 +75,10 @@ export function assemble(source: string): CompileResult {
 }
 
 function assembleInner(source: string, errors: string[], warnings: string[]): CompileResult {
-  const symbols = new Map<string, number>();
-  const services = new Map<string, number>(SERVICES.map((s) => [s.name, s.number]));
-  const lookup = (n: string) => symbols.get(n) ?? services.get(n);
-  const stmts: Stmt[] = [];
-  let addr = 0;
-  let stackWords = DEFAULT_STACK_WORDS;
-  let entryExpr: { expr: string; name: number } | undefined;
-  let tooBig = false;
-
-  const define = (name: string, value: number) => {
-    const key = name.toUpperCase();
-    if (isRegisterName(name)) throw new LineError(`${name} IS A REGISTER NAME`);
-    if (services.has(key)) throw new LineError(`${name} IS A SERVICE NAME`);
-    if (symbols.has(key)) throw new LineError(`${name} IS ALREADY DEFINED`);
-    symbols.set(key, value);
-  };
-  const known = (expr: string, what: string) => {
-    try {
-      return evaluate(expr, lookup, addr);
-    } catch (e) {
-      if (e instanceof ExprError) throw new LineError(`${what}: ${e.message}`);
-      throw e;
-    }
-  };
-
-  // Pass 1: layout.
-  const lines = source.split(/\r\n|\r|\n/);
-  for (let ln = 0; ln < lines.length; ln++) {
-    let text = lines[ln];
-    let name = ln + 1;
-    const num = /^\s*(\d+)(?=\s|$)/.exec(text);
-    if (num) {
-      name = Number(num[1]);
-      text = text.slice(num[0].length);
-    }
-    // Labels take the address of the statement after any alignment padding it adds.
-    const labels: string[] = [];
-    let pad = 0;
-    const defineLabels = () => {
-      for (const l of labels.splice(0)) {
-        try { define(l, addr + pad); } catch (e) { if (e instanceof LineError) errors.push(`LINE ${name}: ${e.message}`); else throw e; }
-      }
-    };
-    try {
-      text = stripComment(text);
-      for (;;) {
-        const lab = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/.exec(text);
-        if (!lab) break;
-        text = text.slice(lab[0].length);
-        labels.push(lab[1]);
-      }
-      text = text.trim();
-      if (text === '') { defineLabels(); continue; }
-      const m = /^(\.?[A-Za-z_][A-Za-z0-9_]*)(.*)$/.exec(text);
-      if (!m || (m[2] !== '' && !/^\s/.test(m[2]))) throw new LineError(`CANNOT READ '${text}'`);
-      const op = m[1].toUpperCase();
-      let operands: string[];
-      try { operands = splitOperands(m[2]); } catch (e) { throw new LineError((e as Error).message); }
-      const st: Stmt = { name, op, operands, addr, size: 0 };
-      if (op.startsWith('.')) {
-        if (!DIRECTIVES.has(op)) throw new LineError(`UNKNOWN DIRECTIVE ${m[1]}`);
-        const need = (n: number) => {
-          if (operands.length !== n) throw new LineError(`${op} NEEDS ${n} OPERAND${n === 1 ? '' : 'S'}`);
-        };
-        switch (op) {
-          case '.WORD':
-            if (operands.length === 0) throw new LineError('.WORD NEEDS AT LEAST ONE VALUE');
-            st.size = operands.length;
-            break;
-          case '.DOUBLE':
-            if (operands.length === 0) throw new LineError('.DOUBLE NEEDS AT LEAST ONE VALUE');
-            pad = addr & 1;
-            st.addr = addr + pad;
-            st.size = 2 * operands.length;
-            break;
-          case '.TEXT': {
-            if (operands.length === 0) throw new LineError('.TEXT NEEDS A STRING');
-            let n = 0;
-            for (const o of operands) {
-              let chars: number[] | undefined;
-              try { chars = stringLiteral(o); } catch (e) { throw new LineError((e as Error).message); }
-              n += chars ? chars.length : 1;
-            }
-            st.size = n;
-            break;
-          }
-          case '.SPACE': {
-            need(1);
-            const n = known(operands[0], '.SPACE');
-            if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.SPACE ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
-            st.size = n;
-            break;
-          }
-          case '.ALIGN': {
-            if (operands.length > 1) throw new LineError('.ALIGN TAKES AT MOST ONE OPERAND');
-            const n = operands.length ? known(operands[0], '.ALIGN') : 2;
-            if (n < 1 || n > 4096) throw new LineError(`.ALIGN ${n} IS OUT OF RANGE (1 TO 4096)`);
-            st.size = (n - (addr % n)) % n;
-            pad = st.size;
-            break;
-          }
-          case '.EQU': {
-            need(2);
-            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(operands[0])) throw new LineError(`BAD NAME '${operands[0]}' IN .EQU`);
-            define(operands[0], known(operands[1], '.EQU'));
-            break;
-          }
-          case '.STACK': {
-            need(1);
-            st.size = 0;
-            break;
-          }
-          case '.ENTRY':
-            need(1);
-            if (entryExpr) throw new LineError('.ENTRY GIVEN TWICE');
-            entryExpr = { expr: operands[0], name };
-            break;
-        }
-      } else {
-        const info = OP_BY_NAME.get(op);
-        if (!info) throw new LineError(`UNKNOWN INSTRUCTION ${m[1]}`);
-        st.size = 2;
-      }
-      defineLabels();
-      stmts.push(st);
-      addr = st.addr + st.size;
-      if (addr > MAX_IMAGE_WORDS && !tooBig) {
-        tooBig = true;
-        throw new LineError(`PROGRAM TOO BIG (MORE THAN ${MAX_IMAGE_WORDS} WORDS)`);
-      }
-    } catch (e) {
-      if (!(e instanceof LineError)) throw e;
-      errors.push(`LINE ${name}: ${e.message}`);
-      defineLabels(); // so one bad line does not cascade into "undefined symbol" errors
-    }
-    if (tooBig) break;
-  }
-  if (tooBig) return { errors, warnings };
-
-  // Pass 2: emit.
-  const total = addr;
-  const words = new Int32Array(total);
-  const lineOf = new Int32Array(total).fill(-1);
-  let codeEnd = 0;
-  for (const st of stmts) {
-    const here = st.addr;
-    let dot = here; // `.`: the instruction's address, or in a data list the word being filled
-    const val = (expr: string, what: string): number => {
-      let v: number;
-      try { v = evaluate(expr, lookup, dot); } catch (e) {
-        if (e instanceof ExprError) throw new LineError(`${what}${e.message}`);
-        throw e;
-      }
-      if (v < -0x80000000 || v > 0xffffffff) throw new LineError(`${what}VALUE ${v} OUT OF RANGE`);
-      return v | 0;
-    };
-    try {
-      let p = here;
-      const put = (w: number) => { words[p] = w; lineOf[p] = st.name; p++; dot = p; };
-      switch (st.op) {
-        case '.WORD': for (const o of st.operands) put(val(o, '')); break;
-        case '.DOUBLE':
-          for (const o of st.operands) {
-            const t = o.replace(/\s+/g, '');
-            let x: number;
-            if (FLOAT_RE.test(t)) x = Number(t);
-            else if (/^[+-]?INF(INITY)?$/i.test(t)) x = t.startsWith('-') ? -Infinity : Infinity;
-            else if (/^NAN$/i.test(t)) x = NaN;
-            else x = val(o, '.DOUBLE: ');
-            const [lo, hi] = doubleWords(x);
-            put(lo); put(hi);
-          }
-          break;
-        case '.TEXT':
-          for (const o of st.operands) {
-            const chars = stringLiteral(o);
-            if (chars) for (const c of chars) put(c);
-            else put(val(o, '.TEXT: '));
-          }
-          break;
-        case '.SPACE': case '.ALIGN':
-          for (let k = 0; k < st.size; k++) put(0);
-          break;
-        case '.EQU': case '.ENTRY': break;
-        case '.STACK': {
-          const n = val(st.operands[0], '.STACK: ');
-          if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.STACK ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
-          stackWords = n;
-          break;
-        }
-        default: {
-          const info = OP_BY_NAME.get(st.op)!;
-          const [head, imm] = encodeOperands(info, st.operands, val);
-          words[p] = head; words[p + 1] = imm;
-          lineOf[p] = lineOf[p + 1] = st.name;
-          p += 2;
-          codeEnd = p;
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof LineError)) throw e;
-      errors.push(`LINE ${st.name}: ${e.message}`);
-    }
-  }
-
-  let entry = 0;
-  if (entryExpr) {
-    try { entry = evaluate(entryExpr.expr, lookup, 0); } catch (e) {
-      errors.push(`LINE ${entryExpr.name}: .ENTRY: ${(e as Error).message}`);
-    }
-  } else if (symbols.has('START')) entry = symbols.get('START')!;
+  const layout = layOut(source, errors);
+  if (layout.tooBig) return { errors, warnings };
+  const { words, lineOf, codeEnd, stackWords } = emit(layout, errors);
+  const entry = entryPoint(layout, errors);
   if (errors.length > 0) return { errors, warnings };
   if (codeEnd === 0) warnings.push('THE PROGRAM HAS NO INSTRUCTIONS');
 
@@ -301,6 +94,276 @@ function assembleInner(source: string, errors: string[], warnings: string[]): Co
     },
   };
   return { image, errors, warnings };
+}
+
+const SERVICE_NUMBERS = new Map<string, number>(SERVICES.map((s) => [s.name, s.number]));
+
+// ---- pass 1: layout -------------------------------------------------------------------------------
+
+/** Pass 1: every statement's address and size, and the labels and .EQU names (the symbol table). */
+function layOut(source: string, errors: string[]): Layout {
+  const layout = new Layout(errors);
+  const lines = source.split(/\r\n|\r|\n/);
+  for (let ln = 0; ln < lines.length && !layout.tooBig; ln++) layout.line(lines[ln], ln + 1);
+  return layout;
+}
+
+/** What pass 1 builds as it reads the lines in order. */
+class Layout {
+  readonly symbols = new Map<string, number>();
+  readonly stmts: Stmt[] = [];
+  /** the location counter: the next statement's address; after the pass, the image's size */
+  addr = 0;
+  /** the `.ENTRY` expression (evaluated after pass 2, when every symbol is known) */
+  entry: { expr: string; name: number } | undefined;
+  /** the image passed MAX_IMAGE_WORDS: the assembly stops there */
+  tooBig = false;
+  /** the current line's alignment padding, which its labels skip */
+  private pad = 0;
+
+  constructor(private errors: string[]) {}
+
+  /** A symbol's value: a label or .EQU name, else a service's number. */
+  readonly lookup = (n: string): number | undefined => this.symbols.get(n) ?? SERVICE_NUMBERS.get(n);
+
+  /** Lays out one source line (`physical`: its number from 1): its labels, then its statement. */
+  line(source: string, physical: number): void {
+    let text = source;
+    let name = physical;
+    const num = /^\s*(\d+)(?=\s|$)/.exec(text);
+    if (num) {
+      name = Number(num[1]);
+      text = text.slice(num[0].length);
+    }
+    // Labels take the address of the statement after any alignment padding it adds.
+    const labels: string[] = [];
+    this.pad = 0;
+    const defineLabels = () => {
+      for (const l of labels.splice(0)) {
+        try { this.define(l, this.addr + this.pad); } catch (e) { if (e instanceof LineError) this.errors.push(`LINE ${name}: ${e.message}`); else throw e; }
+      }
+    };
+    try {
+      text = stripComment(text);
+      for (;;) {
+        const lab = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/.exec(text);
+        if (!lab) break;
+        text = text.slice(lab[0].length);
+        labels.push(lab[1]);
+      }
+      text = text.trim();
+      if (text === '') { defineLabels(); return; }
+      const st = this.statement(text, name);
+      defineLabels();
+      this.stmts.push(st);
+      this.addr = st.addr + st.size;
+      if (this.addr > MAX_IMAGE_WORDS && !this.tooBig) {
+        this.tooBig = true;
+        throw new LineError(`PROGRAM TOO BIG (MORE THAN ${MAX_IMAGE_WORDS} WORDS)`);
+      }
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      this.errors.push(`LINE ${name}: ${e.message}`);
+      defineLabels(); // so one bad line does not cascade into "undefined symbol" errors
+    }
+  }
+
+  /** Reads a statement (an instruction or a directive, labels and comment removed) and sizes it. */
+  private statement(text: string, name: number): Stmt {
+    const m = /^(\.?[A-Za-z_][A-Za-z0-9_]*)(.*)$/.exec(text);
+    if (!m || (m[2] !== '' && !/^\s/.test(m[2]))) throw new LineError(`CANNOT READ '${text}'`);
+    const op = m[1].toUpperCase();
+    let operands: string[];
+    try { operands = splitOperands(m[2]); } catch (e) { throw new LineError((e as Error).message); }
+    const st: Stmt = { name, op, operands, addr: this.addr, size: 0 };
+    if (op.startsWith('.')) {
+      if (!DIRECTIVES.has(op)) throw new LineError(`UNKNOWN DIRECTIVE ${m[1]}`);
+      this.directive(st);
+    } else {
+      if (!OP_BY_NAME.get(op)) throw new LineError(`UNKNOWN INSTRUCTION ${m[1]}`);
+      st.size = 2;
+    }
+    return st;
+  }
+
+  /** A directive's size (and alignment), or what it defines: .EQU names, .ENTRY's expression. */
+  private directive(st: Stmt): void {
+    const { op, operands } = st;
+    const addr = this.addr;
+    const need = (n: number) => {
+      if (operands.length !== n) throw new LineError(`${op} NEEDS ${n} OPERAND${n === 1 ? '' : 'S'}`);
+    };
+    switch (op) {
+      case '.WORD':
+        if (operands.length === 0) throw new LineError('.WORD NEEDS AT LEAST ONE VALUE');
+        st.size = operands.length;
+        break;
+      case '.DOUBLE':
+        if (operands.length === 0) throw new LineError('.DOUBLE NEEDS AT LEAST ONE VALUE');
+        this.pad = addr & 1;
+        st.addr = addr + this.pad;
+        st.size = 2 * operands.length;
+        break;
+      case '.TEXT': {
+        if (operands.length === 0) throw new LineError('.TEXT NEEDS A STRING');
+        let n = 0;
+        for (const o of operands) {
+          let chars: number[] | undefined;
+          try { chars = stringLiteral(o); } catch (e) { throw new LineError((e as Error).message); }
+          n += chars ? chars.length : 1;
+        }
+        st.size = n;
+        break;
+      }
+      case '.SPACE': {
+        need(1);
+        const n = this.known(operands[0], '.SPACE');
+        if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.SPACE ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
+        st.size = n;
+        break;
+      }
+      case '.ALIGN': {
+        if (operands.length > 1) throw new LineError('.ALIGN TAKES AT MOST ONE OPERAND');
+        const n = operands.length ? this.known(operands[0], '.ALIGN') : 2;
+        if (n < 1 || n > 4096) throw new LineError(`.ALIGN ${n} IS OUT OF RANGE (1 TO 4096)`);
+        st.size = (n - (addr % n)) % n;
+        this.pad = st.size;
+        break;
+      }
+      case '.EQU': {
+        need(2);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(operands[0])) throw new LineError(`BAD NAME '${operands[0]}' IN .EQU`);
+        this.define(operands[0], this.known(operands[1], '.EQU'));
+        break;
+      }
+      case '.STACK': {
+        need(1);
+        st.size = 0; // its value is read in pass 2: it may name a label further on
+        break;
+      }
+      case '.ENTRY':
+        need(1);
+        if (this.entry) throw new LineError('.ENTRY GIVEN TWICE');
+        this.entry = { expr: operands[0], name: st.name };
+        break;
+    }
+  }
+
+  private define(name: string, value: number): void {
+    const key = name.toUpperCase();
+    if (isRegisterName(name)) throw new LineError(`${name} IS A REGISTER NAME`);
+    if (SERVICE_NUMBERS.has(key)) throw new LineError(`${name} IS A SERVICE NAME`);
+    if (this.symbols.has(key)) throw new LineError(`${name} IS ALREADY DEFINED`);
+    this.symbols.set(key, value);
+  }
+
+  /** A value pass 1 needs now (a size, an alignment, an .EQU): only names defined above it count. */
+  private known(expr: string, what: string): number {
+    try {
+      return evaluate(expr, this.lookup, this.addr);
+    } catch (e) {
+      if (e instanceof ExprError) throw new LineError(`${what}: ${e.message}`);
+      throw e;
+    }
+  }
+}
+
+// ---- pass 2: emit ---------------------------------------------------------------------------------
+
+interface Emitted {
+  words: Int32Array;
+  /** each word's line name, -1 for none */
+  lineOf: Int32Array;
+  /** the address after the last instruction */
+  codeEnd: number;
+  stackWords: number;
+}
+
+/** Pass 2: every statement's words at the address pass 1 gave it, now that every symbol is known. */
+function emit(layout: Layout, errors: string[]): Emitted {
+  const out: Emitted = {
+    words: new Int32Array(layout.addr),
+    lineOf: new Int32Array(layout.addr).fill(-1),
+    codeEnd: 0,
+    stackWords: DEFAULT_STACK_WORDS,
+  };
+  for (const st of layout.stmts) {
+    try {
+      emitStatement(st, out, layout.lookup);
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      errors.push(`LINE ${st.name}: ${e.message}`);
+    }
+  }
+  return out;
+}
+
+function emitStatement(st: Stmt, out: Emitted, lookup: (n: string) => number | undefined): void {
+  const { words, lineOf } = out;
+  let p = st.addr;
+  let dot = p; // `.`: the instruction's address, or in a data list the word being filled
+  const val = (expr: string, what: string): number => {
+    let v: number;
+    try { v = evaluate(expr, lookup, dot); } catch (e) {
+      if (e instanceof ExprError) throw new LineError(`${what}${e.message}`);
+      throw e;
+    }
+    if (v < -0x80000000 || v > 0xffffffff) throw new LineError(`${what}VALUE ${v} OUT OF RANGE`);
+    return v | 0;
+  };
+  const put = (w: number) => { words[p] = w; lineOf[p] = st.name; p++; dot = p; };
+  switch (st.op) {
+    case '.WORD': for (const o of st.operands) put(val(o, '')); break;
+    case '.DOUBLE':
+      for (const o of st.operands) {
+        const t = o.replace(/\s+/g, '');
+        let x: number;
+        if (FLOAT_RE.test(t)) x = Number(t);
+        else if (/^[+-]?INF(INITY)?$/i.test(t)) x = t.startsWith('-') ? -Infinity : Infinity;
+        else if (/^NAN$/i.test(t)) x = NaN;
+        else x = val(o, '.DOUBLE: ');
+        const [lo, hi] = doubleWords(x);
+        put(lo); put(hi);
+      }
+      break;
+    case '.TEXT':
+      for (const o of st.operands) {
+        const chars = stringLiteral(o);
+        if (chars) for (const c of chars) put(c);
+        else put(val(o, '.TEXT: '));
+      }
+      break;
+    case '.SPACE': case '.ALIGN':
+      for (let k = 0; k < st.size; k++) put(0);
+      break;
+    case '.EQU': case '.ENTRY': break;
+    case '.STACK': {
+      const n = val(st.operands[0], '.STACK: ');
+      if (n < 0 || n > MAX_IMAGE_WORDS) throw new LineError(`.STACK ${n} IS OUT OF RANGE (0 TO ${MAX_IMAGE_WORDS})`);
+      out.stackWords = n;
+      break;
+    }
+    default: {
+      const info = OP_BY_NAME.get(st.op)!;
+      const [head, imm] = encodeOperands(info, st.operands, val);
+      words[p] = head; words[p + 1] = imm;
+      lineOf[p] = lineOf[p + 1] = st.name;
+      p += 2;
+      out.codeEnd = p;
+    }
+  }
+}
+
+/** Where the program starts: `.ENTRY`'s value, else the label START, else address 0. */
+function entryPoint(layout: Layout, errors: string[]): number {
+  const e = layout.entry;
+  if (e) {
+    try { return evaluate(e.expr, layout.lookup, 0); } catch (err) {
+      errors.push(`LINE ${e.name}: .ENTRY: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+  return layout.symbols.get('START') ?? 0;
 }
 
 type Val = (expr: string, what: string) => number;
