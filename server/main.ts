@@ -16,6 +16,7 @@ import { attachAccounting } from './accounting/attach.ts';
 import { attachWeb } from './web/web.ts';
 import { attachCluster, claimSystemName, type Cluster } from './cluster/attach.ts';
 import { installLastResort } from './lastresort.ts';
+import { logDestination } from './logdest.ts';
 
 let opts: MainOptions | null;
 try {
@@ -31,7 +32,7 @@ if (!opts) {
 
 const log: Logger = opts.pretty
   ? pino({ level: opts.logLevel }, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:standard', sync: true }))
-  : pino({ level: opts.logLevel });
+  : pino({ level: opts.logLevel }, logDestination(1));
 
 /** This process's threads (Linux: /proc/self/task); empty elsewhere. */
 function threadIds(): number[] {
@@ -116,6 +117,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
     if (stopping) {
       // a second signal: the operator does not want to wait for the orderly stop
       log.warn({ signal }, 'stopping at once');
+      log.flush();
       process.exit(1);
     }
     stopping = true;
@@ -140,6 +142,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
 
 main(opts).catch((err: Error & { code?: string }) => {
   log.fatal({ err }, 'could not start');
+  log.flush();
   console.error(err.code === 'EADDRINUSE' ? `the port is in use (${err.message}); try --port` : `could not start: ${err.message}`);
   process.exit(1);
 });

@@ -164,7 +164,7 @@ export class LoginDialog {
     const v = sys.throttle.attempt(line.address, c.name, c.account !== null);
     if (!v.ok) {
       line.echo = true;
-      line.log.warn({ ...nameForLog(c), why: v.why, retryMs: v.retryMs }, 'login attempt refused: too many');
+      if (v.report) line.log.warn({ ...nameForLog(c), why: v.why, retryMs: v.retryMs, refused: v.report.refused }, 'login attempt refused: too many');
       line.println(`TOO MANY LOGIN ATTEMPTS ${v.why === 'account' ? 'FOR THIS NAME' : 'FROM YOUR ADDRESS'}. TRY AGAIN IN ${Math.ceil(v.retryMs / 1000)} SECONDS.`);
       this.candidate = null;
       return this.promptUser();

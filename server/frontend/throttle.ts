@@ -62,16 +62,38 @@ interface Rec {
   lastFail: number;
   /** an account that exists: never evicted */
   keep: boolean;
+  /** refusals not yet reported in the log, and when the last report was */
+  refused: number;
+  reportedAt: number;
 }
+
+/** One log line per refused account or address per this long, with the count since the last. */
+export const REFUSAL_REPORT_MS = 60_000;
 
 export type Verdict =
   | { ok: true; waitMs: number }
-  | { ok: false; retryMs: number; why: 'address' | 'account' };
+  | {
+    ok: false; retryMs: number; why: 'address' | 'account';
+    /** Log this refusal, with `refused` (this one and those held back since the last line), or
+     *  null: already reported less than a minute ago. A guesser refused 2,000 times a second
+     *  must not turn the log (and the thread writing it) into the attack's amplifier. */
+    report: { refused: number } | null;
+  };
 
 /** A token bucket's refill: `rec.tokens` brought up to `now`. */
 function refill(rec: Rec, perMinute: number, now: number): void {
   rec.tokens = Math.min(burstOf(perMinute), rec.tokens + ((now - rec.at) * perMinute) / 60_000);
   rec.at = now;
+}
+
+/** Counts a refusal; says whether (and with what count) it is time to log them. */
+function report(rec: Rec, now: number): { refused: number } | null {
+  rec.refused++;
+  if (now - rec.reportedAt < REFUSAL_REPORT_MS) return null;
+  const refused = rec.refused;
+  rec.refused = 0;
+  rec.reportedAt = now;
+  return { refused };
 }
 
 /** ms until the bucket holds one whole token. */
@@ -92,7 +114,7 @@ export class LoginThrottle {
     let r = map.get(key);
     if (!r) {
       if (this.addresses.size + this.accounts.size >= this.limits.maxEntries) this.prune(now);
-      r = { tokens: burstOf(perMinute), at: now, failures: 0, lastFail: 0, keep };
+      r = { tokens: burstOf(perMinute), at: now, failures: 0, lastFail: 0, keep, refused: 0, reportedAt: -Infinity };
       map.set(key, r);
     }
     if (keep) r.keep = true;
@@ -120,8 +142,8 @@ export class LoginThrottle {
     const addr = this.trusted(address) ? null : this.rec(this.addresses, address, l.addressPerMinute, now, false);
     const acctWait = waitFor(acct, l.accountPerMinute);
     const addrWait = addr ? waitFor(addr, l.addressPerMinute) : 0;
-    if (acctWait > l.maxWaitMs) return { ok: false, retryMs: acctWait, why: 'account' };
-    if (addrWait > l.maxWaitMs) return { ok: false, retryMs: addrWait, why: 'address' };
+    if (acctWait > l.maxWaitMs) return { ok: false, retryMs: acctWait, why: 'account', report: report(acct, now) };
+    if (addrWait > l.maxWaitMs) return { ok: false, retryMs: addrWait, why: 'address', report: report(addr!, now) };
     acct.tokens -= 1;
     if (addr) addr.tokens -= 1;
     const failWait = this.failDelay(Math.max(acct.failures, addr?.failures ?? 0));

@@ -214,7 +214,7 @@ export class WebApp {
     // guesses spread over the web and the lines slow down together.
     const v = this.sys.throttle.attempt(address, name, known);
     if (!v.ok) {
-      this.log.warn({ user: known ? name : undefined, address, why: v.why, retryMs: v.retryMs }, 'web login refused: too many attempts');
+      if (v.report) this.log.warn({ user: known ? name : undefined, address, why: v.why, retryMs: v.retryMs, refused: v.report.refused }, 'web login refused: too many attempts');
       res.setHeader('Retry-After', String(Math.ceil(v.retryMs / 1000)));
       return refuse(429, `Too many login attempts ${v.why === 'account' ? 'for this name' : 'from your address'}. Try again in ${Math.ceil(v.retryMs / 1000)} seconds.`);
     }

@@ -15,7 +15,7 @@ import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany, percentile, rssKiB } from '../e2e/many.ts';
 import { Typists } from '../hostile/typists.ts';
 import { measureFloor, show } from './_typists-pool.ts';
-import { startAttacks, type AttackStats } from './attacks.ts';
+import { startAttacks, type AttackStats } from './_attacks.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -107,6 +107,9 @@ export async function main(args: string[]): Promise<void> {
     // the attacks of issue 12 (LIST flood, SUBMIT storm, core hog, 2,000 idle handshakes, guessing
     // over 32 connections) beside the hostile jobs; --no-attacks leaves them out
     'no-attacks': { type: 'boolean', default: false },
+    // --cpu-prof DIR: the server writes a V8 CPU profile of each run there (open it in Chrome's
+    // DevTools, or summarise it with test/bench/_profile-top.ts)
+    'cpu-prof': { type: 'string' },
   } });
   const attacks = !values['no-attacks'];
   // --kinds 0,2,5: only those kinds (by their place in KINDS), to find which one costs the most
@@ -134,7 +137,10 @@ export async function main(args: string[]): Promise<void> {
 
   async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
   // the limits an attacker meets are the defaults, not the tests' lab settings
-  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8'], undefined, { paced: pacedServer });
+  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8'], undefined, {
+    paced: pacedServer,
+    ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
+  });
   const pid = server.child.pid!;
   try {
     console.log(`server ${server.url}; ${nHostile} hostile lines, ${nTerms} typists`);

@@ -18,10 +18,11 @@ export interface ServerProcess {
 }
 
 /** `paced`: the mainframe keeps its rated clock (the server's default); otherwise tests and
- *  benchmarks run it `--unthrottled`, flat out, so the suite stays fast. */
-export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean } = {}): Promise<ServerProcess> {
+ *  benchmarks run it `--unthrottled`, flat out, so the suite stays fast. `nodeArgs`: flags for
+ *  node itself (a benchmark's `--cpu-prof`). */
+export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10',
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'server/main.ts', '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10',
     // Tests are a crowded classroom on loopback: 127.0.0.1 is trusted (no per-address limits) and
     // accounts may log in often. Tests of the limits themselves connect from 127.0.0.2 and up.
     '--trust-address', '127.0.0.1', '--trust-address', '::ffff:127.0.0.1', '--logins-per-account', '600', '--registrations-per-hour', '100000',

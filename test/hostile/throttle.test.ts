@@ -44,6 +44,20 @@ describe('the login throttle (unit)', () => {
     expect(later.map((v) => (v.ok ? v.waitMs : 'refused'))).toEqual([0, 0, 7500]);
   });
 
+  it('refusals are reported once a minute per account with the count since, not once each', () => {
+    const t = new LoginThrottle();
+    const at = 1_000_000;
+    const reports: ({ refused: number } | null)[] = [];
+    // 2,000 attempts a second for a minute and a half (a guesser's redial loop)
+    for (let ms = 0; ms < 90_000; ms += 0.5) {
+      const v = t.attempt(`198.51.100.${ms % 200}`, 'VICTIM', true, at + ms);
+      if (!v.ok && v.report) reports.push(v.report);
+    }
+    expect(reports.length).toBe(2); // the first refusal, then one a minute later
+    expect(reports[0].refused).toBe(1);
+    expect(reports[1].refused).toBeGreaterThan(100_000); // every refusal counted in between
+  });
+
   it('a failure makes the next attempt from that address or on that account wait, doubling', () => {
     const t = new LoginThrottle({ failDelayMs: 100, accountPerMinute: 1000, addressPerMinute: 1000 });
     const wait = (addr: string, acct: string) => {
