@@ -47,7 +47,7 @@ describe('the login throttle (unit)', () => {
   it('refusals are reported once a minute per account with the count since, not once each', () => {
     const t = new LoginThrottle();
     const at = 1_000_000;
-    const reports: ({ refused: number } | null)[] = [];
+    const reports: { refused: number }[] = [];
     // 2,000 attempts a second for a minute and a half (a guesser's redial loop)
     for (let ms = 0; ms < 90_000; ms += 0.5) {
       const v = t.attempt(`198.51.100.${ms % 200}`, 'VICTIM', true, at + ms);
