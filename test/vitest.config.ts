@@ -7,6 +7,9 @@ export default defineConfig({
     // one real PostgreSQL server for the run (the store suites and the cluster tests use it); the
     // web assets built from the sources as they are now (the web tests load them)
     globalSetup: ['test/helpers/pg-global.ts', 'test/web/build-assets.ts'],
+    // the mainframe checks its job table's invariants after every slice (server/monitor/state.ts),
+    // in the test processes and in every server they start
+    env: { TIMESHARE_CHECKS: '1' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // End-to-end tests start real servers; two cores, so keep parallelism modest.

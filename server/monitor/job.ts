@@ -6,6 +6,7 @@ import { RNG_SEED } from './rng.ts';
 import type { RunQueue } from './queue.ts';
 import type { DecodedJob } from './snapshot.ts';
 import type { BasicOptions } from '../basic/options.ts';
+import { type Phase, SHOWN, SWAPPED } from './state.ts';
 
 /** An owner's cycles since the mainframe started, and the ceiling its budget allows. */
 export interface Purse {
@@ -16,17 +17,19 @@ export interface Purse {
   corePerWordMs: number;
 }
 
-/** Why a job is off the ready queue. */
+/** What a snapshot says a job was waiting for (snapshot.ts); derived from its phase. */
 export type Wait = 'input' | 'output' | 'sleep' | 'core' | null;
 
 export class Job {
-  state: JobState = 'compiling';
-  ended = false;
+  /** THE state (state.ts): changed only by Monitor.move */
+  phase: Phase = 'compiling';
+  /** the state the front end was last told (Monitor.announce) */
+  shown: JobState | null = null;
   image: Image | null = null;
+  /** the CPU context: set exactly while the job holds a partition (state.ts HOLDS_CORE) */
   ctx: Context | null = null;
   /** partition words wanted (set after compiling) */
   need = 0;
-  wait: Wait = null;
   /** cycles left in the current quantum */
   quantumLeft = 0;
   /** the ready queue the job is on (null: not ready) */
@@ -79,6 +82,17 @@ export class Job {
   restoreWait: Wait = null;
   sleepLeft = 0;
 
+  // swapping (Monitor.swapOut / swapIn)
+  /** wall-clock ms when it last got core: it is not swapped out again before a minimum residence */
+  residentSince = 0;
+  /** wall-clock ms when it began to wait for input or sleep: the longest idle is swapped first */
+  idleSince = 0;
+  /** swapped out: what it was waiting for, and its registers and context (its words are in the store) */
+  swapWait: 'input' | 'sleep' = 'input';
+  swapRegs: { r: Int32Array; f: Float64Array; pc: number; limit: number; stackLow: number; stackHigh: number; codeEnd: number } | null = null;
+  /** cycles it came with (a restored job's earlier work): cycles charged here = meters.cycles - this */
+  cyclesBefore = 0;
+
   constructor(
     readonly id: number,
     readonly owner: string,
@@ -90,6 +104,31 @@ export class Job {
     now: number,
   ) {
     this.meters = { cycles: 0, svcs: 0, coreWords: 0, coreWordCycles: 0, coreWordMs: 0, outputChars: 0, startedAt: now };
+  }
+
+  /** what the front end sees (state.ts SHOWN) */
+  get state(): JobState {
+    return SHOWN[this.phase];
+  }
+
+  get ended(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  get swapped(): boolean {
+    return SWAPPED.has(this.phase);
+  }
+
+  /** What it waits for, as a snapshot records it. */
+  get wait(): Wait {
+    switch (this.phase) {
+      case 'waiting for input': return 'input';
+      case 'waiting for output': return 'output';
+      case 'sleeping': return 'sleep';
+      case 'waiting for core': case 'compiling': return 'core';
+      case 'swapped, waiting for input': case 'swapped, sleeping': case 'swapped, waiting for core': case 'swapping in': return this.swapWait;
+      default: return null;
+    }
   }
 
   hasInput(): boolean {

@@ -5,7 +5,7 @@ import { CPU } from '../machine/cpu.ts';
 import { Context } from '../machine/context.ts';
 import { loadImage, partitionWords } from '../machine/loader.ts';
 import { Stop, Trap, TRAP_NAMES } from '../machine/isa.ts';
-import type { EndReason, FromMainframe, JobInfo, JobState, Meters, ToMainframe } from './protocol.ts';
+import type { EndReason, FromMainframe, JobInfo, Meters, ToMainframe } from './protocol.ts';
 import { type MonitorConfig, makeConfig, evenUp } from './config.ts';
 import { CoreMap } from './core.ts';
 import { Job, type Purse } from './job.ts';
@@ -16,6 +16,7 @@ import { MachineClock } from './clock.ts';
 import { RunQueue } from './queue.ts';
 import { log } from './log.ts';
 import { type DecodedJob, type JobFacts, decodeJob, encodeJob, hashWords } from './snapshot.ts';
+import { type Phase, ASLEEP, BrokenInvariant, HOLDS_CORE, QUEUED_FOR_CORE, RUNNABLE, checkTransition } from './state.ts';
 
 export interface MonitorOptions {
   config?: Partial<MonitorConfig>;
@@ -50,9 +51,12 @@ export class Monitor implements SvcHost {
   /** Ready jobs that used up a quantum, or woke from output or sleep: round robin. */
   private readonly slow = new RunQueue();
   private readyCount = 0;
-  /** FIFO of jobs waiting for core (strict: later jobs never overtake the head) */
+  /** FIFO of jobs waiting for core, new ones and swapped ones alike (strict: later jobs never
+   *  overtake the head) */
   private coreQueue: Job[] = [];
   private readonly sleepers = new Set<Job>();
+  /** cycles charged here to jobs that have left the table (conservation: see checkInvariants) */
+  private endedCycles = 0;
   /** per owner: cycles used since start and the budget ceiling (the front end's 'budget') */
   private readonly purses = new Map<string, Purse>();
   /** purses with a finite ceiling: their jobs' core-time is checked against it at every tick */
@@ -104,20 +108,15 @@ export class Monitor implements SvcHost {
       case 'input': {
         const job = this.jobs.get(msg.job);
         if (!job) return;
-        if (job.wait === 'input') {
-          finishGets(this, job, msg.line);
-          this.wake(job, this.fast); // its user is waiting for the answer
-        } else job.input.push(msg.line);
+        job.input.push(msg.line); // type-ahead, unless the job waits for it (taken at once below)
+        this.inputCame(job);
         return;
       }
       case 'eof': {
         const job = this.jobs.get(msg.job);
         if (!job) return;
         job.eof = true;
-        if (job.wait === 'input' && !job.hasInput()) {
-          finishGets(this, job, null);
-          this.wake(job, this.fast);
-        }
+        this.inputCame(job);
         return;
       }
       case 'drained': {
@@ -125,12 +124,15 @@ export class Monitor implements SvcHost {
         if (!job || !(msg.chars > 0)) return;
         job.unacked = Math.max(0, job.unacked - msg.chars);
         // Hysteresis: wake at half the window, so a job is not woken for every small write.
-        if (job.wait === 'output' && job.unacked <= this.cfg.outputWindow >> 1) this.wake(job, this.slow);
+        if (job.phase === 'waiting for output' && job.unacked <= this.cfg.outputWindow >> 1) this.wake(job, this.slow);
         return;
       }
       case 'interrupt': {
         const job = this.jobs.get(msg.job);
-        if (job) this.end(job, 'interrupted', -1, `INTERRUPTED${job.ctx ? atPc(job, job.ctx.pc) : ''}`, false);
+        if (job) {
+          const pc = this.pcOf(job);
+          this.end(job, 'interrupted', -1, `INTERRUPTED${pc === null ? '' : atPc(job, pc)}`, false);
+        }
         return;
       }
       case 'kill': {
@@ -179,7 +181,7 @@ export class Monitor implements SvcHost {
     job.basic = msg.basic;
     job.snapAt = job.meters.startedAt;
     this.jobs.set(job.id, job);
-    this.emit({ t: 'state', job: job.id, state: 'compiling' });
+    this.announce(job); // compiling
     const compile = this.compilers[msg.lang];
     const lines = msg.source.split('\n').length;
     this.charge(job, this.cfg.compileBase + this.cfg.compilePerLine * lines);
@@ -215,18 +217,22 @@ export class Monitor implements SvcHost {
     if (msg.coreLimit !== undefined) {
       // Every user is bounded: the core this owner's jobs hold or wait for, this one included.
       let held = 0;
-      for (const other of this.jobs.values()) if (other !== job && other.owner === job.owner && !other.ended) held += other.need;
+      for (const other of this.jobs.values()) if (other !== job && other.owner === job.owner) held += other.need;
       if (held + job.need > msg.coreLimit) {
         this.end(job, 'core', -1,
           `PROGRAM NEEDS ${job.need} WORDS OF CORE; YOUR JOBS HOLD ${held} AND YOUR LIMIT IS ${msg.coreLimit} WORDS`);
         return;
       }
     }
-    if (this.coreQueue.length > 0 || !this.load_(job)) {
-      job.wait = 'core';
-      this.coreQueue.push(job);
-      this.setState(job, 'waiting for core');
-    }
+    this.queueForCore(job);
+  }
+
+  /** Every job gets core through the core queue, in order; one that is admitted at once is never
+   *  announced as waiting. */
+  private queueForCore(job: Job): void {
+    this.move(job, 'waiting for core', undefined, false);
+    this.admitWaiting();
+    if (job.phase === 'waiting for core') this.announce(job);
   }
 
   /** Gives the job a partition and loads it; false when core is short. */
@@ -238,20 +244,19 @@ export class Monitor implements SvcHost {
     const ctx = new Context();
     job.ctx = ctx;
     job.meters.coreWords = job.need;
-    job.coreSince = this.now();
-    job.wait = null;
+    job.coreSince = job.residentSince = this.now();
     if (job.restore?.words) return this.reload(job, job.restore, base);
     job.restore = null;
     loadImage(this.core, ctx, job.image!, base, job.need);
-    this.enqueue(job, this.fast); // a new job answers its user first, then joins the round robin
+    this.move(job, 'ready', this.fast); // a new job answers its user first, then joins the round robin
     return true;
   }
 
+  /** Serves the core queue from its head, in order, while the head fits. */
   private admitWaiting(): void {
     while (this.coreQueue.length > 0) {
       const job = this.coreQueue[0];
-      if (!job.ended && !this.load_(job)) return;
-      this.coreQueue.shift();
+      if (!this.load_(job)) return; // (each load moves the head out of the queue)
     }
   }
 
@@ -320,7 +325,7 @@ export class Monitor implements SvcHost {
   private runQuantum(job: Job, cap: number): void {
     const ctx = job.ctx!;
     const start = this.busyCycles;
-    if (job.state !== 'running') this.setState(job, 'running');
+    if (job.phase === 'ready') this.move(job, 'running');
     for (;;) {
       const purse = job.purse;
       const left = Math.min(job.cpuLimit - job.meters.cycles, purse.ceiling - purse.used);
@@ -370,19 +375,56 @@ export class Monitor implements SvcHost {
     this.end(job, 'cpu limit', -1, job.cpuLimitMessage ?? `CPU LIMIT EXCEEDED (${secs} SECONDS)`);
   }
 
-  private enqueue(job: Job, q: RunQueue): void {
-    if (this.readyCount === 0) this.clock.endIdle(this.mono());
-    job.quantumLeft = this.cfg.quantum;
-    q.push(job);
-    this.readyCount++;
-    this.setState(job, 'ready');
+  // ---- the state machine (state.ts): every change of a job's phase goes through move() ----
+
+  /**
+   * Moves a job to phase `to`: checks the transition against the table (an illegal one throws,
+   * naming both phases), takes the job out of the collections of its old phase and puts it into
+   * those of the new one (`q`: the run queue, when it becomes ready), and tells the front end when
+   * the state it sees changes (`announce` false: the caller announces later, or never).
+   */
+  private move(job: Job, to: Phase, q?: RunQueue, announce = true): void {
+    const from = job.phase;
+    checkTransition(job.id, from, to);
+    if (from === 'ready' && to === 'running') {
+      job.phase = to; // it keeps its place on the run queue
+      if (announce) this.announce(job);
+      return;
+    }
+    // leave
+    if (RUNNABLE.has(from)) {
+      if (to === 'stopped') job.runq = null; // (its entry is dropped when it reaches the head)
+      else {
+        // only the job at the head (the one running) blocks
+        if (job.runq?.first() !== job) throw new BrokenInvariant('ready-once', `job ${job.id} leaves its run queue from behind the head`);
+        job.runq.shift();
+      }
+      this.readyCount--;
+      if (this.readyCount === 0) this.clock.startIdle(this.mono());
+    } else if (QUEUED_FOR_CORE.has(from)) {
+      const i = this.coreQueue.indexOf(job);
+      if (i >= 0) this.coreQueue.splice(i, 1);
+    }
+    if (ASLEEP.has(from) && !ASLEEP.has(to)) this.sleepers.delete(job);
+    // enter
+    job.phase = to;
+    if (to === 'ready') {
+      if (this.readyCount === 0) this.clock.endIdle(this.mono());
+      job.quantumLeft = this.cfg.quantum;
+      (q ?? this.slow).push(job);
+      this.readyCount++;
+    } else if (QUEUED_FOR_CORE.has(to)) this.coreQueue.push(job);
+    if (ASLEEP.has(to)) this.sleepers.add(job);
+    if (to === 'waiting for input' || to === 'sleeping') job.idleSince = this.now();
+    if (announce && to !== 'stopped') this.announce(job); // (an end is told by its 'end' message)
   }
 
-  /** The running job leaves the ready queues (it blocks). */
-  private unready(job: Job): void {
-    job.runq?.shift();
-    this.readyCount--;
-    if (this.readyCount === 0) this.clock.startIdle(this.mono());
+  /** Tells the front end the job's state, if it has changed since it was last told. */
+  private announce(job: Job): void {
+    const shown = job.state;
+    if (job.shown === shown) return;
+    job.shown = shown;
+    this.emit({ t: 'state', job: job.id, state: shown });
   }
 
   /** The running job's quantum is over: to the tail of the round robin. */
@@ -399,13 +441,10 @@ export class Monitor implements SvcHost {
   }
 
   block(job: Job, wait: 'input' | 'output' | 'sleep'): void {
-    this.unready(job);
     // A job that typed something and now waits for its user: post that output now, not at the end
     // of the worker's slice, so the user sees the prompt or the echo at once.
     if (wait === 'input' && job.pending.length > 0) this.urgent = true;
-    job.wait = wait;
-    if (wait === 'sleep') this.sleepers.add(job);
-    this.setState(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
+    this.move(job, wait === 'input' ? 'waiting for input' : wait === 'output' ? 'waiting for output' : 'sleeping');
     // A job about to wait a long time (its user, or its alarm) is snapshotted if it has worked
     // since its last snapshot and that was long ago, so a crash loses little of an interactive job.
     if (wait !== 'output' && job.meters.cycles > job.snapCycles && this.now() - job.snapAt >= this.cfg.snapshotSeconds * 1000) {
@@ -413,16 +452,29 @@ export class Monitor implements SvcHost {
     }
   }
 
+  /** A job waiting in core for input, output or its alarm can go on. */
   private wake(job: Job, q: RunQueue): void {
-    if (job.wait === 'sleep') this.sleepers.delete(job);
-    job.wait = null;
-    this.enqueue(job, q);
+    this.move(job, 'ready', q);
+  }
+
+  /** A line typed (or the end of input) for a job: a job waiting for it goes on at once, ahead of
+   *  the CPU-bound ones (its user is waiting for the answer). */
+  private inputCame(job: Job): void {
+    if (job.phase === 'waiting for input' && (job.hasInput() || job.eof)) {
+      finishGets(this, job, job.hasInput() ? job.takeLine() : null);
+      this.wake(job, this.fast);
+    }
+  }
+
+  /** Where the job's program counter is, or null before it had one. */
+  private pcOf(job: Job): number | null {
+    return job.ctx ? job.ctx.pc : job.swapRegs ? job.swapRegs.pc : null;
   }
 
   /** Wakes sleepers whose time has come and samples the load average. Call it often. */
   tick(): void {
     const now = this.now();
-    for (const job of this.sleepers) if (job.wakeAt <= now) this.wake(job, this.slow);
+    for (const job of this.sleepers) if (job.wakeAt <= now && job.phase === 'sleeping') this.wake(job, this.slow);
     if (this.bounded > 0) {
       // Budgets cover core-time too: a job that sleeps or waits for input on a budget pays for its
       // core by the millisecond and stops when the purse is empty, not a checkpoint later.
@@ -595,17 +647,9 @@ export class Monitor implements SvcHost {
     const jobs = [...this.jobs.values()];
     for (const job of jobs) this.snapshot(job);
     if (halt) {
-      for (const job of jobs) {
-        job.ended = true; // (queue entries of ended jobs are dropped when they reach the head)
-        job.runq = null;
-        if (job.ctx) this.coreMap.free(job.id);
-      }
-      this.jobs.clear();
-      this.sleepers.clear();
+      // put away, not ended: no 'end' (they go on after the restart)
+      for (const job of jobs) this.leave(job);
       this.outputJobs.clear();
-      this.coreQueue = [];
-      if (this.readyCount > 0) this.clock.startIdle(this.mono());
-      this.readyCount = 0;
     }
     this.emit({ t: 'checkpointed', req, jobs: jobs.length });
   }
@@ -662,13 +706,10 @@ export class Monitor implements SvcHost {
       job.need = Math.max(this.cfg.defaultPartition, evenUp(partitionWords(image)));
       if (job.need > this.cfg.largestPartition) return refuse(`IT NEEDS ${job.need} WORDS; THE LARGEST PARTITION IS ${this.cfg.largestPartition} WORDS`);
     }
+    job.cyclesBefore = x.meters.cycles; // charged before; this machine's clock did not run them
     this.jobs.set(id, job);
     this.emit({ t: 'restored', job: id, error: null });
-    if (this.coreQueue.length > 0 || !this.load_(job)) {
-      job.wait = 'core';
-      this.coreQueue.push(job);
-      this.setState(job, 'waiting for core');
-    }
+    this.queueForCore(job);
   }
 
   /** load_() for a restored job: its saved words and registers, and the wait it was in. */
@@ -686,17 +727,14 @@ export class Monitor implements SvcHost {
     job.restore = null;
     const wait = job.restoreWait;
     if (wait === 'input' && !job.hasInput() && !job.eof) {
-      job.wait = 'input';
-      this.setState(job, 'waiting for input');
+      this.move(job, 'waiting for input');
     } else if (wait === 'input') {
       finishGets(this, job, job.hasInput() ? job.takeLine() : null);
-      this.enqueue(job, this.fast);
+      this.move(job, 'ready', this.fast);
     } else if (wait === 'sleep') {
-      job.wait = 'sleep';
       job.wakeAt = this.now() + job.sleepLeft;
-      this.sleepers.add(job);
-      this.setState(job, 'sleeping');
-    } else this.enqueue(job, this.slow); // ready, or waiting for output (the front end holds what was in flight)
+      this.move(job, 'sleeping');
+    } else this.move(job, 'ready', this.slow); // ready, or waiting for output (the front end holds what was in flight)
     return true;
   }
 
@@ -775,26 +813,88 @@ export class Monitor implements SvcHost {
     }
     this.outputJobs.delete(job);
     if (job.ctx) this.accrueCore(job, this.now());
-    const wasReady = job.runq !== null;
-    job.ended = true;
-    this.sleepers.delete(job);
-    if (wasReady) {
-      // Its queue entry is skipped when it reaches the head.
-      job.runq = null;
-      this.readyCount--;
-      if (this.readyCount === 0) this.clock.startIdle(this.mono());
-    }
-    this.jobs.delete(job.id);
-    this.setState(job, 'stopped', false);
+    this.leave(job);
     this.emit({ t: 'end', job: job.id, reason, status, message, meters: { ...job.meters } });
-    if (job.ctx) this.coreMap.free(job.id);
     this.admitWaiting();
   }
 
-  private setState(job: Job, state: JobState, announce = true): void {
-    if (job.state === state) return;
-    job.state = state;
-    if (announce) this.emit({ t: 'state', job: job.id, state });
+  /** The job leaves the table (ended, or put away): stopped, in no collection, its core freed. */
+  private leave(job: Job): void {
+    this.move(job, 'stopped');
+    this.jobs.delete(job.id);
+    this.endedCycles += job.meters.cycles - job.cyclesBefore;
+    if (job.ctx) {
+      this.coreMap.free(job.id);
+      job.ctx = null;
+    }
+  }
+
+  // ---- invariants ----
+
+  /**
+   * Checks the job table against the collections, the core map and the clock; throws a
+   * BrokenInvariant naming the first one broken. Tests run it after every step; with
+   * TIMESHARE_CHECKS=1 the worker runs it after every slice. It costs a pass over the jobs.
+   */
+  checkInvariants(): void {
+    const fail = (name: string, detail: string): never => {
+      throw new BrokenInvariant(name, detail);
+    };
+    // ready-once: a ready or running job is on exactly one run queue, exactly once; nothing else is
+    const onQueue = new Map<Job, number>();
+    for (const q of [this.fast, this.slow]) for (const j of q.live()) onQueue.set(j, (onQueue.get(j) ?? 0) + 1);
+    for (const [j, n] of onQueue) {
+      if (n !== 1) fail('ready-once', `job ${j.id} is on the run queues ${n} times`);
+      if (!RUNNABLE.has(j.phase)) fail('ready-once', `job ${j.id} is on a run queue but ${j.phase}`);
+      if (this.jobs.get(j.id) !== j) fail('ready-once', `job ${j.id} is on a run queue but not in the table`);
+    }
+    let runnable = 0;
+    for (const j of this.jobs.values()) {
+      if (j.phase === 'stopped' || j.phase === 'compiling') fail('table-live', `job ${j.id} is in the table but ${j.phase}`);
+      if (RUNNABLE.has(j.phase)) {
+        runnable++;
+        if (!onQueue.has(j)) fail('ready-once', `job ${j.id} is ${j.phase} but on no run queue`);
+      }
+    }
+    if (runnable !== this.readyCount) fail('ready-count', `${runnable} jobs are ready, the count says ${this.readyCount}`);
+    // core-queue: exactly the jobs waiting for core, once each, in the table
+    const queued = new Set(this.coreQueue);
+    if (queued.size !== this.coreQueue.length) fail('core-queue', 'a job is in the core queue twice');
+    for (const j of this.jobs.values()) if (QUEUED_FOR_CORE.has(j.phase) !== queued.has(j)) fail('core-queue', `job ${j.id} is ${j.phase} and ${queued.has(j) ? '' : 'not '}in the core queue`);
+    for (const j of this.coreQueue) if (this.jobs.get(j.id) !== j) fail('core-queue', `job ${j.id} is in the core queue but not in the table`);
+    // sleepers: exactly the sleeping jobs, in core or swapped
+    for (const j of this.sleepers) if (!ASLEEP.has(j.phase) || this.jobs.get(j.id) !== j) fail('sleepers', `job ${j.id} is among the sleepers but ${j.phase}`);
+    for (const j of this.jobs.values()) if (ASLEEP.has(j.phase) && !this.sleepers.has(j)) fail('sleepers', `job ${j.id} is ${j.phase} but not among the sleepers`);
+    // partitions-disjoint: sorted, inside core, never overlapping; the used count is their sum
+    let at = 0, used = 0;
+    const parts = new Map<number, { base: number; size: number }>();
+    for (const p of this.coreMap.partitions()) {
+      if (p.base < at) fail('partitions-disjoint', `the partition of job ${p.owner} at ${p.base} overlaps the one below it (ends at ${at})`);
+      if (p.size <= 0 || p.base + p.size > this.coreMap.total) fail('partitions-disjoint', `the partition of job ${p.owner} lies outside core`);
+      at = p.base + p.size;
+      used += p.size;
+      if (parts.has(p.owner)) fail('partitions-disjoint', `job ${p.owner} holds two partitions`);
+      parts.set(p.owner, p);
+    }
+    if (used !== this.coreMap.usedWords) fail('partitions-disjoint', `partitions add up to ${used} words, the map says ${this.coreMap.usedWords}`);
+    // core-held: a job holds a partition (and a context at its base) exactly in the phases that
+    // hold core; a swapped or waiting job holds none and is charged none
+    for (const j of this.jobs.values()) {
+      const p = parts.get(j.id);
+      parts.delete(j.id);
+      if (HOLDS_CORE.has(j.phase)) {
+        if (!p || !j.ctx) fail('core-held', `job ${j.id} is ${j.phase} without a partition`);
+        if (p!.size !== j.need || j.ctx!.base !== p!.base) fail('core-held', `job ${j.id}'s context does not match its partition`);
+      } else {
+        if (p || j.ctx) fail('core-held', `job ${j.id} is ${j.phase} and holds core`);
+        if (j.meters.coreWords !== 0) fail('core-held', `job ${j.id} is ${j.phase} and is charged for ${j.meters.coreWords} words of core`);
+      }
+    }
+    for (const owner of parts.keys()) fail('core-held', `a partition belongs to job ${owner}, which is not live`);
+    // cycles-conserved: what the jobs were charged here is what the machine's clock calls busy
+    let charged = this.endedCycles;
+    for (const j of this.jobs.values()) charged += j.meters.cycles - j.cyclesBefore;
+    if (charged !== this.busyCycles) fail('cycles-conserved', `jobs were charged ${charged} cycles, the machine ran ${this.busyCycles}`);
   }
 }
 

@@ -28,6 +28,16 @@ export class RunQueue {
     this.drop();
   }
 
+  /** The jobs queued here, head first, entries of ended jobs left out (for the invariant check). */
+  live(): Job[] {
+    const out: Job[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const job = this.items[i];
+      if (job && !job.ended && job.runq === this) out.push(job);
+    }
+    return out;
+  }
+
   private drop(): void {
     this.items[this.head++] = undefined;
     if (this.head === this.items.length) {

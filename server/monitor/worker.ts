@@ -23,6 +23,23 @@ let loopQueued = false;
 let alarm: NodeJS.Timeout | null = null;
 let nextCheckpoint = Date.now() + cfg.checkpointMs;
 let down = false;
+// TIMESHARE_CHECKS=1 (the test suite sets it): the job table's invariants (state.ts) are checked
+// after every slice; a broken one is written to stderr by name, whatever the log level, where the
+// test harness looks for it (test/e2e/spawn.ts).
+const checks = process.env.TIMESHARE_CHECKS === '1';
+const broken = new Set<string>();
+
+function check(): void {
+  try {
+    monitor.checkInvariants();
+  } catch (e) {
+    const name = (e as { invariant?: string }).invariant ?? 'unknown';
+    if (broken.has(name)) return;
+    broken.add(name);
+    process.stderr.write(`timeshare: ${(e as Error).message}\n`);
+    log.error({ err: e }, 'mainframe: invariant broken');
+  }
+}
 
 function send(): void {
   if (outbox.length === 0) return;
@@ -61,6 +78,7 @@ function loop(): void {
     if (monitor.urgent) break; // a user waits for this output: post it now
   }
   monitor.flush();
+  if (checks) check();
   const now = Date.now();
   checkpoint(now);
   send();
@@ -97,6 +115,7 @@ port.on('message', (batch: ToMainframe[]) => {
     }
   }
   monitor.flush();
+  if (checks) check();
   send();
   kick();
 });

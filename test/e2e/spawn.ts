@@ -62,6 +62,9 @@ export async function spawnServer(args: string[] = [], dir?: string, opts: { pac
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
+      // the mainframe checks its job table's invariants under tests (TIMESHARE_CHECKS): fail by name
+      const broken = /timeshare: invariant \S+ broken: .*/.exec(err);
+      if (broken) throw new Error(`the server's mainframe broke an invariant: ${broken[0]}`);
       return code;
     },
   };

@@ -25,7 +25,11 @@ export class Harness {
   /** Runs until nothing is ready (or `maxCycles` have been charged), then posts output. */
   settle(maxCycles = 50_000_000): number {
     let done = 0;
-    while (this.m.hasReady() && done < maxCycles) done += this.m.step(this.m.cfg.quantum);
+    this.m.checkInvariants();
+    while (this.m.hasReady() && done < maxCycles) {
+      done += this.m.step(this.m.cfg.quantum);
+      this.m.checkInvariants(); // the state machine's invariants hold after every step (state.ts)
+    }
     this.m.flush();
     return done;
   }
@@ -48,6 +52,7 @@ export class Harness {
           break;
         }
         this.m.step(this.m.cfg.quantum, allowed);
+        this.m.checkInvariants();
       }
       this.m.flush();
       this.clock += tickMs;
