@@ -15,6 +15,17 @@ export interface Purse {
   ceiling: number;
   message: string;
   corePerWordMs: number;
+  /** bounded: units set aside for the core its jobs hold up to `paidUntil` (core is paid ahead) */
+  reserved: number;
+  /** bounded: wall-clock ms up to which its jobs' core is paid for; core held past it (a host too
+   *  busy to look) is not charged */
+  paidUntil: number;
+  /** bounded: when the monitor must look again (before paidUntil while the purse is full) */
+  renewAt: number;
+}
+
+export function newPurse(): Purse {
+  return { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0, reserved: 0, paidUntil: 0, renewAt: Infinity };
 }
 
 /** What a snapshot says a job was waiting for (snapshot.ts); derived from its phase. */
@@ -67,7 +78,7 @@ export class Job {
   /** wall-clock ms up to which core-time has been metered (while the job holds core) */
   coreSince = 0;
   /** the owner's cycles and budget ceiling, shared by all the owner's jobs */
-  purse: Purse = { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0 };
+  purse: Purse = newPurse();
 
   // snapshots (snapshot.ts)
   /** the program's text, kept so that a snapshot can be compiled again for its line map */

@@ -8,7 +8,7 @@ import { Stop, Trap, TRAP_NAMES } from '../machine/isa.ts';
 import type { EndReason, FromMainframe, JobInfo, Meters, ToMainframe } from './protocol.ts';
 import { type MonitorConfig, makeConfig, evenUp } from './config.ts';
 import { CoreMap } from './core.ts';
-import { Job, type Purse } from './job.ts';
+import { Job, type Purse, newPurse } from './job.ts';
 import { type Compilers, unavailable } from './compilers.ts';
 import { type SvcHost, serve, finishGets, atPc, inLine } from './supervisor.ts';
 import { LoadAverage } from './load.ts';
@@ -32,6 +32,10 @@ export interface MonitorOptions {
 
 /** How often the marks behind each job's share of the machine move on (ms). */
 const SHARE_MARK_MS = 1000;
+/** A budget pays for its jobs' core this far ahead (ms), and the monitor looks again halfway: see
+ *  grant(). Longer would set aside more of a small purse for core the jobs may not keep; shorter
+ *  would wake an idle mainframe more often. */
+const CORE_AHEAD_MS = 200;
 
 export class Monitor implements SvcHost {
   readonly cfg: MonitorConfig;
@@ -59,7 +63,7 @@ export class Monitor implements SvcHost {
   private endedCycles = 0;
   /** per owner: cycles used since start and the budget ceiling (the front end's 'budget') */
   private readonly purses = new Map<string, Purse>();
-  /** purses with a finite ceiling: their jobs' core-time is checked against it at every tick */
+  /** purses with a finite ceiling: their jobs' core is paid ahead from it (grant()) */
   private bounded = 0;
   private readonly outputJobs = new Set<Job>();
 
@@ -143,10 +147,18 @@ export class Monitor implements SvcHost {
       case 'budget': {
         const p = this.purse(msg.owner);
         const was = p.ceiling !== Infinity;
+        const now = this.now();
+        // core held so far is charged under the old terms, then paid ahead under the new ones
+        for (const job of this.jobs.values()) if (job.purse === p && job.ctx) this.accrueCore(job, now);
         p.ceiling = msg.ceiling ?? Infinity;
         p.message = msg.message;
         p.corePerWordMs = msg.corePerWordMs ?? 0;
         this.bounded += (p.ceiling !== Infinity ? 1 : 0) - (was ? 1 : 0);
+        if (p.ceiling === Infinity) {
+          p.reserved = 0;
+          p.renewAt = Infinity;
+          for (const job of this.jobs.values()) if (job.purse === p && job.ctx && job.coreSince < now) job.coreSince = now;
+        } else this.regrant(p, now);
         return;
       }
       case 'systat':
@@ -184,7 +196,14 @@ export class Monitor implements SvcHost {
     this.announce(job); // compiling
     const compile = this.compilers[msg.lang];
     const lines = msg.source.split('\n').length;
-    this.charge(job, this.cfg.compileBase + this.cfg.compilePerLine * lines);
+    const cost = this.cfg.compileBase + this.cfg.compilePerLine * lines;
+    const p = job.purse;
+    if (p.used + p.reserved + cost > p.ceiling) {
+      // the budget cannot pay for the compile: nothing is done, nothing charged
+      this.end(job, 'cpu limit', -1, p.message || 'BUDGET EXHAUSTED');
+      return;
+    }
+    this.charge(job, cost);
     if (!compile) {
       const text = unavailable(msg.lang);
       this.emit({ t: 'compiled', job: job.id, errors: [text], warnings: [], words: 0 });
@@ -245,10 +264,15 @@ export class Monitor implements SvcHost {
     job.ctx = ctx;
     job.meters.coreWords = job.need;
     job.coreSince = job.residentSince = this.now();
-    if (job.restore?.words) return this.reload(job, job.restore, base);
-    job.restore = null;
-    loadImage(this.core, ctx, job.image!, base, job.need);
-    this.move(job, 'ready', this.fast); // a new job answers its user first, then joins the round robin
+    if (job.restore?.words) this.reload(job, job.restore, base);
+    else {
+      job.restore = null;
+      loadImage(this.core, ctx, job.image!, base, job.need);
+      this.move(job, 'ready', this.fast); // a new job answers its user first, then joins the round robin
+    }
+    // Its core is paid ahead too (after it has left the core queue: a purse that cannot pay ends
+    // the owner's jobs, and each end serves the core queue again).
+    this.regrant(job.purse, job.coreSince);
     return true;
   }
 
@@ -328,7 +352,8 @@ export class Monitor implements SvcHost {
     if (job.phase === 'ready') this.move(job, 'running');
     for (;;) {
       const purse = job.purse;
-      const left = Math.min(job.cpuLimit - job.meters.cycles, purse.ceiling - purse.used);
+      const left = Math.min(job.cpuLimit - job.meters.cycles, this.cpuLeft(purse));
+      if (job.ended) return; // (the purse was empty)
       if (left <= 0) return this.endCpuLimit(job);
       const stop = this.cpu.run(ctx, Math.max(1, Math.min(job.quantumLeft, left, cap - (this.busyCycles - start))));
       this.charge(job, this.cpu.cycles);
@@ -367,8 +392,21 @@ export class Monitor implements SvcHost {
     return text + inLine(job, pc);
   }
 
+  /** Cycles the purse lets the CPU use now: what it holds beyond the core paid for ahead. When
+   *  that is spent, the core is paid for afresh (at most half of what is left goes to core), so
+   *  the CPU stops only when the purse is all but empty. */
+  private cpuLeft(p: Purse): number {
+    if (p.ceiling === Infinity) return Infinity;
+    let left = p.ceiling - p.used - p.reserved;
+    if (left <= 0 && p.used < p.ceiling && p.reserved > 0) {
+      this.regrant(p, this.now());
+      left = p.ceiling - p.used - p.reserved;
+    }
+    return left;
+  }
+
   private endCpuLimit(job: Job): void {
-    if (job.purse.used >= job.purse.ceiling && job.meters.cycles < job.cpuLimit) {
+    if (job.meters.cycles < job.cpuLimit) {
       return this.end(job, 'cpu limit', -1, job.purse.message || 'BUDGET EXHAUSTED');
     }
     const secs = (job.cpuLimit / this.cfg.ratedClock).toFixed(2);
@@ -477,12 +515,19 @@ export class Monitor implements SvcHost {
     for (const job of this.sleepers) if (job.wakeAt <= now && job.phase === 'sleeping') this.wake(job, this.slow);
     if (this.bounded > 0) {
       // Budgets cover core-time too: a job that sleeps or waits for input on a budget pays for its
-      // core by the millisecond and stops when the purse is empty, not a checkpoint later.
+      // core, ahead, and stops when the purse cannot pay for more (grant()).
+      const held = new Map<Purse, number>();
       for (const job of this.jobs.values()) {
-        if (!job.ctx || job.purse.ceiling === Infinity) continue;
-        this.accrueCore(job, now);
-        if (job.purse.used >= job.purse.ceiling) this.end(job, 'cpu limit', -1, job.purse.message || 'BUDGET EXHAUSTED');
+        const p = job.purse;
+        if (p.ceiling === Infinity) continue;
+        const words = this.charging(job);
+        if (words > 0) {
+          this.accrueCore(job, now);
+          if (job.coreSince < now) job.coreSince = now; // held past what was paid: not charged
+        }
+        held.set(p, (held.get(p) ?? 0) + words);
       }
+      for (const [p, words] of held) if (now >= p.renewAt || p.used + p.reserved >= p.ceiling) this.grant(p, words, now);
     }
     this.sample();
   }
@@ -515,10 +560,12 @@ export class Monitor implements SvcHost {
     return machine > 0 ? Math.min(1, (job.meters.cycles - job.prevMarkCycles) / machine) : 0;
   }
 
-  /** Wall-clock ms when the next sleeper wakes, or null when none sleeps. */
+  /** Wall-clock ms when the monitor must look again though nothing is ready (a sleeper wakes, a
+   *  budget's core must be paid for again), or null. */
   nextWake(): number | null {
     let t: number | null = null;
     for (const job of this.sleepers) if (t === null || job.wakeAt < t) t = job.wakeAt;
+    if (this.bounded > 0) for (const p of this.purses.values()) if (p.renewAt !== Infinity && (t === null || p.renewAt < t)) t = p.renewAt;
     return t;
   }
 
@@ -553,18 +600,83 @@ export class Monitor implements SvcHost {
 
   private purse(owner: string): Purse {
     let p = this.purses.get(owner);
-    if (!p) this.purses.set(owner, (p = { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0 }));
+    if (!p) this.purses.set(owner, (p = newPurse()));
     return p;
   }
 
-  /** Meters the core-time a job has held up to `now` (wall time: a sleeping job pays for its core). */
+  /** Words of core the job is charged for now (0 unless it holds core with its words in it). */
+  private charging(job: Job): number {
+    return job.ctx ? job.meters.coreWords : 0;
+  }
+
+  /**
+   * Meters the core-time a job has held up to `now` (wall time: a sleeping job pays for its core).
+   * On a budget, only up to what the purse has paid for (grant()).
+   */
   private accrueCore(job: Job, now: number): void {
-    if (job.meters.coreWords === 0 || now <= job.coreSince) return;
-    const wordMs = job.meters.coreWords * (now - job.coreSince);
+    const p = job.purse;
+    const until = p.ceiling === Infinity ? now : Math.min(now, p.paidUntil);
+    if (job.meters.coreWords === 0 || until <= job.coreSince) return;
+    const wordMs = job.meters.coreWords * (until - job.coreSince);
+    const units = wordMs * p.corePerWordMs;
     job.meters.coreWordMs += wordMs;
-    job.purse.used += wordMs * job.purse.corePerWordMs;
-    job.coreSince = now;
+    p.used += units;
+    if (p.ceiling !== Infinity) p.reserved = Math.max(0, p.reserved - units);
+    job.coreSince = until;
     job.dirty = true;
+  }
+
+  /**
+   * A budget is a promise in the mainframe's own time, whatever the host's load: the CPU is
+   * checked before every piece of a quantum, and core, charged by wall time held, is paid AHEAD:
+   * the purse sets aside the core its jobs hold for the next CORE_AHEAD_MS (or as much of it as it
+   * can pay for), the CPU may use only what is left, and core is charged only up to what was paid
+   * (`paidUntil`). The monitor looks again halfway (`renewAt`, a wake-up of the worker) and pays
+   * the next stretch; when the purse cannot pay for another millisecond of the core held, every
+   * job of the owner stops. A host so busy that the mainframe thread is not run for longer than
+   * the stretch paid for does not charge the core held meanwhile (as the clock does not charge
+   * lost cycles): so CPU and core together never pass the ceiling, however late the thread runs.
+   * (Exceptions, each small and bounded: a supervisor call's own charge is made after it has run,
+   * at most base + 65,536 cycles, and so is a GETS finished by a typed line.)
+   */
+  private grant(p: Purse, words: number, now: number): void {
+    p.reserved = 0;
+    p.paidUntil = now;
+    p.renewAt = Infinity;
+    const rate = words * p.corePerWordMs; // units a millisecond
+    const avail = p.ceiling - p.used;
+    if (rate <= 0) {
+      if (avail <= 0) this.emptyPurse(p);
+      return;
+    }
+    // at most half of what is left is set aside for core, so the CPU always gets the other half
+    const ms = Math.floor(Math.min(CORE_AHEAD_MS, avail / 2 / rate));
+    if (ms < 1) return this.emptyPurse(p);
+    p.paidUntil = now + ms;
+    p.reserved = rate * ms;
+    p.renewAt = ms < CORE_AHEAD_MS ? p.paidUntil : now + (CORE_AHEAD_MS >> 1);
+  }
+
+  /** grant() for a purse whose jobs' core changed (one got core or gave it up). */
+  private regrant(p: Purse, now: number): void {
+    if (p.ceiling === Infinity) return;
+    let words = 0;
+    for (const job of this.jobs.values()) {
+      if (job.purse !== p) continue;
+      const w = this.charging(job);
+      if (w === 0) continue;
+      this.accrueCore(job, now);
+      if (job.coreSince < now) job.coreSince = now;
+      words += w;
+    }
+    this.grant(p, words, now);
+  }
+
+  /** The purse is empty: every job of its owner stops. */
+  private emptyPurse(p: Purse): void {
+    p.renewAt = Infinity;
+    const mine = [...this.jobs.values()].filter((j) => j.purse === p);
+    for (const job of mine) this.end(job, 'cpu limit', -1, p.message || 'BUDGET EXHAUSTED');
   }
 
   /** A 'meters' message with the jobs whose meters changed since the last one, or null if none did. */
@@ -812,9 +924,11 @@ export class Monitor implements SvcHost {
       job.pendingSys = false;
     }
     this.outputJobs.delete(job);
-    if (job.ctx) this.accrueCore(job, this.now());
+    const now = this.now();
+    if (job.ctx) this.accrueCore(job, now);
     this.leave(job);
     this.emit({ t: 'end', job: job.id, reason, status, message, meters: { ...job.meters } });
+    if (job.meters.coreWords > 0 && job.purse.renewAt !== Infinity) this.regrant(job.purse, now); // its core is no longer set aside
     this.admitWaiting();
   }
 

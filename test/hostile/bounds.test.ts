@@ -95,7 +95,7 @@ describe('bounds per user', () => {
     expect(l.cpu.amount).toBeLessThan(1_000);
   });
 
-  it('a $0.10 budget holds with 20 jobs in 40,000-word partitions: charged at most the budget plus one checkpoint of one job', async () => {
+  it('a $0.10 budget holds with 20 jobs in 40,000-word partitions, whatever the host\'s load: CPU and core never pass it', async () => {
     const s = await serverWithOperator([]);
     const op = await user(s.url, 'oper', 'operpw', false);
     const t = await user(s.url, 'gus');
@@ -110,12 +110,20 @@ describe('bounds per user', () => {
     await new Promise((r) => setTimeout(r, 1500)); // the last charges reach the ledger
     const l = ledger(s.dir, 'GUS');
     const jobs = (l.cpu?.amount ?? 0) + (l.core?.amount ?? 0);
-    // one checkpoint (1 s) of one such job: 40,960 words x 1,000 ms at $0.002 a KCS
-    const oneCheckpoint = 81_920;
     console.log(`20 jobs, $0.10 budget: CPU ${l.cpu?.amount} + core ${l.core?.amount} = ${jobs} micro-dollars`);
-    expect(jobs).toBeLessThanOrEqual(100_000 + oneCheckpoint);
-    expect(jobs).toBeGreaterThan(50_000); // the budget was used, not refused at the door
-    expect(await t.command('SUBMIT HOG.S')).toContain('BUDGET EXHAUSTED');
+    // The mainframe checks the purse in its own time (cycles, and core paid ahead: monitor.ts
+    // grant()), so a starved thread cannot let core run on past it. What remains is rounding: each
+    // job's charge of each kind is rounded to the micro-dollar (half a micro-dollar at most), and
+    // these jobs make no supervisor call (whose own charge comes after it has run).
+    expect(jobs).toBeLessThanOrEqual(100_000 + 20);
+    expect(jobs).toBeGreaterThan(90_000); // the budget was used, not refused at the door
+    // The purse stops jobs when it cannot pay for two more milliseconds of their core; a later job
+    // may use what is left, and no more.
+    expect(await t.command('SUBMIT HOG.S')).toMatch(/JOB \d+ SUBMITTED|BUDGET EXHAUSTED/);
+    await until(t, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const l2 = ledger(s.dir, 'GUS');
+    expect((l2.cpu?.amount ?? 0) + (l2.core?.amount ?? 0)).toBeLessThanOrEqual(100_000 + 21);
   });
 
   it('storage: SAVE past the quota is refused and the workspace kept; an operator gives a user more', async () => {
