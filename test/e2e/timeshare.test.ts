@@ -3,28 +3,15 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, ROOT, spawnServer, type ServerProcess } from './spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from './pool.ts';
+import { ROOT } from './spawn.ts';
+import { systatJobs, waitSystat } from './systat.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterEach(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
-async function server(args: string[] = [], dir?: string): Promise<ServerProcess> {
-  const s = await spawnServer(args, dir);
-  servers.push(s);
-  return s;
-}
-async function user(url: string, name: string, pw = 'secret', register = true): Promise<Term> {
-  const t = await login(url, name, pw, register);
-  terms.push(t);
-  return t;
-}
+const pool = new Pool();
+afterEach(() => pool.cleanup());
+const server = (args: string[] = [], dir?: string) => pool.server(args, dir);
+const user = (url: string, name: string, pw = 'secret', register = true) => pool.user(url, name, pw, register);
 /** Types a program file as numbered lines. */
 function typeProgram(t: Term, file: string): void {
   const rows = readFileSync(join(ROOT, file), 'utf8').split('\n').filter((r) => r.trim());
@@ -45,8 +32,7 @@ describe('timeshare end to end', () => {
     expect(run).toContain('73 79 83 89 97\r\n');
     t.line('BYE');
     await t.closedWith();
-    expect(await s.stop()).toBe(0);
-    servers.pop();
+    expect(await pool.stop(s)).toBe(0);
 
     s = await server([], s.dir);
     t = await user(s.url, 'newbie', 'pass1234', false);
@@ -76,7 +62,9 @@ describe('timeshare end to end', () => {
     t.line(LOOP);
     t.line('RUN');
     await t.expect('RUN\r\n');
-    await new Promise((r) => setTimeout(r, 300));
+    // Ctrl-C for a job on the CPU, not one still being compiled
+    const watcher = await user(s.url, 'spinwatch');
+    await waitSystat(watcher, (jobs) => jobs.some((j) => j.user === 'SPIN' && j.cpu > 0));
     t.send('\x03');
     expect(await t.expect(/READY\.\r\n/)).toContain('STOPPED.');
     await t.command('NEW HELLO.S');
@@ -107,12 +95,10 @@ describe('timeshare end to end', () => {
       t.line('RUN');
       await t.expect('RUN\r\n');
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    // each job is charged CPU time, however long the other has run (a starved one never is)
     const watcher = await user(s.url, 'cat');
-    const st = await watcher.command('SYSTAT');
-    const cpu = [...st.matchAll(/^\s+\d+\s+(ANN|BEN)\s+LOOP\.S\s+\d+\s+\S+(?: \S+)*?\s+(\d+\.\d\d)\s+\d+\s+\d+%\s+\S+$/gm)].map((m) => Number(m[2]));
-    expect(cpu).toHaveLength(2);
-    expect(Math.min(...cpu)).toBeGreaterThan(0);
+    const both = (jobs: ReturnType<typeof systatJobs>) => jobs.filter((j) => (j.user === 'ANN' || j.user === 'BEN') && j.program === 'LOOP.S' && j.cpu > 0);
+    expect(both(await waitSystat(watcher, (jobs) => both(jobs).length === 2))).toHaveLength(2);
     for (const t of [a, b]) {
       t.send('\x03');
       await t.expect('STOPPED.');
@@ -142,10 +128,9 @@ describe('timeshare end to end', () => {
     const other = await user(s.url, 'watcher');
     other.line('10 PR'); // partly typed when the warning comes
     await other.expect('10 PR');
-    expect(await s.stop()).toBe(0);
+    expect(await pool.stop(s)).toBe(0);
     await other.expect('THE SYSTEM IS GOING DOWN');
     expect(await other.closedWith()).toBe(1001);
-    servers.pop();
     // the background job was put away and comes back with the server; killed, its output is kept
     const s2 = await server([], s.dir);
     const t2 = await user(s2.url, 'batch', 'secret', false);
@@ -193,7 +178,15 @@ describe('timeshare end to end', () => {
     expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/);
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]);
     const before = rss();
-    await new Promise((r) => setTimeout(r, 1500));
+    const floodCpu = () => systatJobs(st).find((j) => j.program === 'FLOOD.S')!.cpu;
+    const cpuBefore = floodCpu();
+    // The watcher runs 80,000,000 cycles of its own. Had the flood job not been held, it would have
+    // had a like share of the machine meanwhile and typed some 50 MB into the server's memory.
+    await watcher.command('NEW COUNT.S');
+    watcher.send(`10 LI r4, 40000000\r20 loop: ADD r1, r1, 1\r30 BLT r1, r4, loop\r40 HALT\r`);
+    const counted = await watcher.command('RUN', 60_000);
+    const watcherCpu = Number(/TIME: (\d+\.\d\d) SECS/.exec(counted)?.[1]);
+    expect(watcherCpu, counted).toBeGreaterThanOrEqual(8);
     // The kernel's socket buffers may still grow (TCP autotuning) and let the job run a little;
     // what matters is that it keeps coming back to waiting and the server's memory stays flat.
     st = '';
@@ -202,6 +195,7 @@ describe('timeshare end to end', () => {
       if (!/WAITING FOR OUTPUT/.test(st)) await new Promise((r) => setTimeout(r, 250));
     }
     expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/);
+    expect(floodCpu() - cpuBefore, `CPU seconds of the held job while the watcher's job ran ${watcherCpu}`).toBeLessThan(watcherCpu / 2);
     expect(rss() - before).toBeLessThan(16 * 1024); // KiB
     // the other line is served as usual
     await watcher.command('NEW HI.S');

@@ -27,6 +27,8 @@ const meters = (j: FakeJob): Meters => ({ cycles: j.cycles, svcs: 0, coreWords: 
 
 export class FakeMainframe implements MainframeLike {
   readonly posted: ToMainframe[] = [];
+  /** both directions in the order they happened (a reply when it is sent, before it arrives) */
+  readonly history: ({ to: ToMainframe } | { from: FromMainframe })[] = [];
   private handler: (m: FromMainframe) => void = () => {};
   private jobs = new Map<number, FakeJob>();
   constructor(readonly window = 4096) {}
@@ -35,12 +37,18 @@ export class FakeMainframe implements MainframeLike {
     this.handler = h;
   }
   private emit(m: FromMainframe): void {
+    this.history.push({ from: m });
     setImmediate(() => this.handler(m));
   }
   /** Simulates the mainframe thread dying: its jobs vanish and 'down' is reported. */
   crash(): void {
     this.jobs.clear();
     this.emit({ t: 'down' });
+  }
+
+  /** The cycles a live job has run (each step of its script counts 100); undefined once it ended. */
+  cycles(job: number): number | undefined {
+    return this.jobs.get(job)?.cycles;
   }
 
   async close(): Promise<void> {
@@ -50,6 +58,7 @@ export class FakeMainframe implements MainframeLike {
 
   post(m: ToMainframe): void {
     this.posted.push(m);
+    this.history.push({ to: m });
     switch (m.t) {
       case 'run': {
         const steps = m.source.split('\n').filter(Boolean).map((l) => l.replace(/^\d+\s*/, ''));

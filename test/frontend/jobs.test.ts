@@ -5,6 +5,7 @@ import { login, Term } from './client.ts';
 import { FakeMainframe } from './fake-mainframe.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { startFrontEnd, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 let h: Harness;
 let mf: FakeMainframe;
@@ -15,6 +16,8 @@ const open = async (name: string, pw = 'secret', reg = true) => {
   return t;
 };
 const posted = (t: string) => mf.posted.filter((m) => m.t === t);
+/** The fake mainframe has run job `n` for at least one more step than `after` cycles. */
+const ranPast = (n: number, after = 0) => until(() => (mf.cycles(n) ?? -1) > after, `job ${n} to run past ${after} cycles`);
 
 beforeEach(async () => {
   mf = new FakeMainframe();
@@ -61,7 +64,7 @@ describe('RUN', () => {
     t.line('10 LOOP');
     t.line('RUN');
     await t.expect('RUN\r\n');
-    await new Promise((r) => setTimeout(r, 50));
+    await ranPast(1); // running, not still being started
     t.send('\x03');
     const out = await t.expect(/READY\.\r\n/);
     expect(out).toContain('^C\r\nSTOPPED.');
@@ -83,9 +86,11 @@ describe('RUN', () => {
     t.line('10 LOOP');
     t.line('RUN');
     await t.expect('RUN\r\n');
-    await new Promise((r) => setTimeout(r, 30));
+    await ranPast(1);
     t.close();
-    for (let i = 0; i < 500 && !h.fe.jobs.live.get(1)?.detached; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => h.fe.jobs.live.get(1)?.detached, 'the job to be detached');
+    // and it goes on running after the line is gone: a kill would have come before these steps
+    await ranPast(1, mf.cycles(1));
     expect(posted('kill')).toHaveLength(0);
     expect(h.fe.jobs.live.get(1)?.detached).toBe(true);
   });
@@ -98,7 +103,7 @@ describe('background jobs', () => {
     t.send('10 PRINT LINE ONE\r20 PRINT LINE TWO\r');
     await t.command('SAVE');
     expect(await t.command('SUBMIT QUICK')).toMatch(/JOB 1 SUBMITTED.*QUICK\.OUT/);
-    for (let i = 0; i < 500 && !(await h.store.programs.get('GUS', 'QUICK.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => h.store.programs.get('GUS', 'QUICK.OUT'), 'QUICK.OUT to be saved');
     expect(await t.command('OLD QUICK.OUT')).toContain('QUICK.OUT LOADED.');
     const listing = await t.command('LIST');
     expect(listing).toContain('LINE ONE\r\nLINE TWO\r\n');
@@ -117,8 +122,7 @@ describe('background jobs', () => {
     const other = await open('hank');
     expect(await other.command('KILL 2')).toContain('NO JOB 2 OF YOURS');
     expect(await t.command('KILL 2')).toContain('JOB 2 KILLED.');
-    for (let i = 0; i < 500 && !(await h.store.programs.get('GUS', 'SLOW.OUT')); i++) await new Promise((r) => setTimeout(r, 10));
-    const out = await h.store.programs.get('GUS', 'SLOW.OUT');
+    const out = await until(() => h.store.programs.get('GUS', 'SLOW.OUT'), 'SLOW.OUT to be saved');
     expect(out?.text).toContain('STARTED');
     expect(out?.text).toContain('KILLED');
     expect(await t.command('JOBS')).toContain('NO JOBS.');
@@ -130,9 +134,11 @@ describe('background jobs', () => {
     t.send('10 LOOP\r');
     await t.command('SAVE');
     await t.command('SUBMIT BG');
+    await ranPast(1);
     t.line('BYE');
     await t.closedWith();
-    await new Promise((r) => setTimeout(r, 50));
+    // it runs on after its owner has gone: a kill would have come before these steps
+    await ranPast(1, mf.cycles(1));
     expect(h.fe.jobs.live.size).toBe(1);
     expect(posted('kill')).toHaveLength(0);
   });
@@ -228,9 +234,11 @@ describe('input back-pressure', () => {
     let paste = '';
     for (let i = 1; i <= 1000; i++) paste += `L${i}\r`;
     t.send(paste);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(posted('input')).toHaveLength(0); // type-ahead waits here until the job asks for a line
     await t.expect('GOT L1000\r\n', 20_000);
+    // type-ahead waited here until the job asked for a line: the job said it waits for input
+    // before the first line went to it, and every line after a request of its own
+    const order = mf.history.flatMap((e) => ('to' in e ? (e.to.t === 'input' ? ['line'] : []) : e.from.t === 'state' && e.from.state === 'waiting for input' ? ['asks'] : []));
+    expect(order).toEqual(Array.from({ length: 2000 }, (_, i) => (i % 2 ? 'line' : 'asks')));
     await t.expect(/READY\.\r\n/);
     const lines = posted('input').map((m) => (m as { line: string }).line);
     expect(lines).toEqual(Array.from({ length: 1000 }, (_, i) => `L${i + 1}`));

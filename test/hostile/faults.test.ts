@@ -6,6 +6,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { FLUSH_MS } from '../../server/accounting/attach.ts';
+import { until } from '../helpers/until.ts';
 import { Pool, sleep, stillServed, systatJobs, typeProgram, waitSystat, type ServerProcess, type Term } from './server.ts';
 
 const pool = new Pool();
@@ -93,9 +95,13 @@ describe('clients that vanish', () => {
     const s = await pool.server(['--log-level', 'warn']);
     const pid = s.child.pid!;
     await cycles(s.url, 200); // warm up: code paths compiled, pools allocated
-    await sleep(500);
+    // the baseline once the warm-up's lines are all gone from the server (not after a guessed pause)
+    const probe = await pool.user(s.url, 'survivor');
+    const linesInUse = async () => Number((await probe.command('SYSTAT')).match(/(\d+) LINES? IN USE/)![1]);
+    await until(async () => (await linesInUse()) === 1, 'the warm-up lines to be gone', 15_000, 100);
     const before = procStat(pid);
     await cycles(s.url, 1000);
+    await until(async () => (await linesInUse()) === 1, 'the 1,000 lines to be gone', 30_000, 100);
     let after = procStat(pid);
     for (let i = 0; i < 50 && after.fds > before.fds; i++) {
       await sleep(100);
@@ -104,9 +110,7 @@ describe('clients that vanish', () => {
     console.log(`server fds ${before.fds} -> ${after.fds}; RSS ${(before.rssKb / 1024).toFixed(1)} -> ${(after.rssKb / 1024).toFixed(1)} MiB`);
     expect(after.fds).toBeLessThanOrEqual(before.fds + 2);
     expect(after.rssKb - before.rssKb).toBeLessThan(40 * 1024);
-    const t = await pool.user(s.url, 'survivor');
-    await stillServed(t, 'Z');
-    expect((await t.command('SYSTAT')).match(/(\d+) LINES? IN USE/)![1]).toBe('1');
+    await stillServed(probe, 'Z');
   }, 60_000);
 });
 
@@ -131,9 +135,10 @@ describe('the database in trouble', () => {
     expect(out).toContain('KEEP WAS NOT SAVED: THE DISK IS BUSY OR FULL. NOTHING WAS CHANGED');
     // the lock must not freeze the front end (it once slept 5 s on the lock at every ledger write):
     // keystrokes on another line keep echoing across several checkpoints (generous bound)
+    // (a latency measured over 15 of the accountant's flush periods, each a write that meets the lock)
     const t0 = Date.now();
     let worst = 0;
-    while (Date.now() - t0 < 3000) {
+    while (Date.now() - t0 < 15 * FLUSH_MS) {
       const t1 = Date.now();
       other.send('k');
       await other.expect('k');
@@ -215,7 +220,8 @@ describe('kill -9', () => {
         }
       }
     });
-    await sleep(2500);
+    // killed in the middle of work: every user has had saves acknowledged and goes on saving
+    await until(() => users.every((u) => (acked.get(u) ?? 0) >= 2), 'every user to have two saves acknowledged', 60_000, 20);
     s.child.kill('SIGKILL');
     stop = true;
     await Promise.all(work);

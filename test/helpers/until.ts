@@ -1,0 +1,16 @@
+// Waiting for a condition instead of sleeping a fixed time: a fixed sleep is too short on a loaded
+// machine (a flaky failure) and too long on an idle one (a slow suite), and "nothing happened in
+// 200 ms" proves nothing. Tests wait for the event that matters, with a deadline that only a real
+// failure reaches.
+
+/** Polls `cond` (every `every` ms) until it returns a truthy value, which it returns; throws
+ *  naming `what` if `ms` pass first. */
+export async function until<T>(cond: () => T | Promise<T>, what: string, ms = 15_000, every = 10): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
