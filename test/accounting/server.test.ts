@@ -4,33 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, ROOT, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from '../e2e/pool.ts';
+import { ROOT, type ServerProcess } from '../e2e/spawn.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { DEFAULT_CONFIG } from '../../server/monitor/config.ts';
 import { FLUSH_MS } from '../../server/accounting/attach.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const pool = new Pool();
+afterEach(() => pool.cleanup());
 
-async function server(dir?: string): Promise<ServerProcess> {
-  const s = await spawnServer([], dir);
-  servers.push(s);
-  if (!dir) dirs.push(s.dir);
-  return s;
-}
-async function user(url: string, name: string, register = true): Promise<Term> {
-  const t = await login(url, name, 'secret', register);
-  terms.push(t);
-  return t;
-}
+const server = (dir?: string): Promise<ServerProcess> => pool.server([], dir);
+const user = (url: string, name: string, register = true): Promise<Term> => pool.user(url, name, 'secret', register);
 const HELLO = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8').split('\n').filter((r) => r.trim()).map((r, i) => `${(i + 1) * 10} ${r}\r`).join('');
 const LOOP = '10 start: JMP start';
 const micros = (s: string) => { const [w, f] = s.split('.'); return Number(w) * 1_000_000 + Number(f); };
@@ -58,8 +44,7 @@ describe('accounting in the server', () => {
 
   it('an operator sets budgets: RUN is refused at the budget and a running job is stopped and charged', async () => {
     const s0 = await server();
-    await s0.stop();
-    servers.pop();
+    await pool.stop(s0);
     const store = SqliteStore.open(s0.dir);
     await store.accounts.create({ name: 'OPER', password: await hashPassword('secret', 16), operator: true });
     await store.close();
@@ -108,9 +93,7 @@ describe('accounting in the server', () => {
     await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1000)); // some moment mid-interval
     const killedAt = Date.now();
     s.child.kill('SIGKILL');
-    await new Promise((r) => s.child.once('exit', r));
-    servers.pop();
-    dirs.push(s.dir);
+    await pool.stop(s);
 
     const rows = db.prepare(`SELECT job, kind, quantity, cum, at, key FROM ledger WHERE job IS NOT NULL ORDER BY id`).all() as { job: string; kind: string; quantity: number; cum: number; at: number; key: string }[];
     db.close();

@@ -2,30 +2,17 @@
 // finds the same account, programs and bill on any host, and the operator tools see every host.
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, ROOT, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import { Pool } from '../e2e/pool.ts';
+import { ROOT, type ServerProcess } from '../e2e/spawn.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterAll(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
+const pool = new Pool();
+afterAll(() => pool.cleanup());
 
-async function host(store: string, name: string, extra: string[] = [], paced = false): Promise<ServerProcess> {
-  const s = await spawnServer(['--store', store, '--system-name', name, ...extra], undefined, { paced });
-  servers.push(s);
-  return s;
+function host(store: string, name: string, extra: string[] = [], paced = false): Promise<ServerProcess> {
+  return pool.server(['--store', store, '--system-name', name, ...extra], undefined, { paced });
 }
-async function user(url: string, name: string, pw = 'secret', register = true): Promise<Term> {
-  const t = await login(url, name, pw, register);
-  terms.push(t);
-  return t;
-}
+const user = (url: string, name: string, pw = 'secret', register = true) => pool.user(url, name, pw, register);
 function cli(script: 'bills' | 'admin', args: string[], input = '') {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `server/${script}.ts`, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

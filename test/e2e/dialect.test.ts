@@ -1,25 +1,15 @@
 // End to end: a program's BASIC dialect is chosen at the teletype with SYSTEM, saved with it, and
 // used by RUN and SUBMIT (the real server, the real mainframe, a real ws client).
 import { afterEach, describe, expect, it } from 'vitest';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, spawnServer, type ServerProcess } from './spawn.ts';
+import { Pool } from './pool.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterEach(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
+const pool = new Pool();
+afterEach(() => pool.cleanup());
 
 describe('SYSTEM ECMA55 / SYSTEM EXTENDED and MARGIN at the teletype', () => {
   it('chooses the dialect, keeps it with the saved program, and RUN and SUBMIT use it', async () => {
-    const s = await spawnServer();
-    servers.push(s);
-    const t = await login(s.url, 'dialect', 'secret', true);
-    terms.push(t);
+    const s = await pool.server();
+    const t = await pool.user(s.url, 'dialect');
     await t.command('NEW MIX');
     t.send('10 A = 7: PRINT A; TAB(3); "X"\r20 END\r');
     expect(await t.command('SYSTEM')).toContain('SYSTEM EXTENDED (MIX).');

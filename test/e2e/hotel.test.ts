@@ -3,25 +3,18 @@
 // kill -9 while snapshots are being written leaves usable snapshots and a ledger that charges
 // nothing twice; a corrupt snapshot is refused without stopping the server.
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { login, type Term } from '../frontend/client.ts';
-import { removeDir, spawnServer, type ServerProcess } from './spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from './pool.ts';
+import type { ServerProcess } from './spawn.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { runStandalone } from '../../server/monitor/standalone.ts';
 import { Workspace } from '../../server/frontend/workspace.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const pool = new Pool();
+afterEach(() => pool.cleanup());
 
 // A checksum over random numbers, in rounds; each round types the checksum and sleeps, so the job
 // is sometimes running and sometimes sleeping, and lasts a few seconds of wall time however fast
@@ -126,8 +119,7 @@ beforeAll(async () => {
 }, 60_000);
 
 async function prepare(users: string[], programs: Record<string, string>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'timeshare-hotel-'));
-  dirs.push(dir);
+  const dir = pool.tempDir('timeshare-hotel-');
   const store = SqliteStore.open(dir);
   for (const u of users) {
     await store.accounts.create({ name: u, password: await hashPassword('secret', 16), operator: u === 'OP' });
@@ -137,19 +129,10 @@ async function prepare(users: string[], programs: Record<string, string>): Promi
   return dir;
 }
 
-async function server(dir: string, args: string[] = [], paced = false): Promise<ServerProcess> {
-  const s = await spawnServer(args, dir, { paced });
-  servers.push(s);
-  return s;
-}
-async function user(url: string, name: string): Promise<Term> {
-  const t = await login(url, name, 'secret', false);
-  terms.push(t);
-  return t;
-}
+const server = (dir: string, args: string[] = [], paced = false) => pool.server(args, dir, { paced });
+const user = (url: string, name: string) => pool.user(url, name, 'secret', false);
 async function stop(s: ServerProcess): Promise<void> {
-  expect(await s.stop()).toBe(0);
-  servers.splice(servers.indexOf(s), 1);
+  expect(await pool.stop(s)).toBe(0);
 }
 
 /** RUN a saved program and detach it at once; returns its number and what the line saw before. */
@@ -302,8 +285,7 @@ describe('the hotel end to end', () => {
       }
     }, 'a snapshot of each job, and charges beyond it', 90_000);
     s1.child.kill('SIGKILL');
-    await s1.stop();
-    servers.splice(servers.indexOf(s1), 1);
+    await pool.stop(s1);
     const d = db();
     expect(d.pragma('integrity_check', { simple: true })).toBe('ok');
     const snaps = new Map((d.prepare('SELECT job, cycles FROM snapshots').all() as { job: number; cycles: number }[]).map((r) => [r.job, r.cycles]));

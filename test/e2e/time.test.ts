@@ -4,35 +4,22 @@
 // never be faster than its clock, whereas a busy shared host may always be slower.
 // Also: type-ahead with the real BASIC, and Ctrl-C on a paced line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, ROOT, spawnServer, type ServerProcess } from './spawn.ts';
+import { Pool } from './pool.ts';
+import { ROOT } from './spawn.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterEach(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
-async function user(url: string, name: string): Promise<Term> {
-  const t = await login(url, name);
-  terms.push(t);
-  return t;
-}
+const pool = new Pool();
+afterEach(() => pool.cleanup());
+const user = (url: string, name: string) => pool.user(url, name);
 /** 2 cycles an iteration (ADD, BLT): `iterations` x 2 cycles, then HALT. */
 const counted = (iterations: number) => `10 LI r4, ${iterations}\r20 loop: ADD r1, r1, 1\r30 BLT r1, r4, loop\r40 HALT\r`;
 
 describe('the rated clock, through the server', () => {
   it('alone a job takes its CPU time in wall time; two share the machine, each paying the same', async () => {
     // 1 MHz: 250,000 iterations are half a CPU second
-    const s = await spawnServer(['--rated-clock', '1000000'], undefined, { paced: true });
-    servers.push(s);
+    const s = await pool.server(['--rated-clock', '1000000'], undefined, { paced: true });
     const a = await user(s.url, 'ann');
     const b = await user(s.url, 'ben');
     for (const t of [a, b]) {
@@ -62,7 +49,7 @@ describe('the rated clock, through the server', () => {
   }, 60_000);
 
   it('npm run job is flat out, and --paced keeps the rated clock', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timeshare-paced-'));
+    const dir = pool.tempDir('timeshare-paced-');
     const file = join(dir, 'loop.s');
     // 5,000,000 iterations: 1 CPU second at 10 MHz
     writeFileSync(file, 'LI r4, 5000000\nloop: ADD r1, r1, 1\nBLT r1, r4, loop\nHALT\n');
@@ -80,14 +67,12 @@ describe('the rated clock, through the server', () => {
     expect(paced.ms).toBeGreaterThanOrEqual(Number(m[2]) * 1000 * 0.98);
     const flat = run(['--bill', file]);
     expect(bill.exec(flat.stderr)![0]).toBe(m[0]); // the same cycles either way
-    removeDir(dir);
   });
 });
 
 describe('lines, through the server', () => {
   it('a pasted program, RUN and LIST: the program runs, then LIST, in order', async () => {
-    const s = await spawnServer();
-    servers.push(s);
+    const s = await pool.server();
     const t = await user(s.url, 'pat');
     t.send('NEW PASTED\r10 PRINT "ONE"\r20 END\rRUN\rLIST\r');
     await t.expect('NEW BASIC PROGRAM PASTED.\r\nREADY.\r\n');
@@ -98,10 +83,8 @@ describe('lines, through the server', () => {
   });
 
   it('at 1200 baud a printing loop waits on the line; Ctrl-C answers with STOPPED. and READY.', async () => {
-    const s = await spawnServer();
-    servers.push(s);
-    const t = await Term.open(`${s.url}/?baud=1200`);
-    terms.push(t);
+    const s = await pool.server();
+    const t = await pool.open(`${s.url}/?baud=1200`);
     await t.expect('USER NAME--');
     t.line('lee');
     await t.expect('PASSWORD--');
