@@ -1,7 +1,6 @@
 // The phone line: a WebSocket to the mainframe that dials again, with backoff, when it drops.
 import WebSocket from 'ws';
-import type { Clock } from './pacer.ts';
-import { realClock } from './pacer.ts';
+import { realClock, type Clock } from '../shared/pacer.ts';
 
 /** Frames carry at most this many characters, so a long paste goes up as a stream of small frames. */
 export const FRAME_CHARS = 1024;

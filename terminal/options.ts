@@ -116,9 +116,3 @@ function checkUrl(a: string): string {
   return withScheme;
 }
 
-/** Characters a second a line of `baud` carries: 110 baud used 11 bits a character (start, 7 data,
- * parity, two stop bits); faster lines one stop bit, so 10. 0 means unpaced. */
-export function charsPerSecond(baud: number): number {
-  if (baud <= 0) return 0;
-  return baud === 110 ? 10 : baud / 10;
-}

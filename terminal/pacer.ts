@@ -1,18 +1,7 @@
 // Line speed. Output from the mainframe is released at the line's rate in characters a second, as
-// a phone line and a teletype would print it. The clock and timer are injected so a test can run
-// the pacer on a fake clock.
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+// a phone line and a teletype would print it. The timing is the server's too (shared/pacer.ts), on
+// an injected clock so a test can run the pacer on a fake one.
+import { Cadence, realClock, type Clock } from '../shared/pacer.ts';
 
 interface Segment {
   text: string;
@@ -28,18 +17,18 @@ export class Pacer {
   /** offset into queue[0] */
   private head = 0;
   private queuedPaced = 0;
-  private timer: unknown = null;
-  /** the line's time origin and characters released since then */
-  private t0 = 0;
-  private sent = 0;
+  private readonly cadence: Cadence;
 
   constructor(
     /** characters a second; 0 = unpaced */
     readonly cps: number,
     /** `local`: a notice from the teletype, not text from the line */
     private readonly out: (text: string, local: boolean) => void,
-    private readonly clock: Clock = realClock,
-  ) {}
+    clock: Clock = realClock,
+  ) {
+    this.cadence = new Cadence(() => this.pump(), MIN_TICK_MS, clock);
+    this.cadence.cps = cps;
+  }
 
   /** Paced characters waiting to be printed. */
   get pending(): number {
@@ -53,11 +42,7 @@ export class Pacer {
       this.out(text, false);
       return;
     }
-    if (this.queue.length === 0 && this.lineFreeAt() <= this.clock.now()) {
-      // The line was idle: the first character starts now.
-      this.t0 = this.clock.now();
-      this.sent = 0;
-    }
+    if (this.queue.length === 0) this.cadence.startIfIdle(); // an idle line: the first character starts now
     this.queue.push({ text, paced: this.cps > 0 });
     this.queuedPaced += text.length;
     this.pump();
@@ -81,13 +66,13 @@ export class Pacer {
     this.queue = [];
     this.head = 0;
     this.queuedPaced = 0;
-    this.stopTimer();
+    this.cadence.cancel();
     for (const n of notices) this.out(n, true);
     return dropped;
   }
 
   stop(): void {
-    this.stopTimer();
+    this.cadence.cancel();
   }
 
   /** Takes back the line's text not printed yet (to print it at another speed); local notices
@@ -104,19 +89,14 @@ export class Pacer {
     this.queue = [];
     this.head = 0;
     this.queuedPaced = 0;
-    this.stopTimer();
+    this.cadence.cancel();
     return text;
   }
 
-  private lineFreeAt(): number {
-    return this.t0 + (this.sent * 1000) / this.cps;
-  }
-
   private pump(): void {
-    this.stopTimer();
-    const now = this.clock.now();
-    // The k-th character since t0 starts at t0 + k/cps.
-    let allowed = Math.floor(((now - this.t0) * this.cps) / 1000) + 1 - this.sent;
+    this.cadence.cancel();
+    const now = this.cadence.now();
+    let allowed = this.cadence.allowance(now);
     let batch = '';
     while (this.queue.length > 0) {
       const seg = this.queue[0];
@@ -132,7 +112,7 @@ export class Pacer {
       batch += seg.text.slice(this.head, this.head + take);
       this.head += take;
       allowed -= take;
-      this.sent += take;
+      this.cadence.spent(take);
       this.queuedPaced -= take;
       if (this.head >= seg.text.length) {
         this.queue.shift();
@@ -140,19 +120,6 @@ export class Pacer {
       }
     }
     if (batch) this.out(batch, false);
-    if (this.queue.length > 0) {
-      const due = this.lineFreeAt() - now;
-      this.timer = this.clock.setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, Math.max(MIN_TICK_MS, Math.ceil(due)));
-    }
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== null) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = null;
-    }
+    if (this.queue.length > 0) this.cadence.later(now);
   }
 }

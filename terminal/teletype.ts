@@ -3,7 +3,8 @@
 import { Line, type Backoff } from './connection.ts';
 import { KeyMapper } from './keys.ts';
 import type { Options } from './options.ts';
-import { Pacer, realClock, type Clock } from './pacer.ts';
+import { Pacer } from './pacer.ts';
+import { realClock, type Clock } from '../shared/pacer.ts';
 import { Paper } from './paper.ts';
 import type { TeletypeScreen } from './screen.ts';
 import { formatStatus } from './status.ts';

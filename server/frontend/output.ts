@@ -3,19 +3,9 @@
 // paced line prints at its rate whatever produces the text, and a job waits on its output window
 // while its characters are still on their way. Ctrl-C throws away what has not been sent yet
 // (`discard`); what the system then says (^C, STOPPED., READY.) goes out at once (`hurry`),
-// whatever the speed. The clock is injected so tests run it on a fake one.
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+// whatever the speed. The timing is the teletype's too (shared/pacer.ts), on an injected clock so
+// tests run it on a fake one.
+import { Cadence, charsPerSecond, realClock, type Clock } from '../../shared/pacer.ts';
 
 /** The socket below: `done` runs once the text has been handed to the network (or the line is
  *  gone); `buffered` is what is written but not yet sent. */
@@ -26,13 +16,6 @@ export interface Wire {
 
 /** The speeds a line may be set to (baud; 0 = unpaced). */
 export const SPEEDS = [0, 110, 150, 300, 600, 1200, 2400, 4800, 9600, 19200] as const;
-
-/** Characters a second at a line speed: 110 baud sends 11 bits a character (start, 7 data,
- *  parity, 2 stop bits) so 10 a second, as an ASR-33; the others 10 bits a character. */
-export function charsPerSecond(baud: number): number {
-  if (baud <= 0) return 0;
-  return baud === 110 ? 10 : Math.floor(baud / 10);
-}
 
 /** A paced line sends at most this often, so a fast line is a few frames a second, not one per character. */
 const MIN_TICK_MS = 50;
@@ -49,20 +32,18 @@ export class LineOutput {
   /** characters of queue[0] already sent */
   private head = 0;
   private queuedChars = 0;
-  private cps = 0;
   private baud_ = 0;
-  private timer: unknown = null;
-  /** the pacing origin and characters sent since */
-  private t0 = 0;
-  private sent = 0;
+  private readonly cadence: Cadence;
   private hurrying = false;
   private waiters: { limit: number; resolve: () => void }[] = [];
   private closed = false;
 
   constructor(
     private readonly wire: Wire,
-    private readonly clock: Clock = realClock,
-  ) {}
+    clock: Clock = realClock,
+  ) {
+    this.cadence = new Cadence(() => this.pump(), MIN_TICK_MS, clock);
+  }
 
   get baud(): number {
     return this.baud_;
@@ -71,8 +52,8 @@ export class LineOutput {
   /** Sets the line speed (one of SPEEDS; 0 = unpaced). */
   set baud(baud: number) {
     this.baud_ = baud;
-    this.cps = charsPerSecond(baud);
-    this.restart();
+    this.cadence.cps = charsPerSecond(baud);
+    this.cadence.restart();
     this.pump();
   }
 
@@ -90,11 +71,11 @@ export class LineOutput {
       done?.();
       return;
     }
-    if ((this.cps === 0 || this.hurrying) && this.queue.length === 0) {
+    if ((this.cadence.cps === 0 || this.hurrying) && this.queue.length === 0) {
       this.send(text, done);
       return;
     }
-    if (this.queue.length === 0 && this.lineFreeAt() <= this.clock.now()) this.restart();
+    if (this.queue.length === 0) this.cadence.startIfIdle();
     this.queue.push({ text, done });
     this.queuedChars += text.length;
     this.pump();
@@ -108,7 +89,7 @@ export class LineOutput {
     this.queue = [];
     this.head = 0;
     this.queuedChars = 0;
-    this.stopTimer();
+    this.cadence.cancel();
     for (const p of pieces) p.done?.();
     this.wake();
     return dropped;
@@ -125,7 +106,7 @@ export class LineOutput {
   calm(): void {
     if (!this.hurrying) return;
     this.hurrying = false;
-    this.restart();
+    this.cadence.restart();
   }
 
   /** Resolves once at most `limit` characters are pending (at once if so already, or closed). */
@@ -145,7 +126,7 @@ export class LineOutput {
     this.wire.send(text, () => {
       done?.();
       this.wake();
-      if (this.queue.length > 0 && this.timer === null) this.pump();
+      if (this.queue.length > 0 && !this.cadence.waiting) this.pump();
     });
   }
 
@@ -157,30 +138,20 @@ export class LineOutput {
     this.waiters = keep;
   }
 
-  private restart(): void {
-    this.t0 = this.clock.now();
-    this.sent = 0;
-  }
-
-  private lineFreeAt(): number {
-    return this.cps > 0 ? this.t0 + (this.sent * 1000) / this.cps : 0;
-  }
-
   private pump(): void {
-    this.stopTimer();
+    this.cadence.cancel();
     if (this.queue.length === 0 || this.closed) return;
     // a peer that does not read: wait for the socket to drain (send's callback pumps again)
     if (this.wire.buffered() > WIRE_HIGH) return;
-    const now = this.clock.now();
-    // the k-th character since t0 goes at t0 + k / cps
-    let allowed = this.cps === 0 || this.hurrying ? Infinity : Math.floor(((now - this.t0) * this.cps) / 1000) + 1 - this.sent;
+    const now = this.cadence.now();
+    let allowed = this.hurrying ? Infinity : this.cadence.allowance(now);
     while (this.queue.length > 0 && allowed > 0) {
       const piece = this.queue[0];
       const take = Math.min(allowed, piece.text.length - this.head);
       const text = piece.text.slice(this.head, this.head + take);
       this.head += take;
       allowed -= take;
-      this.sent += take;
+      this.cadence.spent(take);
       this.queuedChars -= take;
       const whole = this.head >= piece.text.length;
       if (whole) {
@@ -189,19 +160,6 @@ export class LineOutput {
       }
       this.send(text, whole ? piece.done : undefined);
     }
-    if (this.queue.length > 0) {
-      const due = this.lineFreeAt() - now;
-      this.timer = this.clock.setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, Math.max(MIN_TICK_MS, Math.ceil(due)));
-    }
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== null) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = null;
-    }
+    if (this.queue.length > 0) this.cadence.later(now);
   }
 }

@@ -17,7 +17,7 @@ import { Session, type Port } from './session.ts';
 import type { ClusterLink, FrontendConfig, System } from './system.ts';
 import { LoginThrottle, RegistrationLimiter } from './throttle.ts';
 import { Heartbeat } from './heartbeat.ts';
-import type { Clock } from './output.ts';
+import type { Clock } from '../../shared/pacer.ts';
 
 /** Largest frame accepted; a bigger one closes that line with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;

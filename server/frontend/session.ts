@@ -16,7 +16,8 @@ import type { DoneJob } from './hotel.ts';
 import { InputQueue } from './input.ts';
 import { LineDiscipline, MAX_INPUT_LINE, type LineEvent } from './line.ts';
 import { LoginDialog } from './login.ts';
-import { LineOutput, SPEEDS, type Clock } from './output.ts';
+import { LineOutput, SPEEDS } from './output.ts';
+import type { Clock } from '../../shared/pacer.ts';
 import type { System } from './system.ts';
 import { Workspace } from './workspace.ts';
 

@@ -10,7 +10,7 @@ import type { MainframeLike } from '../../server/frontend/jobs.ts';
 import { DirectoryLibrary } from '../../server/library/library.ts';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { FakeMainframe } from './fake-mainframe.ts';
-import type { Clock } from '../../server/frontend/output.ts';
+import type { Clock } from '../../shared/pacer.ts';
 
 export interface Harness {
   fe: FrontEnd;

@@ -1,6 +1,7 @@
 // A line's output on a fake clock: its speed, Ctrl-C's discard, hurry, and back-pressure.
 import { describe, expect, it } from 'vitest';
-import { LineOutput, charsPerSecond } from '../../server/frontend/output.ts';
+import { LineOutput } from '../../server/frontend/output.ts';
+import { charsPerSecond } from '../../shared/pacer.ts';
 import { FakeClock } from '../terminal/helpers.ts';
 
 function rig(baud: number) {

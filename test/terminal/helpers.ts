@@ -1,7 +1,7 @@
 // Test doubles for the teletype: a fake clock for the pacer, and tty-like in-memory streams so
 // blessed can run without a terminal.
 import { PassThrough, Writable } from 'node:stream';
-import type { Clock } from '../../terminal/pacer.ts';
+import type { Clock } from '../../shared/pacer.ts';
 
 export class FakeClock implements Clock {
   t = 0;

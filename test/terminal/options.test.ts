@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { charsPerSecond, OptionError, parseOptions, USAGE } from '../../terminal/options.ts';
+import { OptionError, parseOptions, USAGE } from '../../terminal/options.ts';
+import { charsPerSecond } from '../../shared/pacer.ts';
 import { DEFAULT_URL } from '../../shared/wire.ts';
 
 describe('teletype options', () => {

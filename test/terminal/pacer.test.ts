@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { charsPerSecond } from '../../terminal/options.ts';
+import { charsPerSecond } from '../../shared/pacer.ts';
 import { Pacer } from '../../terminal/pacer.ts';
 import { FakeClock } from './helpers.ts';
 

@@ -1,7 +1,8 @@
 // HELP, SYSTAT and BYE.
 import { crlf, duration, stamp, table } from '../format.ts';
 import type { Command } from './registry.ts';
-import { charsPerSecond, SPEEDS } from '../output.ts';
+import { SPEEDS } from '../output.ts';
+import { charsPerSecond } from '../../../shared/pacer.ts';
 
 /** 10000000 -> "10.00" */
 function mhz(hz: number): string {
