@@ -11,36 +11,10 @@ import { tops10Date } from '../accounting/notices.ts';
 import { monthRange } from '../accounting/zone.ts';
 import type { Account } from '../store/store.ts';
 import { HttpError } from './http.ts';
+import type { BillData, BillDay } from '../../shared/web-api.ts';
 
 /** Earlier months offered, at most (newest first). */
 const MAX_MONTHS = 60;
-
-export interface BillDay {
-  day: string;
-  cpuSeconds: number;
-  amount: number;
-}
-
-export interface BillData {
-  user: string;
-  month: string;
-  /** this month in the rate zone */
-  current: string;
-  zone: string;
-  /** months with a statement, newest first (the account's first month to now) */
-  months: string[];
-  /** micro-dollars, and as dollars to the micro-dollar */
-  total: number;
-  totalText: string;
-  budget: number | null;
-  budgetText: string | null;
-  /** the month's charges against the budget, in percent (null: no budget) */
-  budgetUsedPct: number | null;
-  /** every day of the month, charged or not */
-  days: BillDay[];
-  charges: { kind: string; label: string; quantity: string; rate: string; rateEffective: string; amount: number; amountText: string }[];
-  jobs: { job: number | null; name: string; day: string; cpuSeconds: number; kcs: number; amount: number; amountText: string }[];
-}
 
 export class BillService {
   constructor(private acct: Accountant) {}

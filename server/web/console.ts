@@ -10,38 +10,12 @@ import { monthRange } from '../accounting/zone.ts';
 import { userName } from '../frontend/names.ts';
 import type { System } from '../frontend/system.ts';
 import { HttpError } from './http.ts';
+import type { Action, Ledgerish, Sample } from '../../shared/web-api.ts';
 
 /** What the console needs of the front end beyond System. */
 export interface ConsoleHost extends System {
   /** line -> when its peer last sent anything */
   readonly lastInput: ReadonlyMap<number, number>;
-}
-
-export interface Sample {
-  at: number;
-  uptimeMs: number;
-  /** busy share of the mainframe's cycles since the previous sample, 0..1 (null: no cycles ran) */
-  utilisation: number | null;
-  load: [number, number, number] | null;
-  /** the mainframe's own busy share decayed over 1, 5 and 15 minutes (SYSTAT's), 0..1 */
-  utilisationAvg: [number, number, number] | null;
-  core: { total: number; used: number } | null;
-  lines: { line: number; user: string | null; address: string; since: number; idleMs: number; state: string }[];
-  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; share: number | null; snapshotAgeMs: number | null }[];
-}
-
-export interface Ledgerish {
-  revenue: { day: string; amount: number; amountText: string }[];
-  monthTotal: number;
-  monthTotalText: string;
-  budgets: { user: string; operator: boolean; budget: number | null; budgetText: string | null; spent: number; spentText: string }[];
-}
-
-export interface Action {
-  at: number;
-  by: string;
-  action: 'BROADCAST' | 'HANGUP' | 'KILL' | 'BUDGET';
-  detail: string;
 }
 
 const TICK_MS = 1000;

@@ -2,22 +2,7 @@
 // types at the teletype, to the micro-dollar).
 import { barChart } from './chart.ts';
 import { $, dollars, el, getJson, table } from './dom.ts';
-
-interface BillData {
-  user: string;
-  month: string;
-  current: string;
-  zone: string;
-  months: string[];
-  total: number;
-  totalText: string;
-  budget: number | null;
-  budgetText: string | null;
-  budgetUsedPct: number | null;
-  days: { day: string; cpuSeconds: number; amount: number }[];
-  charges: { kind: string; label: string; quantity: string; rate: string; rateEffective: string; amount: number; amountText: string }[];
-  jobs: { job: number | null; name: string; day: string; cpuSeconds: number; kcs: number; amount: number; amountText: string }[];
-}
+import type { BillData } from '../../../shared/web-api.ts';
 
 const JOBS_SHOWN = 200;
 

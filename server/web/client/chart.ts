@@ -15,17 +15,12 @@ function niceMax(x: number): number {
   return 10 * p;
 }
 
-export interface Bar {
-  label: string;
-  value: number;
-  title: string;
-}
+/** A chart's box: width, height, and the left, bottom and top margins around the plot. */
+interface Box { W: number; H: number; L: number; B: number; T: number }
 
-/** Vertical bars, one per item, with a y axis from 0 to a round maximum. */
-export function barChart(title: string, bars: Bar[], format: (v: number) => string, cls = ''): SVGElement {
-  const W = 640, H = 220, L = 64, B = 26, T = 12;
-  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
-  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: `chart ${cls}`, preserveAspectRatio: 'xMidYMid meet' });
+/** An empty chart: the SVG with its title, and the y axis's grid lines at 0, half and `max`. */
+function frame({ W, H, L, B, T }: Box, title: string, cls: string, max: number, format: (v: number) => string): SVGElement {
+  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: cls, preserveAspectRatio: 'xMidYMid meet' });
   const t = svgEl('title');
   t.textContent = title;
   svg.append(t);
@@ -36,6 +31,20 @@ export function barChart(title: string, bars: Bar[], format: (v: number) => stri
     lbl.textContent = format(max * f);
     svg.append(lbl);
   }
+  return svg;
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  title: string;
+}
+
+/** Vertical bars, one per item, with a y axis from 0 to a round maximum. */
+export function barChart(title: string, bars: Bar[], format: (v: number) => string, cls = ''): SVGElement {
+  const W = 640, H = 220, L = 64, B = 26, T = 12;
+  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const svg = frame({ W, H, L, B, T }, title, `chart ${cls}`, max, format);
   const slot = (W - L) / Math.max(1, bars.length);
   bars.forEach((b, i) => {
     const h = ((H - T - B) * b.value) / max;
@@ -64,17 +73,7 @@ export function lineChart(title: string, series: Series[], n: number, format: (v
   const W = 640, H = 200, L = 48, B = 12, T = 12;
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const max = fixedMax ?? niceMax(Math.max(0, ...all));
-  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart', preserveAspectRatio: 'xMidYMid meet' });
-  const t = svgEl('title');
-  t.textContent = title;
-  svg.append(t);
-  for (const f of [0, 0.5, 1]) {
-    const y = T + (H - T - B) * (1 - f);
-    svg.append(svgEl('line', { x1: L, x2: W, y1: y, y2: y, class: 'grid' }));
-    const lbl = svgEl('text', { x: L - 4, y: y + 4, 'text-anchor': 'end', class: 'axis' });
-    lbl.textContent = format(max * f);
-    svg.append(lbl);
-  }
+  const svg = frame({ W, H, L, B, T }, title, 'chart', max, format);
   const step = (W - L) / Math.max(1, n - 1);
   for (const s of series) {
     const pts: string[] = [];

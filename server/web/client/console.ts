@@ -2,24 +2,7 @@
 // /api/console/events), and the actions BROADCAST, HANGUP, KILL and BUDGET as POSTs.
 import { barChart, lineChart } from './chart.ts';
 import { $, dollars, el, hms, postJson, table } from './dom.ts';
-
-interface Sample {
-  at: number;
-  uptimeMs: number;
-  utilisation: number | null;
-  load: [number, number, number] | null;
-  utilisationAvg: [number, number, number] | null;
-  core: { total: number; used: number } | null;
-  lines: { line: number; user: string | null; address: string; since: number; idleMs: number; state: string }[];
-  jobs: { job: number; owner: string; name: string; line: number | null; state: string; cpuSeconds: number; coreWords: number; share: number | null; snapshotAgeMs: number | null }[];
-}
-interface Ledgerish {
-  revenue: { day: string; amount: number; amountText: string }[];
-  monthTotal: number;
-  monthTotalText: string;
-  budgets: { user: string; operator: boolean; budget: number | null; budgetText: string | null; spent: number; spentText: string }[];
-}
-interface Action { at: number; by: string; action: string; detail: string }
+import type { Action, Ledgerish, Sample } from '../../../shared/web-api.ts';
 
 /** Samples kept for the live chart (one a second: the last five minutes). */
 const KEEP = 300;
