@@ -86,6 +86,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
       store = SqliteStore.open(o.store, undefined, { readonly: true });
     }
   }
+  if (store instanceof SqliteStore) store.checkpointInBackground(log);
   // Hosts share a PostgreSQL store; a SQLite store has one host, which needs no heartbeat or notices.
   const shared = store.kind !== 'sqlite';
   if (shared) await claimSystemName(store, o.systemName, log);

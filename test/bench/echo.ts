@@ -16,10 +16,10 @@ import { type EchoFigures, TypistsPool, measureFloor, show } from './_typists-po
 
 const WARMUP_MS = 2000;
 
-async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[]): Promise<EchoFigures> {
+async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string): Promise<EchoFigures> {
   // the server's default configuration is paced; `unthrottled` passes --unthrottled
   const server = await spawnServer(['--max-lines', String(terminals + busyJobs + 10), '--log-level', 'warn', ...serverArgs], undefined,
-    { paced: !serverArgs.includes('--unthrottled') });
+    { paced: !serverArgs.includes('--unthrottled'), ...(cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProf] } : {}) });
   try {
     const busy = await loginMany(server.url, busyJobs, 'busy');
     for (const t of busy) t.send('NEW LOOP.S\r10 start: ADD r1, r1, 1\r20 JMP start\rRUN\r');
@@ -53,6 +53,9 @@ export async function main(args: string[]): Promise<void> {
       seconds: { type: 'string', default: '10' },
       procs: { type: 'string', default: '2' },
       scenarios: { type: 'string', default: 'idle,busy,unthrottled' },
+      // --cpu-prof DIR: each Timeshare server writes V8 CPU profiles there (one per thread);
+      // summarise with `node --import tsx test/bench/_profile-top.ts FILE`
+      'cpu-prof': { type: 'string' },
     },
   });
   const terminals = Number(values.terminals);
@@ -73,7 +76,7 @@ export async function main(args: string[]): Promise<void> {
   const results: Record<string, EchoFigures | string> = {};
   for (const s of scenarios) {
     try {
-      results[s] = await timeshareRun(terminals, procs, known[s]!.jobs, seconds, known[s]!.args);
+      results[s] = await timeshareRun(terminals, procs, known[s]!.jobs, seconds, known[s]!.args, values['cpu-prof']);
       console.log(show(`timeshare, ${s} (${known[s]!.jobs} jobs)`, results[s] as EchoFigures));
     } catch (e) {
       results[s] = (e as Error).message.split('\n')[0]!;
