@@ -14,6 +14,9 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: {
   top: { type: 'string', default: '25' }, runs: { type: 'string', default: '10' },
   // --stacks N: the N heaviest whole stacks of each long stretch (to see who called a hot frame)
   stacks: { type: 'string', default: '0' },
+  // --from S --to S: only the samples between these seconds of the profile (the measured window,
+  // leaving out start-up and the logins before it)
+  from: { type: 'string', default: '0' }, to: { type: 'string', default: '1e9' },
 } });
 const prof = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -54,6 +57,10 @@ for (let i = 0; i < prof.samples.length; i++) {
   const dt = (prof.timeDeltas[i] ?? 0) / 1000;
   t += dt;
   const id = prof.samples[i];
+  if (t < Number(values.from) * 1000 || t > Number(values.to) * 1000) {
+    cur = null;
+    continue;
+  }
   if (isIdle(id)) {
     cur = null;
     continue;

@@ -56,6 +56,9 @@ export async function main(args: string[]): Promise<void> {
       // --cpu-prof DIR: each Timeshare server writes V8 CPU profiles there (one per thread);
       // summarise with `node --import tsx test/bench/_profile-top.ts FILE`
       'cpu-prof': { type: 'string' },
+      // --floor-procs 1,2: only the floor, once per client-process count, alternating, three
+      // rounds: shows whether spreading the typists over processes changes the floor itself
+      'floor-procs': { type: 'string' },
     },
   });
   const terminals = Number(values.terminals);
@@ -63,6 +66,7 @@ export async function main(args: string[]): Promise<void> {
   const seconds = Number(values.seconds);
   const procs = Number(values.procs);
   const scenarios = values.scenarios.split(',');
+  if (values['floor-procs']) return floorsOnly(terminals, values['floor-procs'].split(',').map(Number), seconds);
   const known: Record<string, { jobs: number; args: string[] }> = {
     idle: { jobs: 0, args: [] },
     busy: { jobs: busyJobs, args: [] },
@@ -107,5 +111,27 @@ export async function main(args: string[]): Promise<void> {
     console.log(`${s}: p99 ${ratio99}x the floor (target <= ${target}), p99.9 ${ratio999}x (target <= 3)`);
   }
   console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete with the server and the clients)`);
+  console.log(JSON.stringify(out));
+}
+
+/** The floor alone for each client-process count, alternating over three rounds, with medians. */
+async function floorsOnly(terminals: number, procsList: number[], seconds: number): Promise<void> {
+  const runs = new Map<number, EchoFigures[]>(procsList.map((p) => [p, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const p of procsList) {
+      const f = await measureFloor(terminals, p, WARMUP_MS, seconds);
+      runs.get(p)!.push(f);
+      console.log(show(`floor, ${p} client process(es), round ${round + 1}`, f));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const out: Record<string, unknown> = { bench: 'echo-floors', terminals };
+  for (const [p, fs] of runs) {
+    const m = { p50_ms: median(fs.map((f) => f.p50_ms)), p99_ms: median(fs.map((f) => f.p99_ms)), p999_ms: median(fs.map((f) => f.p999_ms)) };
+    console.log(`floor with ${p} client process(es), medians of 3: p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms`);
+    out[`procs_${p}`] = m;
+  }
+  const [l1, l2] = loadavg();
+  console.log(`host: ${cpus().length} cores, load average ${l1.toFixed(1)} ${l2.toFixed(1)}`);
   console.log(JSON.stringify(out));
 }
