@@ -89,6 +89,25 @@ describe('off-prime', () => {
   });
 });
 
+describe('the rate memo', () => {
+  it('gives the exact rate at every instant: prime-time edges, daylight saving, odd offsets, a schedule change', () => {
+    for (const timeZone of ['America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Australia/Eucla', 'UTC']) {
+      const b = book([{ offPrimeDiscountPct: 25 }, { effective: '2026-11-03', offPrimeDiscountPct: 40, cpuPerMinute: 3_000_000 }], { timeZone });
+      const fresh = book([{ offPrimeDiscountPct: 25 }, { effective: '2026-11-03', offPrimeDiscountPct: 40, cpuPerMinute: 3_000_000 }], { timeZone });
+      // every 7 minutes and 13 seconds across a week around the end of daylight saving in the
+      // north (1 November 2026) and its start in the south (4 October 2026 is earlier; Lord Howe
+      // moves by 30 minutes), ascending as a connect tick's instants are
+      for (const start of [Date.UTC(2026, 9, 30), Date.UTC(2026, 9, 2)]) {
+        for (let ms = start; ms < start + 7 * 86_400_000; ms += 433_000) {
+          for (const kind of ['cpu', 'connect', 'core', 'storage'] as const) {
+            expect(b.rate(kind, ms)).toEqual(fresh.rateUncached(kind, ms));
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('rate changes', () => {
   const b = book([{}, { effective: '2026-10-15', cpuPerMinute: 3_000_000 }]);
   it('applies a new schedule from local midnight of its date', () => {
