@@ -3,39 +3,21 @@
 // With pino's synchronous default the first write to the full pipe waited for room forever and
 // took every line down with it.
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, removeDir } from './spawn.ts';
 import { loginMany } from './many.ts';
 import { login } from '../frontend/client.ts';
-
-/** Reads what the FIFO holds now, without waiting (its read end is non-blocking). */
-function drain(fd: number): string {
-  const buf = Buffer.alloc(1 << 16);
-  let text = '';
-  for (;;) {
-    try {
-      const n = readSync(fd, buf);
-      if (n === 0) return text;
-      text += buf.toString('utf8', 0, n);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return text;
-      throw err;
-    }
-  }
-}
+import { makeFifo, readAvailable } from '../helpers/fifo.ts';
 
 describe('a log reader that stops reading', () => {
   it('does not stop the server, and its lines are all there when it reads again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'timeshare-logpipe-'));
     // The log goes to a FIFO this test reads only when it chooses: nothing buffers on the reading
     // side, so the writer meets a full pipe (64 KiB on Linux) after a few hundred lines.
-    const fifo = join(dir, 'log');
-    execFileSync('mkfifo', [fifo]);
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = openSync(fifo, constants.O_WRONLY);
+    const { reader, writer } = makeFifo(dir);
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data', dir, '--scrypt-n', '16',
       '--trust-address', '127.0.0.1', '--trust-address', '::ffff:127.0.0.1', '--registrations-per-hour', '100000', '--unthrottled'], {
       cwd: ROOT, stdio: ['ignore', writer, 'inherit'],
@@ -47,7 +29,7 @@ describe('a log reader that stops reading', () => {
       let m: RegExpExecArray | null = null;
       while (!(m = /timeshare listening on (ws:\/\/[\d.:]+)/.exec(out)) && Date.now() - started < 20_000) {
         await new Promise((r) => setTimeout(r, 20));
-        out += drain(reader);
+        out += readAvailable(reader);
       }
       if (!m) throw new Error(`server did not start: ${out}`);
       const url = m[1];
@@ -67,7 +49,7 @@ describe('a log reader that stops reading', () => {
       // The reader comes back: every line is there, in order, ending with the newcomer's login.
       const deadline = Date.now() + 30_000;
       while (!/"user":"LASTONE"[^\n]*"msg":"login"/.test(out) && Date.now() < deadline) {
-        out += drain(reader);
+        out += readAvailable(reader);
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(out.length).toBeGreaterThan(2 << 16); // the writer met a full pipe

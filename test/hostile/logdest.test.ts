@@ -1,43 +1,18 @@
 // The log destination of server/logdest.ts against a FIFO whose reader stops: writes never wait,
 // what is held stays under the bound, what is dropped is counted and said, and order is kept.
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logDestination } from '../../server/logdest.ts';
 import { ROOT } from '../e2e/spawn.ts';
-
-function readAll(fd: number): string {
-  const buf = Buffer.alloc(1 << 16);
-  let text = '';
-  for (;;) {
-    try {
-      const n = readSync(fd, buf);
-      if (n === 0) return text;
-      text += buf.toString('utf8', 0, n);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return text;
-      throw err;
-    }
-  }
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { makeFifo, readAvailable } from '../helpers/fifo.ts';
+import { until } from '../helpers/until.ts';
 
 function fifo(): { reader: number; writer: number; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'timeshare-logdest-'));
-  const path = join(dir, 'log');
-  execFileSync('mkfifo', [path]);
-  const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const writer = openSync(path, constants.O_WRONLY);
-  return { reader, writer, dir };
+  return { ...makeFifo(dir), dir };
 }
 
 describe('the log destination on a pipe whose reader stops', () => {
@@ -54,14 +29,14 @@ describe('the log destination on a pipe whose reader stops', () => {
       // the reader catches up; then a later line goes out after a note of what was lost
       let out = '';
       await until(() => {
-        out += readAll(reader);
+        out += readAvailable(reader);
         return out.length > 200_000;
-      });
+      }, 'the held lines to reach the reader');
       dest.write(line(99_999));
       await until(() => {
-        out += readAll(reader);
+        out += readAvailable(reader);
         return out.includes('"i":99999');
-      });
+      }, 'the line written after the reader caught up');
       const rows = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { i?: number; dropped?: number; msg: string });
       const kept = rows.filter((r) => r.i !== undefined && r.i < 20_000).map((r) => r.i!);
       expect(kept.length).toBe(20_000 - dest.dropped);
