@@ -13,6 +13,7 @@ import { openStore } from './store/open.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
+import { LedgerSpool, replaySpool, spoolPath } from './accounting/spool.ts';
 import { attachWeb } from './web/web.ts';
 import { attachCluster, claimSystemName, type Cluster } from './cluster/attach.ts';
 import { installLastResort } from './lastresort.ts';
@@ -90,6 +91,11 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   // Hosts share a PostgreSQL store; a SQLite store has one host, which needs no heartbeat or notices.
   const shared = store.kind !== 'sqlite';
   if (shared) await claimSystemName(store, o.systemName, log);
+  // Charges an earlier run could not write (the store was away when it ended) go in first, before
+  // restored jobs read what was charged for them. If this fails the server does not start: the
+  // spool must not be overwritten by this run's own waiting charges.
+  const spool = new LedgerSpool(spoolPath(o.data, o.systemName), o.systemName);
+  if (readOnly === null) await replaySpool(store.ledger, spool, log);
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));
@@ -100,7 +106,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
     store, mainframe, library: new DirectoryLibrary(), log, system: o.systemName,
     beforeRestore: (f) => {
       f.readOnly = readOnly;
-      attached = attachAccounting(f, { ledger: store.ledger, rates, log, host: o.systemName, shared });
+      attached = attachAccounting(f, { ledger: store.ledger, rates, log, host: o.systemName, shared, spool });
     },
   });
   const accounting = attached as unknown as ReturnType<typeof attachAccounting>;
@@ -122,20 +128,24 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
       process.exit(1);
     }
     stopping = true;
-    try {
-      web.close();
-      await fe.shutdown(signal);
-      await mainframe.close();
-      await accounting.close();
-      await cluster?.close();
-      await store.close();
-      log.info('stopped');
-    } catch (err) {
-      log.error({ err }, 'error while stopping');
-    } finally {
-      log.flush?.();
-      process.exit(0);
-    }
+    // Each step runs even if one before it failed (the store may be away: the jobs then cannot be
+    // put away, but the ledger's waiting charges must still reach the spool).
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err, step: what }, 'error while stopping');
+      }
+    };
+    await step('web', () => web.close());
+    await step('front end', () => fe.shutdown(signal));
+    await step('mainframe', () => mainframe.close());
+    await step('accounting', () => accounting.close());
+    await step('cluster', () => cluster?.close());
+    await step('store', () => store.close());
+    log.info('stopped');
+    log.flush?.();
+    process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

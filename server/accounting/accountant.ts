@@ -13,6 +13,7 @@ import { type Statement, buildStatement, formatStatement } from './bill.ts';
 import { tops10Date } from './notices.ts';
 import { monthRange } from './zone.ts';
 import { RunningStatements } from './running.ts';
+import type { LedgerSpool } from './spool.ts';
 
 export interface AccountantOptions {
   ledger: Ledger;
@@ -32,6 +33,8 @@ export interface AccountantOptions {
   connectEveryMs?: number;
   log?: WriterLog & { warn?(obj: object, msg: string): void };
   now?: () => number;
+  /** keeps charges that cannot be written in a local file (spool.ts) */
+  spool?: LedgerSpool | null;
 }
 
 interface SessionRec {
@@ -90,7 +93,7 @@ export class Accountant {
         if (r) r.committed += e.amount;
       }
       this.running.committed(batch);
-    });
+    }, undefined, opts.spool ?? null);
     this.running = new RunningStatements(opts.ledger, () => this.flush());
   }
 

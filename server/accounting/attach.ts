@@ -11,6 +11,7 @@ import { accountingCommands } from './commands.ts';
 import type { RateBook } from './rates.ts';
 import { budgetMessage } from './budget.ts';
 import { timeLine } from './notices.ts';
+import type { LedgerSpool } from './spool.ts';
 
 export const FLUSH_MS = 200;
 /** What a job stopped at its owner's budget ends with (by the mainframe's limit or a checkpoint kill). */
@@ -33,6 +34,8 @@ export function attachAccounting(
     ledger: Ledger; rates: RateBook; log: Logger; host?: string;
     /** other hosts charge the same ledger (PostgreSQL): budgets are re-read at each checkpoint */
     shared?: boolean;
+    /** where charges that cannot be written wait, across a restart (spool.ts) */
+    spool?: LedgerSpool | null;
   },
 ): Accounting {
   const log = deps.log.child({ room: 'accounting' });
@@ -55,6 +58,7 @@ export function attachAccounting(
       return words;
     },
     log,
+    spool: deps.spool ?? null,
   });
   const budgetKilled = new Set<number>();
 
@@ -135,7 +139,12 @@ export function attachAccounting(
         await new Promise((r) => setTimeout(r, 500));
         await acct.flush();
       }
-      if (acct.writer.pending > 0) log.error({ entries: acct.writer.pending }, 'the store is unavailable: ledger entries not written before exit');
+      if (acct.writer.pending > 0) {
+        acct.writer.saveSpool();
+        if (acct.writer.spool?.exists) {
+          log.warn({ entries: acct.writer.pending, file: acct.writer.spool.file }, 'the store is unavailable: ledger entries spooled to a local file; the next start writes them');
+        } else log.error({ entries: acct.writer.pending }, 'the store is unavailable: ledger entries not written before exit');
+      }
     },
   };
 }

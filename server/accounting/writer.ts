@@ -13,6 +13,9 @@
 // part of a failed write is never folded into: that write may have committed before the
 // connection broke, and its key, written again, is then ignored rather than charged twice.
 // Retries back off (250 ms doubling to 2 s) instead of hammering a database that is down.
+//
+// With a spool (spool.ts), what waits also outlives the process: after every failed write the
+// whole waiting queue is written to a local file, and the file is removed once the queue is empty.
 import type { Ledger, LedgerEntry } from '../store/ledger.ts';
 import { isStoreUnavailable, StoreUnavailableError } from '../store/store.ts';
 
@@ -22,6 +25,7 @@ export interface WriterLog {
   info?(obj: object, msg: string): void;
 }
 import { RateLimitedLog } from '../ratelog.ts';
+import type { LedgerSpool } from './spool.ts';
 
 /** Entries per transaction: about a millisecond of SQLite's time on this host. */
 export const CHUNK = 128;
@@ -66,8 +70,25 @@ export class LedgerWriter {
     private readonly log?: WriterLog,
     private readonly onCommit?: (batch: readonly LedgerEntry[]) => void,
     private readonly softLimit = SOFT_LIMIT,
+    /** keeps waiting entries in a local file while writes fail */
+    readonly spool: LedgerSpool | null = null,
   ) {
     this.errors = log ? new RateLimitedLog(log) : null;
+  }
+
+  /** Every entry not yet known to be in the ledger (outside a flush: all of them). */
+  unwritten(): LedgerEntry[] {
+    return this.retry.concat(this.queue).map((e) => ({ ...e }));
+  }
+
+  /** Rewrites the spool with what waits now (removes it when nothing does). */
+  saveSpool(): void {
+    if (!this.spool) return;
+    try {
+      this.spool.save(this.unwritten());
+    } catch (err) {
+      this.errors?.error(err, 'the ledger spool could not be written; waiting entries are in memory only', { file: this.spool.file });
+    }
   }
 
   add(entries: readonly LedgerEntry[] | LedgerEntry): void {
@@ -135,6 +156,8 @@ export class LedgerWriter {
           this.downSince = null;
         }
         this.backoff = RETRY_MIN_MS;
+        // the spool holds only what still waits (nothing, usually: the file goes)
+        if (this.spool?.exists) this.saveSpool();
         return added;
       } catch (err) {
         this.failures++;
@@ -162,6 +185,7 @@ export class LedgerWriter {
         } else {
           this.errors?.error(err, 'ledger write failed; entries kept for the next flush', { entries: batch.length - done });
         }
+        this.saveSpool();
         return added;
       } finally {
         this.flushing = null;

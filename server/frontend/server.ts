@@ -395,7 +395,14 @@ export class FrontEnd implements System {
       if (s.fg) s.release(null, 'shutdown');
     }
     await Promise.all([...this.lines.values()].map((s) => s.keepWorkspace()));
-    const kept = this.jobs.live.size ? await this.hotel.checkpointAll(true) : 0;
+    let kept: number | null = 0;
+    try {
+      if (this.jobs.live.size) kept = await this.hotel.checkpointAll(true);
+    } catch (err) {
+      // the store is away: the jobs go on from their last snapshots in the store at the next start
+      // (work since then is done again, free: README.md's charging rule)
+      this.log.error({ err: (err as Error).message }, 'the jobs could not be put away; they resume from their last snapshots at the next start');
+    }
     if (kept === null) {
       this.log.error('the mainframe did not checkpoint: stopping the jobs instead');
       for (const j of [...this.jobs.live.values()]) this.jobs.kill(j.job, 'system shutdown');

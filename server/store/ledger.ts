@@ -72,6 +72,14 @@ export interface Ledger {
   lastCumulative(subject: { job?: string; session?: string }, kind: string): Promise<number>;
   /** All entries of a session or job, oldest first (for summaries and tests). */
   entriesOf(subject: { job?: string; session?: string }): Promise<LedgerEntry[]>;
+  /**
+   * Appends entries kept in a spool file while the store was away (server/accounting/spool.ts), in
+   * one transaction, never charging anything twice: an entry is skipped when its key is taken, and
+   * also when its range of readings (cum - quantity, cum] overlaps a range already charged for the
+   * same meter (a waiting entry may have been folded into a later one and written under the later
+   * key before the process ended). Returns how many entries were new.
+   */
+  replay(entries: readonly LedgerEntry[]): Promise<number>;
   close(): void;
 }
 
@@ -163,6 +171,27 @@ export class SqliteLedger implements Ledger {
       // no index on session: only summaries and tests read a session's entries back
       entriesSession: db.prepare(`SELECT ${ENTRY_COLS} FROM ledger WHERE session = ? ORDER BY id`),
     };
+    const overlapJob = db.prepare('SELECT 1 FROM ledger WHERE job = ? AND kind = ? AND cum - quantity < ? AND cum > ? LIMIT 1');
+    const overlapSession = db.prepare('SELECT 1 FROM ledger WHERE session = ? AND job IS NULL AND kind = ? AND cum - quantity < ? AND cum > ? LIMIT 1');
+    this.replayMany = db.transaction((entries: readonly LedgerEntry[]) => {
+      let n = 0;
+      for (const e of entries) {
+        if (e.cum !== null) {
+          const lo = e.cum - e.quantity;
+          const hit = e.job !== null ? overlapJob.get(e.job, e.kind, e.cum, lo) : e.session !== null ? overlapSession.get(e.session, e.kind, e.cum, lo) : undefined;
+          if (hit !== undefined) continue;
+        }
+        n += insert.run(e.key, e.user, e.host ?? null, e.session, e.job, e.jobNo, e.jobName, e.kind, e.quantity, e.unit, e.cum, e.rate, e.per,
+          e.discount, e.rateId, e.amount, e.at, e.day).changes;
+      }
+      return n;
+    });
+  }
+
+  private readonly replayMany: (entries: readonly LedgerEntry[]) => number;
+
+  async replay(entries: readonly LedgerEntry[]): Promise<number> {
+    return entries.length === 0 ? 0 : this.replayMany(entries);
   }
 
   /** The synchronous core of append, for the writer and benchmarks on the same thread. */

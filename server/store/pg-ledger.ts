@@ -76,6 +76,27 @@ export class PgLedger implements Ledger {
     return r.rows;
   }
 
+  async replay(entries: readonly LedgerEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    return this.db.tx(async (c) => {
+      let n = 0;
+      for (const e of entries) {
+        // skipped when the key is taken, or when a range of readings already charged for the same
+        // meter overlaps this entry's (see Ledger.replay)
+        const r = await c.query(`INSERT INTO ledger
+          (key, user_name, host, session, job, job_no, job_name, kind, quantity, unit, cum, rate, per, discount, rate_id, amount, at, day)
+          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12, $13, $14, $15, $16, $17, $18
+          WHERE $11::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = $8 AND l.cum - l.quantity < $11::bigint AND l.cum > $11::bigint - $9
+            AND (CASE WHEN $5::text IS NOT NULL THEN l.job = $5::text ELSE l.session = $4::text AND l.job IS NULL END))
+          ON CONFLICT (key) DO NOTHING`,
+        [e.key, e.user, e.host ?? null, e.session, e.job, e.jobNo, e.jobName, e.kind, e.quantity, e.unit, e.cum, e.rate, e.per,
+          e.discount, e.rateId, e.amount, e.at, e.day]);
+        n += r.rowCount ?? 0;
+      }
+      return n;
+    });
+  }
+
   close(): void {
     // the pool belongs to the store
   }

@@ -2,6 +2,8 @@
 // started again. Lines keep echoing and jobs keep running; what needs the store says it is
 // unavailable; the ledger entries made meanwhile wait and are written once it is back, once each.
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { login, Term } from '../frontend/client.ts';
 import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
@@ -9,12 +11,14 @@ import { startPostgres, type PgServer } from '../helpers/postgres.ts';
 
 let db: PgServer | null = null;
 let server: ServerProcess | null = null;
+const others: ServerProcess[] = [];
 const terms: Term[] = [];
 afterAll(async () => {
   for (const t of terms) t.close();
-  if (server) {
-    await server.stop();
-    removeDir(server.dir);
+  for (const s of [server, ...others]) {
+    if (!s) continue;
+    await s.stop();
+    removeDir(s.dir);
   }
   await db?.destroy();
 });
@@ -90,6 +94,66 @@ describe('the database going away', () => {
       expect(Number(during.rows[0]!.n)).toBeGreaterThan(0);
       const keys = await c.query<{ n: string; k: string }>('SELECT COUNT(*) AS n, COUNT(DISTINCT key) AS k FROM ledger');
       expect(keys.rows[0]!.n).toBe(keys.rows[0]!.k);
+    } finally {
+      await c.end();
+    }
+  }, 120_000);
+});
+
+describe('ending the server while the database is away', () => {
+  it('spools the waiting charges to a local file; the next start writes them, none twice', async () => {
+    db ??= await startPostgres();
+    const store = await db.createDatabase('spool');
+    const first = await spawnServer(['--store', store, '--system-name', 'GAMMA']);
+    others.push(first);
+    const t = await login(first.url, 'dan', 'pass1234');
+    terms.push(t);
+    t.line('10 FOR J = 1 TO 20000');
+    t.line('20 NEXT J');
+    t.line('30 PRINT I');
+    t.line('40 I = I + 1');
+    t.line('50 GOTO 10');
+    t.line('60 END');
+    t.line('RUN');
+    await t.expect(/\r\n 3 \r\n/);
+    await db.stop();
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500)); // checkpoints' charges wait in memory
+    expect(await first.stop()).toBe(0);
+    const endedAt = Date.now();
+    const file = join(first.dir, 'ledger-spool.GAMMA.json');
+    expect(existsSync(file), first.stdout().slice(-2000)).toBe(true);
+    const spooled = (JSON.parse(readFileSync(file, 'utf8')) as { entries: { key: string; at: number; kind: string }[] }).entries;
+    const during = spooled.filter((e) => e.at >= stoppedAt && (e.kind === 'cpu' || e.kind === 'core'));
+    expect(during.length).toBeGreaterThan(0);
+    expect(first.stdout()).toContain('ledger entries spooled to a local file');
+
+    await db.start();
+    const second = await spawnServer(['--store', store, '--system-name', 'GAMMA'], first.dir);
+    others.push(second);
+    expect(existsSync(file)).toBe(false);
+    expect(second.stdout()).toContain('ledger entries spooled during an outage are written');
+    const c = new pg.Client({ connectionString: store });
+    await c.connect();
+    try {
+      // the charges made while the database was away are in the ledger now
+      const keys = new Set((await c.query<{ key: string }>('SELECT key FROM ledger WHERE at >= $1 AND at <= $2', [stoppedAt, endedAt])).rows.map((r) => r.key));
+      expect(during.filter((e) => keys.has(e.key)).length).toBe(during.length);
+      // the job came back (from its last snapshot) and goes on; let it charge a little, then stop it
+      const back = await login(second.url, 'dan', 'pass1234', false);
+      terms.push(back);
+      const n = /(\d+) +\S+ +RUNNING/.exec(back.out)?.[1] ?? /JOB +PROGRAM[\s\S]*?\n +(\d+) /.exec(back.out)?.[1];
+      expect(n, back.out).toBeDefined();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await back.command(`KILL ${n}`)).toContain('KILLED');
+      back.line('BYE');
+      await back.closedWith();
+      // nothing twice: for each meter the quantities charged add up to exactly its last reading
+      await expect.poll(async () => Number((await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ledger WHERE host = 'GAMMA' AND at > $1`, [endedAt])).rows[0]!.n), { timeout: 10_000 }).toBeGreaterThan(0);
+      const meters = await c.query<{ job: string; kind: string; q: string; top: string }>(`SELECT job, kind, SUM(quantity) AS q, MAX(cum) AS top
+        FROM ledger WHERE job IS NOT NULL GROUP BY job, kind`);
+      expect(meters.rows.length).toBeGreaterThanOrEqual(2);
+      for (const m of meters.rows) expect(m.q, `${m.job} ${m.kind}`).toBe(m.top);
     } finally {
       await c.end();
     }

@@ -1,7 +1,11 @@
 // The ledger writer while the store is away: the queue stays bounded (readings of the same meter
 // fold together), nothing is lost, and nothing is charged twice, even when a write committed but
 // its answer was lost with the connection.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerSpool, replaySpool, spoolPath } from '../../server/accounting/spool.ts';
 import { Meter } from '../../server/accounting/meter.ts';
 import { LedgerWriter } from '../../server/accounting/writer.ts';
 import { SqliteLedger, type LedgerEntry } from '../../server/store/ledger.ts';
@@ -77,5 +81,59 @@ describe('the ledger writer while the store is away', () => {
     state.mode = 'up';
     expect(await w.flush(true)).toBe(4);
     expect((await real.entriesOf({ job: 'B1.1' })).length).toBe(4);
+  });
+});
+
+describe('the ledger spool', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'timeshare-spool-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const quiet = { info() {}, warn() {}, error() {} };
+
+  it('keeps what waits in a file after each failed write, removes it once all is written, and a new process replays it once', async () => {
+    const { real, ledger, state } = flaky();
+    const file = spoolPath(dir, 'ALPHA');
+    const w = new LedgerWriter(ledger, undefined, undefined, 100, new LedgerSpool(file, 'ALPHA'));
+    const m = new Meter(book());
+    let charged = 0;
+    const add = (t: number) => {
+      const es = m.job(payer('CARL', 1), meters(t * CLOCK), PRIME + t * 1000);
+      for (const e of es) charged += e.amount;
+      w.add(es);
+    };
+    add(1);
+    await w.flush(true);
+    expect(existsSync(file)).toBe(false); // nothing waits: no file
+    state.mode = 'down';
+    for (let t = 2; t <= 300; t++) {
+      add(t);
+      if (t % 25 === 0) await w.flush(true);
+    }
+    expect(existsSync(file)).toBe(true);
+    const spooled = JSON.parse(readFileSync(file, 'utf8')) as { entries: LedgerEntry[] };
+    // the last failed write saw everything up to t = 300 (folded past the limit: fewer entries)
+    expect(spooled.entries.length).toBe(w.pending);
+    expect(spooled.entries.length).toBeLessThan(2 * 299);
+    // the process ends here: a new one (a new spool object on the same file) replays it
+    const again = new LedgerSpool(file, 'ALPHA');
+    state.mode = 'up';
+    const r = await replaySpool(real, again, quiet);
+    expect(r).toEqual({ entries: w.pending, written: w.pending });
+    expect(existsSync(file)).toBe(false);
+    expect(await real.total('CARL', '2026-10-01', '2026-10-31')).toBe(charged);
+    // had the old process lived on and written its queue after all, nothing would be charged twice
+    await w.flush(true);
+    expect(await real.total('CARL', '2026-10-01', '2026-10-31')).toBe(charged);
+    expect(await replaySpool(real, new LedgerSpool(file, 'ALPHA'), quiet)).toBeNull();
+  });
+
+  it('moves an unreadable spool aside for the operator instead of losing it or failing the start', async () => {
+    const file = spoolPath(dir, 'BETA');
+    const s = new LedgerSpool(file, 'BETA');
+    s.save([{ key: 'x', user: 'ANN' } as unknown as LedgerEntry]);
+    const errors: string[] = [];
+    expect(await replaySpool(SqliteLedger.memory(), new LedgerSpool(file), { info() {}, warn() {}, error: (_o, msg) => errors.push(msg) })).toBeNull();
+    expect(existsSync(`${file}.bad`)).toBe(true);
+    expect(existsSync(file)).toBe(false);
+    expect(errors[0]).toMatch(/could not be read/);
   });
 });

@@ -185,6 +185,35 @@ for (const make of BACKENDS) {
       expect(await s.ledger.total('ANN', '2026-10-01', '2026-10-31')).toBe(es[0]!.amount + es[1]!.amount);
     });
 
+    it('replays a spool without charging twice: a key it holds, or a range of readings it has charged under another key, is skipped', async () => {
+      const s = await openAt(await backend.fresh());
+      const m = new Meter(book());
+      const first = charges(m, 'ANN', 1, CLOCK, PRIME, 'ALPHA');
+      const second = charges(m, 'ANN', 1, 2 * CLOCK, PRIME + 1000, 'ALPHA');
+      const third = charges(m, 'ANN', 1, 3 * CLOCK, PRIME + 2000, 'ALPHA');
+      // what the spool kept: the three readings. The ledger meanwhile holds the first, and the
+      // second and third folded into one entry under the third's key, then changed again (a later
+      // fold would change the key too): the range (CLOCK, 3 CLOCK] is charged, under a key the
+      // spool never saw.
+      await s.ledger.append(first);
+      const folded = second.map((e, i) => ({ ...e, key: `${third[i]!.key}+`, quantity: e.quantity + third[i]!.quantity, amount: e.amount + third[i]!.amount, cum: third[i]!.cum }));
+      await s.ledger.append(folded);
+      const before = await s.ledger.total('ANN', '2026-10-01', '2026-10-31');
+      expect(await s.ledger.replay([...first, ...second, ...third])).toBe(0);
+      expect(await s.ledger.total('ANN', '2026-10-01', '2026-10-31')).toBe(before);
+      // what is not in the ledger goes in, once: a job's next reading, a session's connect time, storage
+      const fourth = charges(m, 'ANN', 1, 4 * CLOCK, PRIME + 3000, 'ALPHA');
+      const connect = { ...m.connect({ user: 'ANN', session: 'B1.S1', job: null, jobNo: null, jobName: null }, 60_000, PRIME + 3000)!, host: 'ALPHA' };
+      const storage = { ...m.storage('ANN', 5000, PRIME + 3000)!, host: 'ALPHA' };
+      expect(await s.ledger.replay([...fourth, connect, storage])).toBe(4);
+      expect(await s.ledger.replay([...fourth, connect, storage])).toBe(0);
+      const es = await s.ledger.entriesOf({ job: 'B1.1' });
+      for (const kind of ['cpu', 'core']) {
+        const k = es.filter((e) => e.kind === kind);
+        expect(k.reduce((t, e) => t + e.quantity, 0)).toBe(Math.max(...k.map((e) => e.cum!)));
+      }
+    });
+
     it('sums and groups a month by day, job, user and host', async () => {
       const s = await openAt(await backend.fresh());
       const m = new Meter(book());
