@@ -139,7 +139,10 @@ export class Accountant {
 
   /** A job was started for `owner`; `line` is the owner's line (null: a background job). */
   jobStarted(job: number, owner: string, line: number | null, name: string): void {
-    const s = line === null ? undefined : this.sessions.get(line);
+    // (a job restored or claimed from another host names a line of its past: only its owner's
+    // session there is its session)
+    const onLine = line === null ? undefined : this.sessions.get(line);
+    const s = onLine && onLine.user === owner ? onLine : undefined;
     if (s) s.lastJob = job;
     this.jobs.set(job, {
       payer: { user: owner, session: s?.uid ?? null, job: this.opts.jobUid?.(job) ?? `${this.opts.bootId}.J${job}`, jobNo: job, jobName: name },
@@ -154,14 +157,19 @@ export class Accountant {
    * for it, so the work between its snapshot and the last charge before the restart is done again
    * free, and only what lies beyond is charged. Returns the CPU cycles already charged.
    */
-  async jobRestored(job: number): Promise<number> {
+  async jobRestored(job: number, from?: { cycles: number; coreWordMs: number; migrated: boolean }): Promise<number> {
     const j = this.jobs.get(job);
     if (!j) return 0;
-    const cpu = await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'cpu');
-    const core = await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'core');
+    // A job claimed from another host that put it away: that host charges it up to its snapshot,
+    // perhaps after this reading, so the meter here starts there at least (each cycle is charged
+    // once, by the host that ran it).
+    const floor = from?.migrated ? from : null;
+    const cpu = Math.max(await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'cpu'), floor?.cycles ?? 0);
+    const core = Math.max(await this.opts.ledger.lastCumulative({ job: j.payer.job }, 'core'), floor?.coreWordMs ?? 0);
     this.meter.seed(j.payer.job, 'cpu', cpu);
     this.meter.seed(j.payer.job, 'core', core);
-    j.meters = null;
+    // its meters go on from the snapshot's: only what runs here counts against the purse here
+    j.meters = from ? { cycles: from.cycles, svcs: 0, coreWords: 0, coreWordCycles: 0, coreWordMs: from.coreWordMs, outputChars: 0, startedAt: 0 } : null;
     return cpu;
   }
 

@@ -95,7 +95,7 @@ export function attachAccounting(
     }
   });
 
-  sys.hub.hooks.jobRestored.push((job) => acct.jobRestored(job.job));
+  sys.hub.hooks.jobRestored.push((job, from) => acct.jobRestored(job.job, from));
   sys.hub.hooks.beforeJob.push(async (job) => {
     // nothing can be charged to a ledger that cannot be written: no job runs
     if (sys.readOnly !== null) return teletypeLines(`NO JOB CAN RUN: THE SYSTEM IS READ-ONLY (${sys.readOnly}).\nSEE THE OPERATOR.`);

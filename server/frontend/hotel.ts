@@ -15,9 +15,10 @@ import type { SnapshotRow } from '../store/hotel.ts';
 import type { Store } from '../store/store.ts';
 import { OutputCollector, outputFile } from './background.ts';
 import { crlf, table } from './format.ts';
-import type { Hub } from './hub.ts';
+import type { Hub, RestoredFrom } from './hub.ts';
 import type { JobKeeper, JobSink, JobTable, LiveJob, SnapshotMsg } from './jobs.ts';
 import { outputName } from './names.ts';
+import { decodeJob } from '../monitor/snapshot.ts';
 
 export const META_VERSION = 1;
 
@@ -39,6 +40,8 @@ export interface JobMeta {
   cut: number;
   /** set when the job ended while detached (it waits, DONE, for ATTACH) */
   done: Ending | null;
+  /** the host that wrote the row (a job claimed from another host says where it came from) */
+  host?: string;
 }
 
 export interface Ending {
@@ -169,7 +172,7 @@ export class Hotel implements JobKeeper {
     else if (job.sink instanceof OutputCollector) ({ text: kept, cut } = job.sink.keptText());
     return {
       v: META_VERSION, kind: job.detached ? 'detached' : job.line === null ? 'background' : 'line', lang: job.lang,
-      source: job.source, line: job.line, startedAt: job.startedAt, detachedAt: job.detachedAt, kept, cut, done: null,
+      source: job.source, line: job.line, startedAt: job.startedAt, detachedAt: job.detachedAt, kept, cut, done: null, host: this.host,
       ...(job.basic ? { basic: job.basic } : {}),
     };
   }
@@ -242,7 +245,7 @@ export class Hotel implements JobKeeper {
   private keepDone(done: DoneJob): void {
     const meta: JobMeta = {
       v: META_VERSION, kind: 'detached', lang: done.lang, source: '', line: done.line, startedAt: done.startedAt,
-      detachedAt: done.detachedAt, kept: done.kept, cut: 0, done: done.end,
+      detachedAt: done.detachedAt, kept: done.kept, cut: 0, done: done.end, host: this.host,
     };
     const row: SnapshotRow = {
       job: done.job, host: this.host, owner: done.owner, name: done.name, takenAt: done.end.at, cycles: done.end.meters.cycles,
@@ -304,6 +307,17 @@ export class Hotel implements JobKeeper {
       lines.push(`JOB ${j.job} WAS RESTORED FROM ITS LAST SNAPSHOT AFTER A CRASH: ${(lost / clock).toFixed(2)} CPU SECONDS OF ITS WORK ARE DONE AGAIN, FREE OF CHARGE.`);
     }
     if (mine.length) lines.push('TYPE ATTACH N TO GO BACK TO JOB N.');
+    // several hosts on one store: the user's jobs on the others (put away ones can come here)
+    let away: Awaited<ReturnType<Hotel['elsewhere']>> = [];
+    try {
+      away = await this.elsewhere(user);
+    } catch {
+      // the store is away: said elsewhere (the login itself needed it)
+    }
+    if (away.length) {
+      lines.push('YOUR JOBS ON OTHER HOSTS:', ...table(['JOB', 'PROGRAM', 'HOST', 'STATE'], away.map((a) => [a.job, a.name, a.host, a.state]), [true, false, false, false]));
+      lines.push(away.some((a) => a.parked) ? 'ATTACH N BRINGS A JOB THAT WAS PUT AWAY HERE; ATTACH OTHERS WHERE THEY RUN.' : 'ATTACH THEM WHERE THEY RUN.');
+    }
     return lines.length ? crlf(lines) : '';
   }
 
@@ -351,7 +365,9 @@ export class Hotel implements JobKeeper {
         // (a job without a snapshot keeps its row: it goes on from its last one, or from its start)
         if (s) rows.push(this.row(j, s));
       }
-      await this.d.store.hotel.put(rows);
+      // halted (an orderly stop): every row of this host is marked put away in the same
+      // transaction, so that any host may take its jobs from now on (live migration)
+      await this.d.store.hotel.put(rows, [], halt ? { park: this.host } : {});
       if (halt) this.frozen = true;
       this.d.log.info({ jobs: rows.length, bytes: rows.reduce((n, r) => n + (r.image?.byteLength ?? 0), 0), halt }, 'checkpoint written');
       return rows.length;
@@ -360,61 +376,128 @@ export class Hotel implements JobKeeper {
     }
   }
 
-  /** At start: every job kept in the store comes back, detached (background jobs stay background). */
+  /** At start: every job kept in the store comes back, detached (background jobs stay background).
+   *  Rows put away here and since claimed by another host are not ours any more (takeBack). */
   async restoreAll(): Promise<{ restored: number; refused: number; done: number }> {
-    const rows = await this.d.store.hotel.list(this.host);
+    const rows = await this.d.store.hotel.takeBack(this.host);
     let restored = 0, refused = 0, done = 0;
     await Promise.all(rows.map(async (row) => {
-      let meta: JobMeta;
-      try {
-        meta = JSON.parse(row.meta) as JobMeta;
-        if (meta.v !== META_VERSION) throw new Error(`meta version ${meta.v}`);
-      } catch (err) {
-        this.d.log.error({ err, job: row.job }, 'snapshot refused: its record is unreadable');
-        refused++;
-        this.refuse(row, null, 'ITS RECORD IS UNREADABLE');
-        return;
-      }
-      if (meta.done) {
-        this.done.set(row.job, {
-          job: row.job, owner: row.owner, name: row.name, lang: meta.lang, line: meta.line, startedAt: meta.startedAt,
-          detachedAt: meta.detachedAt, kept: meta.kept, end: meta.done,
-        });
-        done++;
-        return;
-      }
-      const background = meta.kind === 'background';
-      const now = Date.now();
-      let sink: JobSink;
-      if (background) {
-        const c = new OutputCollector(this.d.store, row.owner, row.name, this.limit, this.d.log);
-        c.prefill(meta.kept, meta.cut);
-        sink = c;
-      } else sink = new DetachedSink(this, this.limit, meta.kept);
-      const job: LiveJob = {
-        job: row.job, owner: row.owner, line: meta.line, name: row.name, lang: meta.lang, startedAt: meta.startedAt,
-        state: 'ready', sink, discarding: false, lastMeters: null, detached: !background,
-        detachedAt: background ? 0 : meta.kind === 'detached' && meta.detachedAt ? meta.detachedAt : now,
-        source: meta.source, snapshotAt: row.image ? row.takenAt : null,
-        ...(meta.basic ? { basic: meta.basic } : {}),
-      };
-      // the accountant learns of the job first, then what was charged for it (its meter is seeded)
-      this.d.hub.emit('jobStarted', { job, at: now });
-      const charged = await this.d.hub.restored(job);
-      const error = await this.d.jobs.restore(job, row.image, { background });
-      if (error !== null) {
-        this.d.log.error({ job: row.job, user: row.owner, error }, 'snapshot refused');
-        refused++;
-        const done = this.refuse(row, meta, error);
-        this.d.hub.emit('jobEnded', { job, ...done.end });
-        return;
-      }
-      restored++;
-      if (charged !== null && charged > row.cycles) this.lost.set(job.job, charged - row.cycles);
-      if (meta.kind === 'line') this.updateMeta(job);
+      const r = await this.restoreRow(row, false);
+      if (r.kind === 'restored') restored++;
+      else if (r.kind === 'done') done++;
+      else refused++;
     }));
     this.d.log.info({ restored, refused, done }, 'jobs restored');
     return { restored, refused, done };
+  }
+
+  /**
+   * Takes one row back: a job from its snapshot (or its source), or a job that had ended detached.
+   * `migrated`: the row was put away by another host's orderly stop and claimed here. That host
+   * charged the job up to its snapshot (its last charges may still be on their way to the ledger),
+   * so the meter here starts from the snapshot's readings if the ledger holds less: the job's
+   * cycles are charged once, each by the host that ran them.
+   */
+  private async restoreRow(row: SnapshotRow, migrated: boolean): Promise<
+    { kind: 'restored'; job: LiveJob } | { kind: 'done'; done: DoneJob } | { kind: 'refused'; done: DoneJob }
+  > {
+    let meta: JobMeta;
+    try {
+      meta = JSON.parse(row.meta) as JobMeta;
+      if (meta.v !== META_VERSION) throw new Error(`meta version ${meta.v}`);
+    } catch (err) {
+      this.d.log.error({ err, job: row.job }, 'snapshot refused: its record is unreadable');
+      return { kind: 'refused', done: this.refuse(row, null, 'ITS RECORD IS UNREADABLE') };
+    }
+    if (meta.done) {
+      const done: DoneJob = {
+        job: row.job, owner: row.owner, name: row.name, lang: meta.lang, line: meta.line, startedAt: meta.startedAt,
+        detachedAt: meta.detachedAt, kept: meta.kept, end: meta.done,
+      };
+      this.done.set(row.job, done);
+      return { kind: 'done', done };
+    }
+    const background = meta.kind === 'background';
+    const now = Date.now();
+    let sink: JobSink;
+    if (background) {
+      const c = new OutputCollector(this.d.store, row.owner, row.name, this.limit, this.d.log);
+      c.prefill(meta.kept, meta.cut);
+      sink = c;
+    } else sink = new DetachedSink(this, this.limit, meta.kept);
+    const job: LiveJob = {
+      job: row.job, owner: row.owner, line: meta.line, name: row.name, lang: meta.lang, startedAt: meta.startedAt,
+      state: 'ready', sink, discarding: false, lastMeters: null, detached: !background,
+      detachedAt: background ? 0 : meta.kind === 'detached' && meta.detachedAt ? meta.detachedAt : now,
+      source: meta.source, snapshotAt: row.image ? row.takenAt : null,
+      ...(meta.basic ? { basic: meta.basic } : {}),
+    };
+    // where its meters go on from (the mainframe restores them from the same snapshot)
+    let from: RestoredFrom | undefined;
+    if (row.image) {
+      const d = decodeJob(row.image);
+      if (typeof d !== 'string') from = { cycles: d.facts.meters.cycles, coreWordMs: d.facts.meters.coreWordMs ?? 0, migrated };
+    }
+    // the accountant learns of the job first, then what was charged for it (its meter is seeded)
+    this.d.hub.emit('jobStarted', { job, at: now });
+    const charged = await this.d.hub.restored(job, from);
+    const error = await this.d.jobs.restore(job, row.image, { background });
+    if (error !== null) {
+      this.d.log.error({ job: row.job, user: row.owner, error }, 'snapshot refused');
+      const done = this.refuse(row, meta, error);
+      this.d.hub.emit('jobEnded', { job, ...done.end });
+      return { kind: 'refused', done };
+    }
+    if (charged !== null && charged > row.cycles) this.lost.set(job.job, charged - row.cycles);
+    if (meta.kind === 'line' || migrated) this.updateMeta(job);
+    return { kind: 'restored', job };
+  }
+
+  // ---- jobs on other hosts (several hosts on one store) ----
+
+  /**
+   * ATTACH of a job this host does not have: takes it from the store if its host put it away
+   * (an orderly stop), atomically, so that no two hosts ever resume it. `elsewhere`: the job runs
+   * on another host now (its owner attaches it there). null: the owner has no such job.
+   */
+  async claim(owner: string, n: number): Promise<
+    { live: LiveJob; from: string } | { done: DoneJob; from: string } | { refused: string } | { elsewhere: string } | null
+  > {
+    const row = await this.d.store.hotel.claim(n, this.host, owner);
+    if (!row) {
+      const there = await this.d.store.hotel.get(n);
+      return there && there.owner === owner && there.host !== this.host ? { elsewhere: there.host } : null;
+    }
+    const from = (await this.fromHost(row)) ?? '?';
+    this.d.log.info({ job: n, user: owner, from }, 'job claimed from another host');
+    const r = await this.restoreRow(row, true);
+    if (r.kind === 'restored') return { live: r.job, from };
+    if (r.kind === 'done') return { done: r.done, from };
+    return { refused: r.done.end.message };
+  }
+
+  /** The host a claimed row came from (the log and the user are told), from its meta. */
+  private async fromHost(row: SnapshotRow): Promise<string | null> {
+    try {
+      return (JSON.parse(row.meta) as JobMeta).host ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The owner's jobs that live on other hosts, as the store has them (running there or put away). */
+  async elsewhere(owner: string): Promise<{ job: number; name: string; host: string; parked: boolean; state: string; cycles: number }[]> {
+    const rows = await this.d.store.hotel.ofOwner(owner);
+    return rows.filter((r) => r.host !== this.host).map((r) => {
+      let meta: Partial<JobMeta> = {};
+      try {
+        meta = JSON.parse(r.meta) as JobMeta;
+      } catch {
+        // shown without its state
+      }
+      const state = meta.done ? 'DONE' : r.parked ? 'PUT AWAY' : meta.kind === 'background' ? 'BACKGROUND' : meta.kind === 'detached' ? 'DETACHED' : 'ON A LINE';
+      return { job: r.job, name: r.name, host: r.host, parked: r.parked === true, state, cycles: meta.done ? meta.done.meters.cycles : r.cycles };
+    });
   }
 
   /** A job that cannot be restored: ended, its output saved, its owner told at login. */

@@ -54,7 +54,16 @@ export interface Hooks {
   jobLimit: ((owner: string) => Promise<Purse | null> | Purse | null)[];
   /** a job comes back from the store after a restart; returns the CPU cycles already charged for
    *  it (work redone up to there is not charged again), or null if unknown */
-  jobRestored: ((job: JobView) => Promise<number | null> | number | null)[];
+  /** `from`: the snapshot's readings (where the job's meters go on from), when it has one;
+   *  `migrated`: claimed from another host that put it away (that host charged it up to there) */
+  jobRestored: ((job: JobView, from?: RestoredFrom) => Promise<number | null> | number | null)[];
+}
+
+/** A restored job's snapshot readings, and whether another host put it away (hotel.ts). */
+export interface RestoredFrom {
+  cycles: number;
+  coreWordMs: number;
+  migrated: boolean;
 }
 
 type Listener<K extends keyof HubEvents> = (e: HubEvents[K]) => void;
@@ -119,11 +128,11 @@ export class Hub {
   }
 
   /** Runs the jobRestored hooks; the highest count of cycles already charged, or null. */
-  async restored(job: JobView): Promise<number | null> {
+  async restored(job: JobView, from?: RestoredFrom): Promise<number | null> {
     let best: number | null = null;
     for (const fn of this.hooks.jobRestored) {
       try {
-        const r = await fn(job);
+        const r = await fn(job, from);
         if (typeof r === 'number' && (best === null || r > best)) best = r;
       } catch (err) {
         this.log.error({ err, hook: 'jobRestored' }, 'hook failed');

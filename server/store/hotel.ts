@@ -20,6 +20,8 @@ export interface SnapshotRow {
   meta: string;
   /** null: no machine image yet (the job restarts from its source) or the job has ended */
   image: Uint8Array | null;
+  /** put away by its host's orderly stop: any host may take it (claim), its own at its next start */
+  parked?: boolean;
 }
 
 export interface KeptWorkspace {
@@ -32,8 +34,23 @@ export interface KeptWorkspace {
 }
 
 export interface HotelStore {
-  /** Writes rows and deletes jobs in ONE transaction (a checkpoint of every job is all or nothing). */
-  put(rows: readonly SnapshotRow[], remove?: readonly number[]): Promise<void>;
+  /**
+   * Writes rows and deletes jobs in ONE transaction (a checkpoint of every job is all or nothing).
+   * A row is only ever replaced by its own host: once another host has claimed a job, late writes
+   * of its old host leave it alone. `park`: then marks every row of that host put away (its
+   * orderly stop), in the same transaction.
+   */
+  put(rows: readonly SnapshotRow[], remove?: readonly number[], opts?: { park?: string }): Promise<void>;
+  /**
+   * Moves a put-away job of `owner` to `host` and returns its row (image included), or null when
+   * there is no such job or it is not put away. Atomic: of several hosts claiming one job at
+   * once (or its old host taking it back at its start), exactly one gets it.
+   */
+  claim(job: number, host: string, owner: string): Promise<SnapshotRow | null>;
+  /** At a host's start: every row of that host, put away or not (its own again), by job number. */
+  takeBack(host: string): Promise<SnapshotRow[]>;
+  /** Every row of one owner, on every host, without images (JOBS, the login greeting). */
+  ofOwner(owner: string): Promise<SnapshotRow[]>;
   /** Replaces a row's meta, keeping its image (e.g. a job detached or ended); false if no row. */
   setMeta(job: number, meta: string): Promise<boolean>;
   remove(job: number): Promise<void>;
@@ -76,23 +93,35 @@ export function createHotelSchema(db: Database.Database): void {
   db.prepare(`INSERT INTO counters (name, value) VALUES ('job', ?)`).run(top);
 }
 
-interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null; parked: number }
 const toRow = (r: Row): SnapshotRow => ({
   job: r.job, host: r.host, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
   image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
+  parked: r.parked === 1,
 });
+
+// Migration 7: rows put away by an orderly stop can be taken by another host (live migration).
+export const HOTEL_PARKED = `
+ALTER TABLE snapshots ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX snapshots_owner ON snapshots (owner);
+CREATE INDEX snapshots_host ON snapshots (host);
+`;
 
 export class SqliteHotel implements HotelStore {
   readonly nextJobNumber: (count?: number) => Promise<number>;
-  private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[]) => void;
+  private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[], park: string | null) => void;
   private readonly q;
 
   constructor(db: Database.Database) {
     const q = {
       next: db.prepare<[number], { value: number }>(`UPDATE counters SET value = value + ? WHERE name = 'job' RETURNING value`),
       upsert: db.prepare(`INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (job) DO UPDATE SET host = excluded.host, owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
-        cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`),
+        ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+        cycles = excluded.cycles, meta = excluded.meta, image = excluded.image WHERE snapshots.host = excluded.host`),
+      park: db.prepare('UPDATE snapshots SET parked = 1 WHERE host = ?'),
+      claim: db.prepare<[string, number, string], Row>('UPDATE snapshots SET host = ?, parked = 0 WHERE job = ? AND owner = ? AND parked = 1 RETURNING *'),
+      takeBack: db.prepare<[string], Row>('UPDATE snapshots SET parked = 0 WHERE host = ? RETURNING *'),
+      ofOwner: db.prepare<[string], Row>('SELECT job, host, owner, name, taken_at, cycles, meta, NULL AS image, parked FROM snapshots WHERE owner = ? ORDER BY job'),
       setMeta: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ?'),
       del: db.prepare('DELETE FROM snapshots WHERE job = ?'),
       get: db.prepare<[number], Row>('SELECT * FROM snapshots WHERE job = ?'),
@@ -107,17 +136,31 @@ export class SqliteHotel implements HotelStore {
       const n = Math.max(1, Math.floor(count));
       return q.next.get(n)!.value - n + 1;
     };
-    this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[]) => {
+    this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[], park: string | null) => {
       for (const r of rows) {
         q.upsert.run(r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength));
       }
       for (const j of remove) q.del.run(j);
+      if (park !== null) q.park.run(park);
     });
   }
 
-  async put(rows: readonly SnapshotRow[], remove: readonly number[] = []): Promise<void> {
-    this.putTx(rows, remove);
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string } = {}): Promise<void> {
+    this.putTx(rows, remove, opts.park ?? null);
+  }
+
+  async claim(job: number, host: string, owner: string): Promise<SnapshotRow | null> {
+    const r = this.q.claim.get(host, job, owner);
+    return r ? toRow(r) : null;
+  }
+
+  async takeBack(host: string): Promise<SnapshotRow[]> {
+    return this.q.takeBack.all(host).map(toRow).sort((a, b) => a.job - b.job);
+  }
+
+  async ofOwner(owner: string): Promise<SnapshotRow[]> {
+    return this.q.ofOwner.all(owner).map(toRow);
   }
 
   async setMeta(job: number, meta: string): Promise<boolean> {

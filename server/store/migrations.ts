@@ -3,7 +3,7 @@
 // field already ran it). Migration 2 (the ledger) belongs to the accounting code.
 import type { Database } from 'better-sqlite3';
 import { createLedgerSchema, LEDGER_HOST } from './ledger.ts';
-import { createHotelSchema } from './hotel.ts';
+import { createHotelSchema, HOTEL_PARKED } from './hotel.ts';
 
 export interface Migration {
   readonly id: number;
@@ -84,6 +84,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'job numbers, snapshots and kept workspaces',
     up(db) {
       createHotelSchema(db);
+    },
+  },
+  {
+    id: 7,
+    name: 'put-away jobs any host may take',
+    up(db) {
+      db.exec(HOTEL_PARKED);
     },
   },
 ];

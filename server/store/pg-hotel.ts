@@ -28,14 +28,24 @@ export const PG_HOTEL_SCHEMA = `
   );
 `;
 
-interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null }
+// Migration 5 of pg-migrations.ts: rows put away by an orderly stop can be taken by another host.
+export const PG_HOTEL_PARKED = `
+  ALTER TABLE snapshots ADD COLUMN parked BOOLEAN NOT NULL DEFAULT false;
+  CREATE INDEX snapshots_owner ON snapshots (owner);
+  CREATE INDEX snapshots_host ON snapshots (host);
+`;
+
+interface Row { job: number; host: string; owner: string; name: string; taken_at: number; cycles: number; meta: string; image: Buffer | null; parked: boolean }
 const toRow = (r: Row): SnapshotRow => ({
   job: r.job, host: r.host, owner: r.owner, name: r.name, takenAt: r.taken_at, cycles: r.cycles, meta: r.meta,
   image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
+  parked: r.parked,
 });
+// A row is replaced only by its own host: a job another host has claimed is no longer the old
+// host's to write (its late writes change nothing).
 const UPSERT = `INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-  ON CONFLICT (job) DO UPDATE SET host = excluded.host, owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
-  cycles = excluded.cycles, meta = excluded.meta, image = excluded.image`;
+  ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
+  cycles = excluded.cycles, meta = excluded.meta, image = excluded.image WHERE snapshots.host = excluded.host`;
 
 export class PgHotel implements HotelStore {
   constructor(private readonly db: PgDb) {}
@@ -45,15 +55,30 @@ export class PgHotel implements HotelStore {
     return (await this.db.q<{ n: number }>(`UPDATE counters SET value = value + $1 WHERE name = 'job' RETURNING value AS n`, [n])).rows[0]!.n - n + 1;
   }
 
-  async put(rows: readonly SnapshotRow[], remove: readonly number[] = []): Promise<void> {
-    if (rows.length === 0 && remove.length === 0) return;
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string } = {}): Promise<void> {
+    if (rows.length === 0 && remove.length === 0 && opts.park === undefined) return;
     await this.db.tx(async (c) => {
       for (const r of rows) {
         await c.query(UPSERT, [r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength)]);
       }
       if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[])', [remove]);
+      if (opts.park !== undefined) await c.query('UPDATE snapshots SET parked = true WHERE host = $1', [opts.park]);
     });
+  }
+
+  async claim(job: number, host: string, owner: string): Promise<SnapshotRow | null> {
+    // one UPDATE: the row lock makes a second claimer wait, then find it no longer put away
+    const r = await this.db.q<Row>('UPDATE snapshots SET host = $1, parked = false WHERE job = $2 AND owner = $3 AND parked RETURNING *', [host, job, owner]);
+    return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  async takeBack(host: string): Promise<SnapshotRow[]> {
+    return (await this.db.q<Row>('UPDATE snapshots SET parked = false WHERE host = $1 RETURNING *', [host])).rows.map(toRow).sort((a, b) => a.job - b.job);
+  }
+
+  async ofOwner(owner: string): Promise<SnapshotRow[]> {
+    return (await this.db.q<Row>('SELECT job, host, owner, name, taken_at, cycles, meta, NULL::bytea AS image, parked FROM snapshots WHERE owner = $1 ORDER BY job', [owner])).rows.map(toRow);
   }
 
   async setMeta(job: number, meta: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 // at once against one database, so migrating holds an advisory lock: the first migrates, the others
 // wait and then find nothing to do. Never edit a migration that has shipped; append a new one.
 import type pg from 'pg';
-import { PG_HOTEL_SCHEMA } from './pg-hotel.ts';
+import { PG_HOTEL_PARKED, PG_HOTEL_SCHEMA } from './pg-hotel.ts';
 
 export interface PgMigration {
   readonly id: number;
@@ -93,6 +93,11 @@ export const PG_MIGRATIONS: PgMigration[] = [
     id: 4,
     name: 'job numbers, snapshots and kept workspaces',
     sql: PG_HOTEL_SCHEMA,
+  },
+  {
+    id: 5,
+    name: 'put-away jobs any host may take',
+    sql: PG_HOTEL_PARKED,
   },
 ];
 

@@ -133,6 +133,35 @@ for (const make of BACKENDS) {
       expect(await s.hotel.takeWorkspace('ANN')).toBeNull();
     });
 
+    it('lets exactly one host claim a put-away job; its old host can neither take it back nor overwrite it', async () => {
+      const spec = await backend.fresh();
+      const s = await openAt(spec);
+      const t = await openAt(spec); // a second host's handle on the same store
+      await s.accounts.create({ name: 'ANN', password: 'h' });
+      const img = new Uint8Array([9, 8, 7]);
+      const row = (job: number, host = 'H1') => ({ job, host, owner: 'ANN', name: 'P', takenAt: 10 + job, cycles: 100 * job, meta: `{"j":${job}}`, image: img });
+      await s.hotel.put([row(1), row(2), row(3, 'H2')]);
+      expect(await t.hotel.claim(1, 'H2', 'ANN')).toBeNull(); // running on H1: not put away
+      await s.hotel.put([{ ...row(2), cycles: 250 }], [], { park: 'H1' }); // H1 stops in good order
+      expect(await t.hotel.claim(1, 'H2', 'BOB')).toBeNull(); // not BOB's
+      const claims = await Promise.all([t.hotel.claim(1, 'H2', 'ANN'), s.hotel.claim(1, 'H3', 'ANN'), t.hotel.claim(1, 'H2', 'ANN')]);
+      const won = claims.filter((c) => c !== null);
+      expect(won.length).toBe(1);
+      expect(won[0]).toMatchObject({ job: 1, owner: 'ANN', cycles: 100, parked: false });
+      expect([...won[0]!.image!]).toEqual([...img]);
+      const winner = won[0]!.host;
+      // a late write of its old host changes nothing; the old host's start takes back only the rest
+      await s.hotel.put([{ ...row(1), cycles: 777 }]);
+      expect((await s.hotel.get(1))).toMatchObject({ host: winner, cycles: 100 });
+      const back = await s.hotel.takeBack('H1');
+      expect(back.map((r) => [r.job, r.cycles, r.parked])).toEqual([[2, 250, false]]);
+      expect(await t.hotel.claim(2, 'H2', 'ANN')).toBeNull(); // H1 has it again
+      // the owner's jobs on every host, without images
+      const mine = await t.hotel.ofOwner('ANN');
+      expect(mine.map((r) => [r.job, r.host, r.image])).toEqual([[1, winner, null], [2, 'H1', null], [3, 'H2', null]]);
+      expect(await t.hotel.ofOwner('BOB')).toEqual([]);
+    });
+
     it('keeps programs per owner: SAVE refuses a duplicate, REPLACE overwrites, rename and delete say what happened', async () => {
       const s = await openAt(await backend.fresh());
       await s.accounts.create({ name: 'ANN', password: 'h' });

@@ -82,7 +82,7 @@ export interface CommandSystem {
   /** the lines in use, by number */
   readonly lines: ReadonlyMap<number, OtherLine>;
   /** detached jobs, and jobs that ended while detached */
-  readonly hotel: Pick<Hotel, 'done' | 'forgetDone' | 'checkpointAll' | 'detachedOf'>;
+  readonly hotel: Pick<Hotel, 'done' | 'forgetDone' | 'checkpointAll' | 'detachedOf'> & Partial<Pick<Hotel, 'claim' | 'elsewhere'>>;
   /** asks other rooms' hooks (BYE's summary) */
   readonly hub: Pick<Hub, 'ask'>;
   readonly cluster?: CommandCluster | null;

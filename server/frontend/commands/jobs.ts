@@ -48,7 +48,7 @@ export const jobCommands: Command[] = [
       const { session, sys } = ctx;
       const mine = [...sys.jobs.live.values()].filter((j) => j.owner === session.user);
       const done = [...sys.hotel.done.values()].filter((d) => d.owner === session.user);
-      if (!mine.length && !done.length) return session.println('NO JOBS.');
+      if (!mine.length && !done.length && !sys.cluster) return session.println('NO JOBS.');
       const st = mine.length ? await sys.jobs.systat() : null;
       const info = new Map((st?.jobs ?? []).map((j) => [j.job, j]));
       const clock = sys.config.ratedClock;
@@ -59,8 +59,22 @@ export const jobCommands: Command[] = [
         return [j.job, j.name, where, (i?.state ?? j.state).toUpperCase(), (cycles / clock).toFixed(2)];
       });
       for (const d of done) rows.push([d.job, d.name, 'DETACHED', 'DONE', (d.end.meters.cycles / clock).toFixed(2)]);
+      // several hosts on one store: the user's jobs on the others too, and where they are
+      let away: string | null = null;
+      if (sys.cluster && sys.hotel.elsewhere) {
+        try {
+          for (const e of await sys.hotel.elsewhere(session.user!)) {
+            rows.push([e.job, e.name, `HOST ${e.host}`, e.state, (e.cycles / clock).toFixed(2)]);
+            if (e.parked) away = 'A JOB PUT AWAY BY ITS HOST (PUT AWAY) CAN BE ATTACHED HERE.';
+          }
+        } catch {
+          away = 'JOBS ON OTHER HOSTS CANNOT BE SHOWN: THE STORE IS UNAVAILABLE.';
+        }
+      }
+      if (!rows.length) return session.println('NO JOBS.');
       rows.sort((a, b) => Number(a[0]) - Number(b[0]));
       session.print(crlf(table(['JOB', 'PROGRAM', 'WHERE', 'STATE', 'CPU SEC'], rows, [true, false, false, false, true])));
+      if (away) session.println(away);
     },
   },
   {
@@ -93,6 +107,7 @@ export const jobCommands: Command[] = [
       const done = sys.hotel.done.get(n);
       if (done && done.owner === session.user) return session.attachDone(done);
       const j = sys.jobs.live.get(n);
+      if (!j && sys.cluster && sys.hotel.claim) return attachFromStore(ctx, n);
       if (!j || j.owner !== session.user) return session.println(`NO DETACHED JOB ${n} OF YOURS.`);
       if (!j.detached) {
         if (j.line === null) return session.println(`JOB ${n} RUNS IN THE BACKGROUND; ITS OUTPUT WILL BE SAVED AS ${j.name}.OUT.`);
@@ -106,3 +121,25 @@ export const jobCommands: Command[] = [
     },
   },
 ];
+
+/**
+ * ATTACH of a job this host does not run (several hosts on one store): a job its host put away
+ * (an orderly stop) is claimed here, atomically, and goes on here; one running on another host is
+ * attached there (a host lets its jobs go only by stopping in good order; README.md says why).
+ */
+async function attachFromStore(ctx: Parameters<Command['run']>[0], n: number): Promise<void> {
+  const { session, sys } = ctx;
+  let r;
+  try {
+    r = await sys.hotel.claim!(session.user!, n);
+  } catch {
+    return session.println('THE STORE IS UNAVAILABLE JUST NOW: JOBS ON OTHER HOSTS CANNOT BE TAKEN. TRY AGAIN IN A MINUTE.');
+  }
+  if (r === null) return session.println(`NO DETACHED JOB ${n} OF YOURS.`);
+  if ('elsewhere' in r) return session.println(`JOB ${n} RUNS ON HOST ${r.elsewhere}. ATTACH IT THERE.`);
+  if ('refused' in r) return session.println(r.refused);
+  session.println(`JOB ${n} COMES FROM HOST ${r.from}.`);
+  if ('done' in r) return session.attachDone(r.done);
+  if (!r.live.detached) return session.println(`JOB ${n} GOES ON HERE IN THE BACKGROUND; ITS OUTPUT WILL BE SAVED AS ${outputName(r.live.name)}.`);
+  session.attach(r.live);
+}
