@@ -156,6 +156,10 @@ export class SqliteHotel implements HotelStore {
   }
 
   async takeBack(host: string): Promise<SnapshotRow[]> {
+    const rows = this.q.list.all(host);
+    // (one host owns a SQLite store, so reading first races with nobody; a damaged database is
+    // served read-only and must not be written, not even by an UPDATE that changes nothing)
+    if (!rows.some((r) => r.parked === 1)) return rows.map(toRow);
     return this.q.takeBack.all(host).map(toRow).sort((a, b) => a.job - b.job);
   }
 
