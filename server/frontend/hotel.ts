@@ -149,16 +149,19 @@ export class Hotel implements JobKeeper {
 
   // ---- keeping rows in step with the jobs ----
 
-  private queue(job: number, what: string, fn: () => Promise<unknown>): void {
-    if (this.frozen) return;
+  /** Queues a store write for the job, after those queued before; resolves whether it was written. */
+  private queue(job: number, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+    if (this.frozen) return Promise.resolve(false);
     const prev = this.chains.get(job) ?? Promise.resolve();
+    let ok = false;
     const next: Promise<void> = prev
       .then(fn)
-      .then(() => undefined, (err) => this.d.log.error({ err, job }, `hotel: could not ${what}`))
+      .then(() => void (ok = true), (err) => this.d.log.error({ err, job }, `hotel: could not ${what}`))
       .finally(() => {
         if (this.chains.get(job) === next) this.chains.delete(job);
       });
     this.chains.set(job, next);
+    return next.then(() => ok);
   }
 
   private async settled(): Promise<void> {
@@ -189,11 +192,17 @@ export class Hotel implements JobKeeper {
     this.queue(job.job, 'keep a job', () => this.d.store.hotel.put([row]));
   }
 
-  snapshot(m: SnapshotMsg, job: LiveJob): void {
+  snapshot(m: SnapshotMsg, job: LiveJob): Promise<boolean> {
     job.snapshotAt = m.at;
-    if (this.collecting > 0) return;
+    if (this.collecting > 0) return Promise.resolve(false); // (the checkpoint writes it)
     const row = this.row(job, m);
-    this.queue(job.job, 'keep a snapshot', () => this.d.store.hotel.put([row]));
+    return this.queue(job.job, 'keep a snapshot', () => this.d.store.hotel.put([row]));
+  }
+
+  /** The job's latest snapshot in the store (a swapped job's words), after the writes queued for it. */
+  async image(job: number): Promise<Uint8Array | null> {
+    await (this.chains.get(job) ?? Promise.resolve());
+    return (await this.d.store.hotel.get(job))?.image ?? null;
   }
 
   ended(job: LiveJob): void {

@@ -9,6 +9,7 @@ import type { EndReason, FromMainframe, JobState, Lang, Meters, ToMainframe } fr
 import { HOOK_REFUSAL, type Hub, type JobView, type LineView, type Purse } from './hub.ts';
 import { StartPacer } from './pace.ts';
 import { STORE_UNAVAILABLE } from '../store/store.ts';
+import { completeSnapshot } from '../monitor/snapshot.ts';
 
 /** What the front end needs of the mainframe (server/monitor/mainframe.ts; tests may fake it). */
 export interface MainframeLike {
@@ -67,7 +68,10 @@ export type SnapshotMsg = Extract<FromMainframe, { t: 'snapshot' }>;
 /** Who keeps jobs in the store (hotel.ts): told of starts, snapshots and ends. */
 export interface JobKeeper {
   started(job: LiveJob): void;
-  snapshot(msg: SnapshotMsg, job: LiveJob): void;
+  /** resolves true once the snapshot is in the store */
+  snapshot(msg: SnapshotMsg, job: LiveJob): void | Promise<boolean>;
+  /** the job's latest snapshot in the store, read after every write queued for it */
+  image?(job: number): Promise<Uint8Array | null>;
   /** the job has ended (after its sink was told) */
   ended(job: LiveJob): void;
 }
@@ -81,7 +85,10 @@ export class JobTable {
   private blocks: [number, number][] = [];
   private refilling: Promise<void> | null = null;
   keeper: JobKeeper | null = null;
-  private checkpointWaiters = new Map<number, { snaps: SnapshotMsg[]; done: (r: SnapshotMsg[] | null) => void }>();
+  private checkpointWaiters = new Map<number, { snaps: SnapshotMsg[]; pending: Promise<void>[]; done: (r: SnapshotMsg[] | null) => void }>();
+  /** Swapped-out jobs' images not yet known to be in the store: kept here until they are (a full
+   *  disk must not lose a job), and given back from here first. */
+  private swapHeld = new Map<number, Uint8Array>();
   private restoreWaiters = new Map<number, (error: string | null) => void>();
   private nextReq = 1;
   readonly live = new Map<number, LiveJob>();
@@ -251,9 +258,13 @@ export class JobTable {
         this.checkpointWaiters.delete(req);
         resolve(null);
       }, ms);
+      let settled = false;
       this.checkpointWaiters.set(req, {
         snaps: [],
+        pending: [],
         done: (r) => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           if (r && halt) this.live.clear();
           resolve(r);
@@ -313,6 +324,69 @@ export class JobTable {
     await Promise.race([Promise.all(this.finishing), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
   }
 
+  /** A whole snapshot: to the checkpoint being collected and to the keeper (the store). */
+  private snapshotReady(m: SnapshotMsg, waiters = [...this.checkpointWaiters.values()]): void {
+    const j = this.live.get(m.job);
+    for (const w of waiters) w.snaps.push(m);
+    if (m.swap) this.swapHeld.set(m.job, m.data);
+    const kept = j ? this.keeper?.snapshot(m, j) : undefined;
+    if (m.swap && kept) {
+      void kept.then((ok) => {
+        // in the store now: the memory copy can go (unless a newer swap replaced it)
+        if (ok && this.swapHeld.get(m.job) === m.data) this.swapHeld.delete(m.job);
+      });
+    }
+  }
+
+  /** A swapped job's image: from memory if the store has not confirmed it yet, else the store. */
+  private async swapImage(job: number): Promise<Uint8Array | null> {
+    return this.swapHeld.get(job) ?? (await this.keeper?.image?.(job)) ?? null;
+  }
+
+  /** A swapped job's snapshot (at a checkpoint) lacks its words: complete it from its swap image,
+   *  then treat it as any snapshot; a checkpoint being collected waits for it. */
+  private completeSnapshot(m: SnapshotMsg): void {
+    const waiters = [...this.checkpointWaiters.values()];
+    const done = (async () => {
+      let whole: Uint8Array | string;
+      try {
+        const image = await this.swapImage(m.job);
+        whole = image ? completeSnapshot(m.data, image) : 'NO SWAP IMAGE';
+      } catch (err) {
+        whole = String(err);
+      }
+      if (typeof whole === 'string') {
+        // the job keeps its earlier row in the store (its swap image): it goes on from there
+        this.log.error({ job: m.job, error: whole }, 'a swapped job\'s snapshot could not be completed');
+        return;
+      }
+      const { partial: _partial, ...rest } = m;
+      this.snapshotReady({ ...rest, data: whole }, waiters);
+    })();
+    for (const w of waiters) w.pending.push(done);
+  }
+
+  /** The mainframe gives a swapped job its core back: send its words. The store is asked again a
+   *  few times (it may be away for a moment) before the job is given up with a system error. */
+  private async swapIn(job: number): Promise<void> {
+    let error = 'THE STORE HAS NO COPY OF IT';
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        const data = await this.swapImage(job);
+        if (data) {
+          this.mainframe.post({ t: 'swapin', job, data });
+          return;
+        }
+        break;
+      } catch (err) {
+        this.log.error({ err, job }, 'swap-in: the store did not give the job back');
+        error = 'THE STORE DID NOT ANSWER';
+        await new Promise((r) => setTimeout(r, 500 * (tries + 1)));
+      }
+    }
+    this.mainframe.post({ t: 'swapin', job, data: null, error });
+  }
+
   private receive(m: FromMainframe): void {
     switch (m.t) {
       case 'out': {
@@ -343,6 +417,7 @@ export class JobTable {
       }
       case 'end': {
         const j = this.live.get(m.job);
+        this.swapHeld.delete(m.job);
         if (!j) return;
         this.live.delete(m.job);
         j.state = 'stopped';
@@ -359,16 +434,18 @@ export class JobTable {
         return;
       }
       case 'snapshot': {
-        const j = this.live.get(m.job);
-        for (const w of this.checkpointWaiters.values()) w.snaps.push(m);
-        if (j) this.keeper?.snapshot(m, j);
+        if (m.partial) return this.completeSnapshot(m);
+        this.snapshotReady(m);
         return;
       }
+      case 'swapin':
+        void this.swapIn(m.job);
+        return;
       case 'checkpointed': {
         const w = this.checkpointWaiters.get(m.req);
         if (w) {
           this.checkpointWaiters.delete(m.req);
-          w.done(w.snaps);
+          void Promise.all(w.pending).then(() => w.done(w.snaps));
         }
         return;
       }

@@ -60,6 +60,10 @@ export const USAGE = `usage: npm start -- [options]
                       the same cycles either way
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
+  --swap-residence-ms MS  when jobs wait for core, jobs idle (waiting for input or asleep) are swapped
+                      out to the store, longest idle first, once they have held core this long
+                      (default ${DEFAULT_CONFIG.swapResidenceMs})
+  --no-swap           never swap jobs out (jobs then wait for core until others end)
   --rates FILE        the rate schedule (default server/accounting/rates.default.json)
   --scrypt-n N        scrypt cost for new passwords (power of two, default ${DEFAULT_SCRYPT_N}; tests use tiny ones)
   --fail-delay-ms N   first delay after a failed login from an address (default ${DEFAULT_FRONTEND.failDelayMs}; doubles per failure)
@@ -117,6 +121,8 @@ export function parseOptions(argv: string[]): MainOptions | null {
       unthrottled: { type: 'boolean', default: false },
       'detached-hours': { type: 'string' },
       'snapshot-s': { type: 'string' },
+      'swap-residence-ms': { type: 'string' },
+      'no-swap': { type: 'boolean', default: false },
       rates: { type: 'string' },
       'scrypt-n': { type: 'string' },
       'fail-delay-ms': { type: 'string' },
@@ -158,6 +164,10 @@ export function parseOptions(argv: string[]): MainOptions | null {
   if (values.unthrottled) mainframe.paced = false;
   const snap = int('snapshot-s', values['snapshot-s'], 1);
   if (snap !== undefined) mainframe.snapshotSeconds = snap;
+  // The server keeps swapped jobs' images in its store (frontend/jobs.ts, hotel.ts), so it swaps.
+  mainframe.swap = !values['no-swap'];
+  const residence = int('swap-residence-ms', values['swap-residence-ms'], 1);
+  if (residence !== undefined) mainframe.swapResidenceMs = residence;
   let detachedHours = DEFAULT_FRONTEND.detachedHours;
   const dh = values['detached-hours'];
   if (dh !== undefined) {

@@ -38,6 +38,12 @@ export interface MonitorConfig {
   /** A job is snapshotted after every this many CPU seconds (and, when it starts to wait for
    *  input or sleep, if this many wall seconds have passed since its last snapshot). */
   snapshotSeconds: number;
+  /** Swap out jobs that wait for input or sleep when a job waits for core (their words go to the
+   *  store through the front end: 'snapshot' with swap, 'swapin'). Off unless whoever drives the
+   *  monitor keeps the images (the server does). */
+  swap: boolean;
+  /** A job that got core is not swapped out before it has held it this long (ms): no thrashing. */
+  swapResidenceMs: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
@@ -86,6 +92,11 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // 30 CPU seconds: a kill -9 loses at most that much of a job's work; measured with
   // `npm run bench -- snapshot`, the throughput this costs is far below the 2% target.
   snapshotSeconds: 30,
+  swap: false,
+  // Two seconds: a typist answering a prompt, or a job sleeping between short naps, keeps its core
+  // through a burst of demand; a job idle longer gives it up to whoever waits. (TOPS-10 and Multics
+  // used similar minimum residences, in quanta, against thrashing.)
+  swapResidenceMs: 2000,
 };
 
 /** The defaults with `over` applied; throws a plain message on nonsense values. */

@@ -61,6 +61,8 @@ export class Monitor implements SvcHost {
   private readonly sleepers = new Set<Job>();
   /** cycles charged here to jobs that have left the table (conservation: see checkInvariants) */
   private endedCycles = 0;
+  /** jobs swapped out and in since the start (SYSTAT) */
+  readonly swaps = { out: 0, in: 0 };
   /** per owner: cycles used since start and the budget ceiling (the front end's 'budget') */
   private readonly purses = new Map<string, Purse>();
   /** purses with a finite ceiling: their jobs' core is paid ahead from it (grant()) */
@@ -170,6 +172,9 @@ export class Monitor implements SvcHost {
       case 'restore':
         this.restore(msg.job, msg.data);
         return;
+      case 'swapin':
+        this.swappedIn(msg.job, msg.data, msg.error);
+        return;
       case 'shutdown':
         for (const job of [...this.jobs.values()]) this.end(job, 'killed', -1, 'KILLED: SYSTEM SHUTDOWN', false);
         return;
@@ -276,12 +281,128 @@ export class Monitor implements SvcHost {
     return true;
   }
 
-  /** Serves the core queue from its head, in order, while the head fits. */
+  /** Serves the core queue from its head, in order, while the head fits (swapping idle jobs out
+   *  to make it fit, when swapping is on). */
   private admitWaiting(): void {
     while (this.coreQueue.length > 0) {
       const job = this.coreQueue[0];
-      if (!this.load_(job)) return; // (each load moves the head out of the queue)
+      if (this.admit(job)) continue; // (each admission moves the head out of the queue)
+      if (!this.makeRoom(job) || !this.admit(job)) return;
     }
+  }
+
+  /** Gives the head of the core queue its partition: a new job is loaded, a swapped one asked back. */
+  private admit(job: Job): boolean {
+    if (this.coreQueue[0] !== job) return true; // admitted (or ended) meanwhile, by a nested call
+    return job.phase === 'waiting for core' ? this.load_(job) : this.swapIn(job);
+  }
+
+  // ---- swapping ----
+
+  /**
+   * The head of the core queue does not fit: swaps out jobs that are idle in core (waiting for
+   * input or sleeping) until it does. Policy, and why:
+   * - only idle jobs: a job that is computing or typing is never swapped (its user sees no stall
+   *   but the one they caused by waiting);
+   * - the longest idle first: the job least likely to want its core soon (a typist gone for
+   *   coffee before one who is typing; a long sleep before a short nap);
+   * - a minimum residence (`swapResidenceMs`): a job that got core (swapped in, or loaded) keeps it
+   *   that long, and a sleeper whose alarm rings within that time is left alone, so two big jobs
+   *   cannot thrash each other in and out;
+   * - all or nothing: if swapping out every eligible job would still not make room, none is
+   *   swapped (the head waits, as it would without swapping).
+   * The core queue itself stays strictly FIFO for new and swapped jobs alike, so a job swapped out
+   * for a newcomer comes back before any later newcomer.
+   */
+  private makeRoom(head: Job): boolean {
+    if (!this.cfg.swap) return false;
+    const now = this.now();
+    const min = this.cfg.swapResidenceMs;
+    const idle: Job[] = [];
+    let could = this.coreMap.freeWords;
+    for (const j of this.jobs.values()) {
+      if (j.phase !== 'waiting for input' && j.phase !== 'sleeping') continue;
+      if (now - j.residentSince < min) continue;
+      if (j.phase === 'sleeping' && j.wakeAt - now < min) continue;
+      idle.push(j);
+      could += j.need;
+    }
+    if (could < head.need) return false;
+    idle.sort((a, b) => a.idleSince - b.idleSince || a.id - b.id);
+    for (const j of idle) {
+      if (this.coreMap.freeWords >= head.need) break;
+      this.swapOut(j);
+    }
+    return this.coreMap.freeWords >= head.need;
+  }
+
+  /** Swaps an idle job out: its snapshot (the front end keeps it in the store) and its core freed;
+   *  it keeps its registers here, its place among the sleepers, and takes typed lines as before. */
+  private swapOut(job: Job): void {
+    const ctx = job.ctx!;
+    const now = this.now();
+    job.swapWait = job.phase === 'sleeping' ? 'sleep' : 'input';
+    this.snapshot(job, true); // posts its output first; charges its core up to now
+    job.swapRegs = {
+      r: ctx.r.slice(), f: ctx.f.slice(), pc: ctx.pc, limit: ctx.limit, stackLow: ctx.stackLow, stackHigh: ctx.stackHigh, codeEnd: ctx.codeEnd,
+    };
+    this.coreMap.free(job.id);
+    job.ctx = null;
+    job.meters.coreWords = 0; // no core held, none charged
+    job.dirty = true;
+    this.metersDirty = true;
+    this.move(job, job.swapWait === 'sleep' ? 'swapped, sleeping' : 'swapped, waiting for input');
+    this.swaps.out++;
+    if (job.purse.renewAt !== Infinity) this.regrant(job.purse, now); // its core is no longer set aside
+  }
+
+  /** A swapped job at the head of the core queue gets a partition and asks for its words back. */
+  private swapIn(job: Job): boolean {
+    const base = this.coreMap.allocate(job.id, job.need, this.core, (owner, b) => {
+      this.jobs.get(owner)!.ctx!.base = b;
+    });
+    if (base === null) return false;
+    const ctx = new Context();
+    ctx.base = base;
+    job.ctx = ctx;
+    this.move(job, 'swapping in');
+    this.emit({ t: 'swapin', job: job.id });
+    return true;
+  }
+
+  /** The front end's answer to 'swapin': the job's words go back into its partition and it goes on
+   *  exactly where it stopped, with the line it was given or after its alarm. */
+  private swappedIn(id: number, data: Uint8Array | null, error: string | undefined): void {
+    const job = this.jobs.get(id);
+    if (!job || job.phase !== 'swapping in') return; // it ended meanwhile (its partition is free)
+    const regs = job.swapRegs!;
+    const d = data ? decodeJob(data) : error ?? 'THE STORE HAS NO COPY OF IT';
+    const why = typeof d === 'string' ? d : !d.words || d.facts.id !== id || d.words.length !== regs.limit ? 'ITS COPY DOES NOT MATCH IT' : null;
+    if (why !== null || typeof d === 'string') {
+      log.error({ job: id, why }, 'swap-in failed: the job is stopped');
+      this.end(job, 'error', -1, `SYSTEM ERROR: THE JOB COULD NOT BE SWAPPED IN (${why})`);
+      return;
+    }
+    const ctx = job.ctx!;
+    this.core.set(d.words!, ctx.base);
+    ctx.limit = regs.limit;
+    ctx.stackLow = regs.stackLow;
+    ctx.stackHigh = regs.stackHigh;
+    ctx.setCode(regs.codeEnd);
+    ctx.r.set(regs.r);
+    ctx.f.set(regs.f);
+    ctx.pc = regs.pc;
+    job.swapRegs = null;
+    const now = this.now();
+    job.meters.coreWords = job.need;
+    job.coreSince = job.residentSince = now;
+    job.dirty = true;
+    this.swaps.in++;
+    if (job.swapWait === 'input') {
+      finishGets(this, job, job.hasInput() ? job.takeLine() : null);
+      this.move(job, 'ready', this.fast); // its user typed the line it waited for
+    } else this.move(job, 'ready', this.slow);
+    this.regrant(job.purse, now);
   }
 
   // ---- the scheduler ----
@@ -498,9 +619,14 @@ export class Monitor implements SvcHost {
   /** A line typed (or the end of input) for a job: a job waiting for it goes on at once, ahead of
    *  the CPU-bound ones (its user is waiting for the answer). */
   private inputCame(job: Job): void {
-    if (job.phase === 'waiting for input' && (job.hasInput() || job.eof)) {
+    if (!(job.hasInput() || job.eof)) return;
+    if (job.phase === 'waiting for input') {
       finishGets(this, job, job.hasInput() ? job.takeLine() : null);
       this.wake(job, this.fast);
+    } else if (job.phase === 'swapped, waiting for input') {
+      // it needs its core back first: in the core queue, in order
+      this.move(job, 'swapped, waiting for core');
+      this.admitWaiting();
     }
   }
 
@@ -512,7 +638,13 @@ export class Monitor implements SvcHost {
   /** Wakes sleepers whose time has come and samples the load average. Call it often. */
   tick(): void {
     const now = this.now();
-    for (const job of this.sleepers) if (job.wakeAt <= now && job.phase === 'sleeping') this.wake(job, this.slow);
+    for (const job of this.sleepers) {
+      if (job.wakeAt > now) continue;
+      if (job.phase === 'sleeping') this.wake(job, this.slow);
+      else this.move(job, 'swapped, waiting for core'); // swapped: it needs its core back first
+    }
+    // someone waits for core: a job may have become idle long enough to be swapped for it
+    if (this.coreQueue.length > 0) this.admitWaiting();
     if (this.bounded > 0) {
       // Budgets cover core-time too: a job that sleeps or waits for input on a budget pays for its
       // core, ahead, and stops when the purse cannot pay for more (grant()).
@@ -566,6 +698,11 @@ export class Monitor implements SvcHost {
     let t: number | null = null;
     for (const job of this.sleepers) if (t === null || job.wakeAt < t) t = job.wakeAt;
     if (this.bounded > 0) for (const p of this.purses.values()) if (p.renewAt !== Infinity && (t === null || p.renewAt < t)) t = p.renewAt;
+    if (this.cfg.swap && this.coreQueue.length > 0) {
+      // a job waits for core: look again when an idle job may have been resident long enough
+      const again = this.now() + Math.min(250, this.cfg.swapResidenceMs);
+      if (t === null || again < t) t = again;
+    }
     return t;
   }
 
@@ -711,6 +848,7 @@ export class Monitor implements SvcHost {
     for (const j of this.jobs.values()) if (j.ctx) this.accrueCore(j, now);
     return [...this.jobs.values()].map((j) => ({
       job: j.id, owner: j.owner, line: j.line, name: j.name, state: j.state, meters: { ...j.meters }, share: this.share(j),
+      ...(j.swapped ? { swapped: true } : {}),
     }));
   }
 
@@ -727,11 +865,14 @@ export class Monitor implements SvcHost {
 
   /** Posts the job's output, then its whole state as a 'snapshot' message. Call it only between
    *  instructions (outside CPU.run), as every caller does. */
-  snapshot(job: Job): void {
+  snapshot(job: Job, swap = false): void {
     this.flushJob(job);
     const now = this.now();
     this.accrueCore(job, now); // its core-time up to now is in the snapshot's meters
-    const ctx = job.ctx;
+    // A swapped job's words are in the store: its snapshot carries its state and registers, and
+    // the front end completes it from the swap image (snapshot.ts completeSnapshot).
+    const partial = job.swapped;
+    const ctx = partial ? job.swapRegs : job.ctx;
     const facts: JobFacts = {
       id: job.id, owner: job.owner, name: job.name, lang: job.lang, source: job.source, imageHash: job.imageHash,
       ...(job.basic ? { basic: job.basic } : {}),
@@ -741,14 +882,20 @@ export class Monitor implements SvcHost {
       pending: job.pending.join(''), column: job.column, rng: job.rng, meters: { ...job.meters },
       ctx: ctx ? { pc: ctx.pc, limit: ctx.limit, stackLow: ctx.stackLow, stackHigh: ctx.stackHigh, codeEnd: ctx.codeEnd } : null,
       takenAt: now,
+      ...(partial ? { partial: true } : {}),
     };
     const empty = new Int32Array(17);
-    const data = ctx
-      ? encodeJob(facts, ctx.r, ctx.f, this.core.subarray(ctx.base, ctx.base + ctx.limit))
-      : encodeJob(facts, empty, new Float64Array(16), null);
+    const data = !ctx
+      ? encodeJob(facts, empty, new Float64Array(16), null)
+      : partial
+        ? encodeJob(facts, ctx.r, ctx.f, null)
+        : encodeJob(facts, ctx.r, ctx.f, this.core.subarray(job.ctx!.base, job.ctx!.base + ctx.limit));
     job.snapCycles = job.meters.cycles;
     job.snapAt = now;
-    this.emit({ t: 'snapshot', job: job.id, at: now, cycles: job.meters.cycles, state: job.state, data });
+    this.emit({
+      t: 'snapshot', job: job.id, at: now, cycles: job.meters.cycles, state: job.state, data,
+      ...(swap ? { swap: true as const } : {}), ...(partial ? { partial: true as const } : {}),
+    });
   }
 
   /** Snapshots every job; with `halt` puts them all away (no 'end': they go on after a restart). */
@@ -777,6 +924,7 @@ export class Monitor implements SvcHost {
     if (typeof d === 'string') return refuse(d);
     const x = d.facts;
     if (x.id !== id) return refuse('THE SNAPSHOT IS OF ANOTHER JOB');
+    if (x.partial) return refuse('THE SNAPSHOT LACKS THE JOB\'S CORE (IT WAS SWAPPED OUT)');
     const job = new Job(id, x.owner, null, x.name, x.lang, Math.min(x.cpuLimit, this.cfg.cpuLimit), x.outputLimit, x.meters.startedAt);
     Object.assign(job.meters, x.meters);
     job.source = x.source;
@@ -1003,6 +1151,9 @@ export class Monitor implements SvcHost {
         if (p || j.ctx) fail('core-held', `job ${j.id} is ${j.phase} and holds core`);
         if (j.meters.coreWords !== 0) fail('core-held', `job ${j.id} is ${j.phase} and is charged for ${j.meters.coreWords} words of core`);
       }
+      // swapped: its registers are kept here (its words are in the store), and only then
+      if (j.swapped !== (j.swapRegs !== null)) fail('swapped-registers', `job ${j.id} is ${j.phase} ${j.swapRegs ? 'with' : 'without'} saved registers`);
+      if (j.phase === 'swapping in' && j.meters.coreWords !== 0) fail('core-held', `job ${j.id} is charged for core its words are not in yet`);
     }
     for (const owner of parts.keys()) fail('core-held', `a partition belongs to job ${owner}, which is not live`);
     // cycles-conserved: what the jobs were charged here is what the machine's clock calls busy

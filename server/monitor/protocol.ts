@@ -57,6 +57,8 @@ export interface JobInfo {
   meters: Meters;
   /** its share of the machine's cycles over the last one to two seconds, 0..1 */
   share?: number;
+  /** swapped out: its words are in the store, it holds and pays for no core */
+  swapped?: boolean;
 }
 
 /** Front end -> mainframe. */
@@ -97,6 +99,9 @@ export type ToMainframe =
   | { t: 'checkpoint'; req: number; halt?: boolean }
   /** Restores a job from a snapshot (snapshot.ts) under its own number; answered by 'restored'. */
   | { t: 'restore'; job: number; data: Uint8Array }
+  /** The answer to the mainframe's 'swapin': the job's swap image (its last full snapshot), or
+   *  null and why not (the job then ends with a system error). */
+  | { t: 'swapin'; job: number; data: Uint8Array | null; error?: string }
   | { t: 'shutdown' };
 
 /** Mainframe -> front end. */
@@ -124,7 +129,17 @@ export type FromMainframe =
     }
   /** A job's whole state (snapshot.ts), taken between instructions: periodically (every
    *  snapshotSeconds of its CPU), when it starts to wait after a while, or on 'checkpoint'. */
-  | { t: 'snapshot'; job: number; at: number; cycles: number; state: JobState; data: Uint8Array }
+  | {
+      t: 'snapshot'; job: number; at: number; cycles: number; state: JobState; data: Uint8Array;
+      /** the job is being swapped out: these bytes are its only copy until it is swapped in (keep
+       *  them, in the store or in memory, and give them back on 'swapin') */
+      swap?: true;
+      /** the job is swapped out: the bytes lack its partition, which is in its swap image
+       *  (snapshot.ts completeSnapshot) */
+      partial?: true;
+    }
+  /** A swapped-out job can go on and has core again: send its swap image ('swapin'). */
+  | { t: 'swapin'; job: number }
   /** The answer to 'restore': error null, or why the snapshot was refused (the job is not in the table). */
   | { t: 'restored'; job: number; error: string | null }
   | { t: 'checkpointed'; req: number; jobs: number }

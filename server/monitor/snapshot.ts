@@ -52,6 +52,8 @@ export interface JobFacts {
   /** the CPU context; null when the job had no partition yet (it was waiting for core) */
   ctx: { pc: number; limit: number; stackLow: number; stackHigh: number; codeEnd: number } | null;
   takenAt: number;
+  /** the job was swapped out: no partition follows (its words are in its swap image) */
+  partial?: boolean;
 }
 
 export interface DecodedJob {
@@ -125,11 +127,27 @@ export function decodeJob(data: Uint8Array): DecodedJob | string {
   off += 16 * 8;
   const rest = (bytes.length - off) / 4;
   let words: Int32Array | null = null;
-  if (facts.ctx) {
+  if (facts.ctx && !facts.partial) {
     if (rest !== facts.ctx.limit) return 'THE SNAPSHOT IS CORRUPT (PARTITION SIZE)';
     words = new Int32Array(buf, off, rest);
   } else if (rest !== 0) return 'THE SNAPSHOT IS CORRUPT (PARTITION SIZE)';
   return { facts, r, f, words };
+}
+
+/**
+ * A swapped-out job's snapshot made whole: its state now (`partial`: facts and registers, no
+ * partition) with the words of its swap image (taken when it was swapped out; nothing writes
+ * into a swapped job's words). Returns the bytes, or why they cannot be made.
+ */
+export function completeSnapshot(partial: Uint8Array, image: Uint8Array): Uint8Array | string {
+  const p = decodeJob(partial);
+  if (typeof p === 'string') return p;
+  if (!p.facts.partial || !p.facts.ctx) return 'THE SNAPSHOT IS ALREADY WHOLE';
+  const i = decodeJob(image);
+  if (typeof i === 'string') return i;
+  if (!i.words || i.facts.id !== p.facts.id || i.words.length !== p.facts.ctx.limit) return 'THE SWAP IMAGE IS OF ANOTHER JOB OR SIZE';
+  const { partial: _partial, ...facts } = p.facts;
+  return encodeJob(facts, p.r, p.f, i.words);
 }
 
 const int = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);

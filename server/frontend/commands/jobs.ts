@@ -56,7 +56,7 @@ export const jobCommands: Command[] = [
         const i = info.get(j.job);
         const cycles = i?.meters.cycles ?? j.lastMeters?.cycles ?? 0;
         const where = j.detached ? 'DETACHED' : j.line === null ? 'BACKGROUND' : `LINE ${j.line}`;
-        return [j.job, j.name, where, (i?.state ?? j.state).toUpperCase(), (cycles / clock).toFixed(2)];
+        return [j.job, j.name, where, (i ? `${i.state}${i.swapped ? ', swapped' : ''}` : j.state).toUpperCase(), (cycles / clock).toFixed(2)];
       });
       for (const d of done) rows.push([d.job, d.name, 'DETACHED', 'DONE', (d.end.meters.cycles / clock).toFixed(2)]);
       // several hosts on one store: the user's jobs on the others too, and where they are

@@ -60,9 +60,11 @@ export const systemCommands: Command[] = [
             const live = sys.jobs.live.get(j.job);
             const line = live?.detached ? 'DET' : (live?.line ?? j.line) === null ? 'BG' : (live?.line ?? j.line)!;
             const snap = live?.snapshotAt ? stamp(live.snapshotAt).slice(11, 19) : '-';
+            // swapped out: its words are in the store, it holds (and pays for) no core
+            const state = `${j.state}${j.swapped ? ', swapped' : ''}`.toUpperCase();
             return shown(j.owner)
-              ? [j.job, j.owner, j.name, line, j.state.toUpperCase(), (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0), snap]
-              : [j.job, '*', '*', line, j.state.toUpperCase(), '-', j.meters.coreWords, pct(j.share ?? 0), snap];
+              ? [j.job, j.owner, j.name, line, state, (j.meters.cycles / sys.config.ratedClock).toFixed(2), j.meters.coreWords, pct(j.share ?? 0), snap]
+              : [j.job, '*', '*', line, state, '-', j.meters.coreWords, pct(j.share ?? 0), snap];
           }),
           [true, false, false, true, false, true, true, true, false]));
       }
