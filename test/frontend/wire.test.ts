@@ -90,7 +90,11 @@ describe('protocol errors', () => {
     expect(await t.closedWith()).toBe(1000);
     const u = await login(h.url, 'quick');
     terms.push(u);
-    await new Promise((r) => setTimeout(r, 300));
+    // a line that connects after it and does not log in is hung up: the first one's time-out,
+    // had it still been armed, was due before
+    const idle = await Term.open(h.url);
+    terms.push(idle);
+    await idle.expect('TIME OUT: NO LOGIN. GOODBYE.');
     expect(await u.command('HELP')).toContain('COMMANDS'); // logged-in lines are not timed out
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SqliteStore } from '../../server/store/sqlite.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { Pool, login, typeProgram, type ServerProcess, type Term } from './server.ts';
+import { until as waitUntil } from '../helpers/until.ts';
 
 const pool = new Pool();
 afterAll(() => pool.cleanup());
@@ -83,8 +84,8 @@ describe('bounds per user', () => {
     const out = await until(t, 'OLD BIG.S.OUT', (o) => o.includes('LOADED'));
     expect(out).toContain('BIG.S.OUT');
     expect(await t.command('LIST')).toMatch(/PROGRAM NEEDS \d+ WORDS OF CORE; YOUR JOBS HOLD \d+ AND YOUR LIMIT IS 40000 WORDS/);
-    // the first one sleeps, holding 30,000-odd words; after two seconds it has paid for them
-    await new Promise((r) => setTimeout(r, 2500));
+    // the first one sleeps, holding 30,000-odd words; once two seconds of them are charged, it goes
+    await waitUntil(() => (ledger(s.dir, 'FAY').core?.quantity ?? 0) >= 30_000 * 2_000, "two seconds of the sleeper's core charged", 30_000, 100);
     expect(await t.command(`KILL ${first}`)).toContain(`JOB ${first} KILLED.`);
     await until(t, 'JOBS', (o) => o.includes('NO JOBS.'));
     await new Promise((r) => setTimeout(r, 600)); // the ledger's next flush

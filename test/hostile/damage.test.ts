@@ -10,6 +10,7 @@ import { SqliteLedger, type Ledger } from '../../server/store/ledger.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { attachAccounting, type Accounting } from '../../server/accounting/attach.ts';
 import { HOOK_REFUSAL } from '../../server/frontend/hub.ts';
+import { until } from '../helpers/until.ts';
 import { installLastResort } from '../../server/lastresort.ts';
 import { RateLimitedLog } from '../../server/ratelog.ts';
 import { LedgerWriter } from '../../server/accounting/writer.ts';
@@ -177,14 +178,15 @@ describe('a full disk', () => {
     const now = h.store.db.pragma('page_count', { simple: true }) as number;
     h.store.db.pragma(`max_page_count = ${now}`);
     expect(await t.command('SUBMIT OUTP')).toMatch(/JOB \d+ SUBMITTED/);
-    await new Promise((r) => setTimeout(r, 400));
+    const logs = h.logs;
+    const keptErrors = () => logs.map((s) => JSON.parse(s)).filter((e) => e.msg === 'could not save job output; kept in memory, trying again');
+    // the job has ended and its output could not be written: it is not there, half or whole
+    await until(() => keptErrors().length > 0, 'the failed save of the job output');
     expect(await h.store.programs.get('EVE', 'OUTP.OUT')).toBeNull();
     h.store.db.pragma(`max_page_count = ${now + 1000}`);
-    for (let i = 0; i < 100 && !(await h.store.programs.get('EVE', 'OUTP.OUT')); i++) await new Promise((r) => setTimeout(r, 50));
-    const saved = await h.store.programs.get('EVE', 'OUTP.OUT');
-    expect(saved?.text).toContain('x'.repeat(20000));
-    const errors = h.logs.map((s) => JSON.parse(s)).filter((e) => e.msg === 'could not save job output; kept in memory, trying again');
-    expect(errors.length).toBeGreaterThanOrEqual(1);
+    const store = h.store;
+    const saved = await until(() => store.programs.get('EVE', 'OUTP.OUT'), 'the job output saved once there is room');
+    expect(saved.text).toContain('x'.repeat(20000));
   });
 
   it('a ledger that fails every flush is logged once a minute, not every 200 ms', async () => {
