@@ -22,7 +22,7 @@ const TYPE_AHEAD_MAX = 65_536;
 
 export interface TeletypeDeps {
   screen: TeletypeScreen;
-  /** clock for the pacer (tests use a fake one) */
+  /** clock for the pacer and the line's redial timer (tests use a fake one) */
   clock?: Clock;
   backoff?: Backoff;
   /** receives each finished row of paper (the --log printout) */
@@ -79,7 +79,7 @@ export class Teletype {
         data: (t) => this.received(t),
         hungup: (i) => this.hungup(i.reason),
       },
-      { backoff: deps.backoff, log: deps.log },
+      { backoff: deps.backoff, log: deps.log, clock: deps.clock },
     );
   }
 

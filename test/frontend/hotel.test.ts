@@ -7,6 +7,7 @@ import { FakeMainframe } from './fake-mainframe.ts';
 import { hashPassword } from '../../server/frontend/password.ts';
 import { startFrontEnd, type Harness } from './harness.ts';
 import type { ServerOptions } from '../../server/frontend/server.ts';
+import { until } from '../helpers/until.ts';
 
 let h: Harness;
 let mf: FakeMainframe;
@@ -19,13 +20,6 @@ const open = async (name: string, reg = true) => {
 const start = async (over: Partial<ServerOptions> = {}) => {
   mf = new FakeMainframe();
   h = await startFrontEnd(over, { mainframe: mf });
-};
-const until = async (pred: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 500; i++) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 };
 
 afterEach(async () => {

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { login, Term } from './client.ts';
 import { FakeMainframe } from './fake-mainframe.ts';
 import { startFrontEnd, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 let h: Harness | null = null;
 const terms: Term[] = [];
@@ -43,7 +44,7 @@ describe('protocol errors', () => {
     await c.expect('ALL LINES BUSY');
     expect(await c.closedWith()).toBe(1013);
     a.close();
-    for (let i = 0; i < 500 && h.fe.lines.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => h!.fe.lines.size <= 1, 'the line to go');
     const d = await Term.open(h.url);
     terms.push(d);
     expect(await d.expect('USER NAME--')).toContain('LINE 1');
@@ -106,7 +107,7 @@ describe('protocol errors', () => {
     // a dead peer: the client's socket stops reading, so no pong ever comes back
     (t.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     t.ws.pong = () => {};
-    for (let i = 0; i < 500 && h.fe.lines.size; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => h!.fe.lines.size === 0, 'the dead peer to be dropped');
     expect(h.fe.lines.size).toBe(0);
   });
 });

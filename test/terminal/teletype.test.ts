@@ -159,12 +159,16 @@ describe('teletype on blessed', () => {
   });
 
   it('when the mainframe hangs up (BYE) it waits; the next key dials again and is not sent', async () => {
-    const r = await rig({ cols: 100 });
+    const clock = new FakeClock();
+    const r = await rig({ cols: 100, clock });
     r.srv.send('\r\nGOODBYE.\r\n');
     r.srv.closeAll(1000, 'GOODBYE');
     await until(() => r.shown().some((l) => l.startsWith('*** HUNG UP')), 5000, 'hang-up notice');
     expect(r.shown().at(-1)).toContain('OFFLINE hung up, any key dials');
-    await new Promise((res) => setTimeout(res, 150)); // several backoff periods: no redial
+    // no redial is armed: many backoff periods pass on the line's clock and it still waits
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(60_000);
+    expect(r.tt.line.state).toBe('hungup');
     expect(r.srv.connections).toBe(1);
     r.kb.write('x');
     await until(() => r.shown().filter((l) => l.startsWith('USER NAME--')).length === 2, 5000, 'a new login');
@@ -256,11 +260,11 @@ describe('before the line first comes up', () => {
       await until(() => screen.text().some((l) => l.startsWith('*** NO ANSWER FROM')), 5000, 'no answer');
       const mark = term.written.length;
       kb.write('alice\rsecret\r');
-      await new Promise((r) => setTimeout(r, 50));
-      expect(term.written.slice(mark)).not.toContain('\x07'); // held, not refused
       const srv = await startFakeServer({ port });
       try {
         await srv.until(() => srv.received() === 'alice\rsecret\r');
+        // held, not refused: a bell for those keys would have rung before they were sent
+        expect(term.written.slice(mark)).not.toContain('\x07');
         // once the line has been up, a dropped line refuses keys with the bell instead
         srv.dropAll();
         await srv.close();
