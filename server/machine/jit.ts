@@ -60,6 +60,8 @@ interface Region {
   claimed: number[];
   /** pcs of its instructions (each covers pc and pc + 1) */
   pcs: number[];
+  /** fall-throughs of its conditional branches inside its blocks (see JitState.inner) */
+  inner: number[];
 }
 
 interface Ins { pc: number; op: number; a: number; b: number; c: number; imm: number; cyc: number }
@@ -78,6 +80,10 @@ export class JitState {
   readonly entry: (RegionFn | undefined)[];
   /** for each word of [0, codeEnd + 2), how many live translated instructions cover it */
   readonly cover: Uint16Array;
+  /** for each pc, how many live regions run through it as a branch's fall-through inside a block,
+   *  with no entry of their own there. The interpreter arrives at such a pc only when it finishes
+   *  a block a slice ended in the middle of; that is no reason to translate the code again. */
+  private readonly inner: Uint16Array;
   private readonly drops: Uint8Array;
   private regions: Region[] = [];
   private translated = 0;
@@ -86,6 +92,7 @@ export class JitState {
     this.hot = new Int32Array(ctx.cacheEnd);
     this.entry = new Array<RegionFn | undefined>(ctx.cacheEnd).fill(undefined);
     this.cover = new Uint16Array(ctx.codeEnd + 2);
+    this.inner = new Uint16Array(ctx.cacheEnd);
     this.drops = new Uint8Array(ctx.cacheEnd);
   }
 
@@ -96,6 +103,8 @@ export class JitState {
 
   /** Translates the region entered at pc (0 <= pc < cacheEnd); marks pc never-hot if it cannot. */
   compile(pc: number, core: Int32Array, hotAt: number): void {
+    // Warm, so that a region built through it later still goes on past its branch.
+    if (this.inner[pc] !== 0) { this.hot[pc] = 1; return; }
     const g = this.translated < MAX_PER_JOB ? this.build(pc, core) : null;
     if (g === null) { this.hot[pc] = NEVER; return; }
     this.translated += g.pcs.length;
@@ -111,7 +120,8 @@ export class JitState {
       }
     }
     for (const p of g.pcs) { this.cover[p]++; this.cover[p + 1]++; }
-    this.regions.push({ fn, claimed, pcs: g.pcs });
+    for (const p of g.inner) this.inner[p]++;
+    this.regions.push({ fn, claimed, pcs: g.pcs, inner: g.inner });
   }
 
   /** A store wrote words [lo, hi) covered by translated code: drop every region covering them. */
@@ -132,18 +142,25 @@ export class JitState {
 
   private drop(g: Region): void {
     for (const p of g.pcs) { this.cover[p]--; this.cover[p + 1]--; }
+    for (const p of g.inner) this.inner[p]--;
     for (const s of g.claimed) {
       this.entry[s] = undefined;
       this.hot[s] = ++this.drops[s] >= MAX_DROPS ? NEVER : 0;
     }
   }
 
-  private build(entryPc: number, core: Int32Array): { fn: RegionFn; leaders: number[]; pcs: number[] } | null {
-    const ctx = this.ctx, code = ctx.code, cacheEnd = ctx.cacheEnd, kop = this.dec.kop;
+  private build(entryPc: number, core: Int32Array): { fn: RegionFn; leaders: number[]; pcs: number[]; inner: number[] } | null {
+    const ctx = this.ctx, code = ctx.code, cacheEnd = ctx.cacheEnd, kop = this.dec.kop, hot = this.hot;
     const seen = new Map<number, Ins>();
     const leaders = new Set<number>([entryPc]);
     const queue = [entryPc];
     const inRange = (p: number) => p >= 0 && p < cacheEnd;
+    // Only code the interpreter has been seen to reach goes in: a branch target or a branch's
+    // fall-through that no one arrived at stays outside (leaving the region there). V8 optimises a
+    // region once it is hot and gives up that optimisation ("insufficient type feedback") the
+    // first time a path it never ran is taken, then optimises it again, each time for tens of
+    // milliseconds: code that is not run yet is better left out.
+    const warm = (p: number) => hot[p] !== 0;
     while (queue.length > 0 && seen.size < MAX_REGION) {
       let p = queue.shift()!;
       while (inRange(p) && !seen.has(p) && seen.size < MAX_REGION) {
@@ -153,18 +170,22 @@ export class JitState {
         if (op === 0) break;
         const ins: Ins = { pc: p, op, a: (h >>> 7) & 31, b: (h >>> 12) & 15, c: (h >>> 16) & 15, imm: code[(p << 1) + 1], cyc: h >>> 20 };
         seen.set(p, ins);
-        const target = (op === Op.JMP || op === Op.CALL) && ins.b === 0 ? ins.imm : BR_INT[op] || BR_FLT[op] ? ins.imm : -1;
-        if (target >= 0 && inRange(target)) { leaders.add(target); queue.push(target); }
-        if (BR_INT[op] || BR_FLT[op] || op === Op.CALL || op === Op.SVC) leaders.add(p + 2);
-        if (op === Op.CALL || op === Op.SVC) queue.push(p + 2);
-        if (ENDS_WALK.has(op)) break;
+        const cond = isBranch(op);
+        const target = ((op === Op.JMP || op === Op.CALL) && ins.b === 0) || cond ? ins.imm : -1;
+        if (target >= 0 && inRange(target)) {
+          leaders.add(target);
+          if (warm(target)) queue.push(target);
+        }
+        // return points: a subroutine or the supervisor comes back there
+        if (op === Op.CALL || op === Op.SVC) { leaders.add(p + 2); queue.push(p + 2); }
+        if (ENDS_WALK.has(op) || (cond && !warm(p + 2))) break;
         p += 2;
       }
     }
     if (!seen.has(entryPc)) return null;
     const starts = [...leaders].filter((s) => seen.has(s)).sort((x, y) => x - y);
-    const isLeader = new Set(starts);
-    const src = emitRegion(starts, isLeader, seen, ctx.codeEnd);
+    const inner = [...seen.values()].filter((x) => isBranch(x.op) && seen.has(x.pc + 2) && !leaders.has(x.pc + 2)).map((x) => x.pc + 2);
+    const src = emitRegion(starts, seen, ctx.codeEnd);
     let fn = fnCache.get(src);
     if (fn === undefined) {
       fn = new Function('ctx', 'r', 'f', 'core', 'f64', 'code', 'cover', 'budget', 'J', src) as RegionFn;
@@ -174,97 +195,161 @@ export class JitState {
       jitCounters.reused++;
     }
     fnCache.set(src, fn);
-    return { fn, leaders: starts, pcs: [...seen.keys()] };
+    return { fn, leaders: starts, pcs: [...seen.keys()], inner };
   }
 }
 
 const lit = (n: number) => (n < 0 ? `(${n})` : String(n));
 const R = (i: number) => (i === 0 ? '0' : `r${i}`);
+const isBranch = (op: number): boolean => BR_INT[op] !== undefined || BR_FLT[op] !== undefined;
+
+// How a region's JavaScript hands control back: `st` holds REGION_LEFT, REGION_TAIL or a Stop.
+const LEFT = `st = ${REGION_LEFT}; break out;`;
+const TAIL = `st = ${REGION_TAIL}; break out;`;
+
+/** A basic block: entered only at its start; it may leave early at a conditional branch whose
+ *  other path leaves the block (a side exit), and always leaves at its end. */
+interface Block { start: number; ins: Ins[]; cost: number; selfLoop: boolean; next: number }
+
+/** What one instruction's translation needs to know about where it stands. */
+interface Site {
+  ins: Ins;
+  /** cycles of the block's instructions after this one, given back when it leaves early */
+  back: number;
+  /** the block's closing branch back to its own start (the block is a JavaScript loop) */
+  loopBack: boolean;
+  /** the last instruction of its block */
+  last: boolean;
+  /** the start of the next block in the switch (falling into it needs no jump), or -1 */
+  next: number;
+}
+
+/** The state of one region's translation: registers used and written (to load and store them
+ *  around the switch), the blocks' starts, and the exits. */
+class RegionWriter {
+  readonly usedR = new Set<number>();
+  readonly wroteR = new Set<number>();
+  readonly usedF = new Set<number>();
+  readonly wroteF = new Set<number>();
+
+  constructor(private readonly isLeader: Set<number>, readonly codeEnd: number) {}
+
+  /** an integer register read (r0 reads 0) */
+  rd(i: number): string { if (i !== 0) this.usedR.add(i); return R(i); }
+  /** an integer destination; a = 16 is the interpreter's sink for writes to r0: null, nothing to write */
+  dst(i: number): string | null { if (i === 16 || i === 0) return null; this.usedR.add(i); this.wroteR.add(i); return `r${i}`; }
+  fr(i: number): string { this.usedF.add(i); return `f${i}`; }
+  fw(i: number): string { this.usedF.add(i); this.wroteF.add(i); return `f${i}`; }
+  /** sp is written by every stack instruction */
+  sp(): void { this.usedR.add(15); this.wroteR.add(15); }
+
+  /** Control to t: a block of this region (nothing to do when it is `next`, the case that follows)
+   *  or out of the region. */
+  goTo(t: number, next = -1): string {
+    if (!this.isLeader.has(t)) return `pc = ${t}; ${LEFT}`;
+    return t === next ? '' : `pc = ${t}; continue out;`;
+  }
+
+  /** Leaves at s: a trap there, with the cycles of the instructions after it given back. */
+  trap(s: Site, kind: number, addr: string): string {
+    return `{ pc = ${s.ins.pc}; ${giveBack(s)}tk = ${kind}; ta = ${addr}; st = ${Stop.TRAP}; break out; }`;
+  }
+
+  /** Leaves after s (a store into translated code: this region may be one of those dropped). */
+  leave(s: Site): string {
+    return `{ pc = ${s.ins.pc + 2}; ${giveBack(s)}${LEFT} }`;
+  }
+
+  /** A conditional branch at s: taken, control goes to its target (early in the block, with the
+   *  rest of the block's cycles given back); not taken, on to the next instruction. */
+  branch(s: Site, cond: string): string {
+    if (s.loopBack) return `if (!(${cond})) break;`;
+    const taken = `if (${cond}) { ${giveBack(s)}${this.goTo(s.ins.imm)} }`;
+    return s.last ? `${taken} ${this.goTo(s.ins.pc + 2, s.next)}` : taken;
+  }
+}
+
+const giveBack = (s: Site): string => (s.back ? `used -= ${s.back}; ` : '');
+
+/** The blocks at `starts`: each runs to the next start, an instruction that ends a walk, or a
+ *  conditional branch whose fall-through is outside the region. */
+function blocksOf(starts: number[], seen: Map<number, Ins>): Block[] {
+  const isLeader = new Set(starts);
+  return starts.map((start, si) => {
+    const ins: Ins[] = [];
+    for (let p = start; ; p += 2) {
+      const x = seen.get(p);
+      if (x === undefined || (p !== start && isLeader.has(p))) break;
+      ins.push(x);
+      if (ENDS_WALK.has(x.op) || (isBranch(x.op) && !seen.has(p + 2))) break;
+    }
+    const last = ins[ins.length - 1];
+    return {
+      start, ins, cost: ins.reduce((n, x) => n + x.cyc, 0),
+      selfLoop: isBranch(last.op) && last.imm === start,
+      next: si + 1 < starts.length ? starts[si + 1] : -1,
+    };
+  });
+}
 
 /** JavaScript source of a region: blocks at `starts`, instructions in `seen`. */
-function emitRegion(starts: number[], isLeader: Set<number>, seen: Map<number, Ins>, codeEnd: number): string {
-  const usedR = new Set<number>(), wroteR = new Set<number>(), usedF = new Set<number>(), wroteF = new Set<number>();
+function emitRegion(starts: number[], seen: Map<number, Ins>, codeEnd: number): string {
+  const w = new RegionWriter(new Set(starts), codeEnd);
   const out: string[] = [];
-  for (let si = 0; si < starts.length; si++) {
-    const start = starts[si];
-    const next = si + 1 < starts.length ? starts[si + 1] : -1;
-    const block: Ins[] = [];
-    for (let p = start; ; p += 2) {
-      const ins = seen.get(p);
-      if (ins === undefined || (p !== start && isLeader.has(p))) break;
-      block.push(ins);
-      if (ENDS_WALK.has(ins.op) || BR_INT[ins.op] || BR_FLT[ins.op]) break;
-    }
-    const last = block[block.length - 1];
-    const cost = block.reduce((n, x) => n + x.cyc, 0);
-    const before = cost - last.cyc;
-    const selfLoop = (BR_INT[last.op] !== undefined || BR_FLT[last.op] !== undefined) && last.imm === start;
-    // Leaving: to a block of this region (falling through when it is the next case) or out.
-    const go = (t: number, fall: boolean) =>
-      isLeader.has(t) ? (fall && t === next ? '' : `pc = ${t}; continue;`) : `pc = ${t}; st = -1; break out;`;
+  for (const block of blocksOf(starts, seen)) {
+    const { start, ins, cost, selfLoop, next } = block;
+    const last = ins[ins.length - 1];
     out.push(`case ${start}:`);
     if (selfLoop) out.push('for (;;) {');
-    out.push(`if (used + ${before} >= budget) { pc = ${start}; st = -2; break out; }`, `used += ${cost};`);
+    // Enter only if every instruction of the block would start inside the budget.
+    out.push(`if (used + ${cost - last.cyc} >= budget) { pc = ${start}; ${TAIL} }`, `used += ${cost};`);
     let done = 0;
-    for (const ins of block) {
-      done += ins.cyc;
-      const back = cost - done;
-      const exit = (kind: number, addr: string) =>
-        `{ pc = ${ins.pc}; ${back ? `used -= ${back}; ` : ''}tk = ${kind}; ta = ${addr}; st = 2; break out; }`;
-      const leave = `{ pc = ${ins.pc + 2}; ${back ? `used -= ${back}; ` : ''}st = -1; break out; }`;
-      out.push(emitIns(ins, exit, leave, go, selfLoop && ins === last, codeEnd, usedR, wroteR, usedF, wroteF));
+    for (const x of ins) {
+      done += x.cyc;
+      out.push(emitIns(w, { ins: x, back: cost - done, loopBack: selfLoop && x === last, last: x === last, next }));
     }
-    if (selfLoop) {
-      out.push('}');
-      out.push(go(last.pc + 2, true));
-    } else if (!(ENDS_WALK.has(last.op) || BR_INT[last.op] || BR_FLT[last.op])) {
-      out.push(go(last.pc + 2, true));
-    }
+    if (selfLoop) out.push('}', w.goTo(last.pc + 2, next));
+    else if (!ENDS_WALK.has(last.op) && !isBranch(last.op)) out.push(w.goTo(last.pc + 2, next));
   }
-  const regs = [...usedR].sort((x, y) => x - y), fregs = [...usedF].sort((x, y) => x - y);
+  const regs = [...w.usedR].sort((x, y) => x - y), fregs = [...w.usedF].sort((x, y) => x - y);
   return [
     '"use strict";',
     // codeEnd is baked into the checks below; this line keeps it in the cache key too
     `// codeEnd ${codeEnd}`,
-    `const base = ctx.base, limit = ctx.limit, codeEnd = ${codeEnd}, cacheEnd = ${Math.max(0, codeEnd - 1)}, sl = ctx.stackLow, sh = ctx.stackHigh;`,
-    'let pc = ctx.pc, used = 0, st = -1, tk = 0, ta = 0, v = 0, sp = 0, x = 0;',
+    `const base = ctx.base, hb = base >> 1, limit = ctx.limit, codeEnd = ${codeEnd}, cacheEnd = ${Math.max(0, codeEnd - 1)}, sl = ctx.stackLow, sh = ctx.stackHigh;`,
+    `let pc = ctx.pc, used = 0, st = ${REGION_LEFT}, tk = 0, ta = 0, v = 0, sp = 0, x = 0;`,
     ...regs.map((i) => `let r${i} = r[${i}];`),
     ...fregs.map((i) => `let f${i} = f[${i}];`),
     'out: for (;;) { switch (pc) {',
     ...out,
-    'default: st = -1; break out;',
+    `default: ${LEFT}`,
     '} }',
-    ...[...wroteR].sort((x, y) => x - y).map((i) => `r[${i}] = r${i};`),
-    ...[...wroteF].sort((x, y) => x - y).map((i) => `f[${i}] = f${i};`),
+    ...[...w.wroteR].sort((x, y) => x - y).map((i) => `r[${i}] = r${i};`),
+    ...[...w.wroteF].sort((x, y) => x - y).map((i) => `f[${i}] = f${i};`),
     'ctx.pc = pc;',
-    'if (st === 2) { ctx.trapKind = tk; ctx.trapPc = pc; ctx.trapAddr = ta; }',
+    `if (st === ${Stop.TRAP}) { ctx.trapKind = tk; ctx.trapPc = pc; ctx.trapAddr = ta; }`,
     'J.used = used;',
     'return st;',
   ].join('\n');
 }
 
-type Exit = (kind: number, addr: string) => string;
-
 /** One instruction, in the interpreter's order of effects. */
-function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: boolean) => string, loopBack: boolean, codeEnd: number,
-  usedR: Set<number>, wroteR: Set<number>, usedF: Set<number>, wroteF: Set<number>): string {
-  const { op, a, b, c, imm, pc } = ins;
-  const rd = (i: number) => { if (i !== 0) usedR.add(i); return R(i); };
-  // integer destination; a = 16 is the interpreter's sink for writes to r0
-  const dst = (i: number) => { if (i === 16 || i === 0) return null; usedR.add(i); wroteR.add(i); return `r${i}`; };
-  const fr = (i: number) => { usedF.add(i); return `f${i}`; };
-  const fw = (i: number) => { usedF.add(i); wroteF.add(i); return `f${i}`; };
-  const set = (e: string) => { const d = dst(a); return d === null ? '' : `${d} = ${e};`; };
+function emitIns(w: RegionWriter, s: Site): string {
+  const { op, a, b, c, imm, pc } = s.ins;
+  const { rd, fr, fw } = { rd: (i: number) => w.rd(i), fr: (i: number) => w.fr(i), fw: (i: number) => w.fw(i) };
+  const trap = (kind: number, addr: string) => w.trap(s, kind, addr);
+  const set = (e: string) => { const d = w.dst(a); return d === null ? '' : `${d} = ${e};`; };
   // operand 2 of RRX forms, as int32: r[c] + imm
   const X = c === 0 ? lit(imm) : imm === 0 ? rd(c) : `((${rd(c)} + ${lit(imm)}) | 0)`;
   // a memory address r[b] + r[c] + imm, as int32
   const addr = () => {
-    const t = [b !== 0 ? rd(b) : '', c !== 0 ? rd(c) : '', imm !== 0 ? lit(imm) : ''].filter((s) => s !== '');
+    const t = [b !== 0 ? rd(b) : '', c !== 0 ? rd(c) : '', imm !== 0 ? lit(imm) : ''].filter((e) => e !== '');
     return t.length === 0 ? '0' : t.length === 1 ? t[0] : `(${t.join(' + ')}) | 0`;
   };
+  // a fixed address: known when translating (a BASIC variable, a constant)
+  const fixed = b === 0 && c === 0 && imm >= 0;
   const ADDR = Trap.ADDRESS;
-  const fixedAbove = (end: number) => b === 0 && c === 0 && imm >= end;
-  const brTo = (cond: string) => loopBack ? `if (!(${cond})) break;` : `if (${cond}) { ${go(imm, false)} }`;
+  const fixedAbove = (end: number) => fixed && imm >= end;
   switch (op) {
     case Op.NOP: return '';
     case Op.LI: return set(lit(imm));
@@ -284,22 +369,32 @@ function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: bool
     case Op.NOT: return set(`~${rd(b)}`);
     case Op.LA: return set(addr());
     case Op.LD: {
-      const d = dst(a);
+      const d = w.dst(a);
+      if (fixed) return `if (${imm} >= limit) ${trap(ADDR, String(imm))}` + (d === null ? '' : ` ${d} = core[base + ${imm}];`);
       return `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')}` + (d === null ? '' : ` ${d} = core[base + v];`);
     }
     case Op.ST:
-      // a fixed address above the code (a BASIC variable) needs no check for self-modification
+      if (fixed) {
+        // a fixed address above the code (a BASIC variable) needs no check for self-modification
+        return `if (${imm} >= limit) ${trap(ADDR, String(imm))} core[base + ${imm}] = ${rd(a)};` + (fixedAbove(w.codeEnd) ? '' :
+          ` if (${imm} < codeEnd) { code[${imm << 1}] = 0; ${imm > 0 ? `code[${(imm - 1) << 1}] = 0; ` : ''}if (cover[${imm}] !== 0) { J.hit(${imm}, ${imm + 1}); ${w.leave(s)} } }`);
+      }
       return `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')} core[base + v] = ${rd(a)};` +
-        (fixedAbove(codeEnd) ? '' :
-          ` if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; if (cover[v] !== 0) { J.hit(v, v + 1); ${leave} } }`);
+        ` if (v < codeEnd) { code[v << 1] = 0; if (v > 0) code[(v - 1) << 1] = 0; if (cover[v] !== 0) { J.hit(v, v + 1); ${w.leave(s)} } }`;
     case Op.LDF: case Op.STF: {
+      if (fixed && (imm & 1) === 0) {
+        // both words inside the partition, known aligned: one check
+        const head = `if (${imm + 1} >= limit) ${trap(ADDR, `${imm} >= limit ? ${imm} : ${imm + 1}`)}`;
+        const cell = `f64[hb + ${imm >> 1}]`;
+        if (op === Op.LDF) return `${head} ${fw(a)} = ${cell};`;
+        if (fixedAbove(w.codeEnd + 1)) return `${head} ${cell} = ${fr(a)};`;
+      }
       const head = `v = ${addr()}; if ((v >>> 0) >= limit) ${trap(ADDR, 'v')} if (v + 1 >= limit) ${trap(ADDR, 'v + 1')}` +
         ` if ((v & 1) !== 0) ${trap(Trap.ALIGNMENT, 'v')}`;
       if (op === Op.LDF) return `${head} ${fw(a)} = f64[(base + v) >> 1];`;
-      if (fixedAbove(codeEnd + 1)) return `${head} f64[(base + v) >> 1] = ${fr(a)};`;
       return `${head} f64[(base + v) >> 1] = ${fr(a)}; if (v <= codeEnd) { if (v > 0) code[(v - 1) << 1] = 0;` +
         ` if (v < cacheEnd) code[v << 1] = 0; if (v + 1 < cacheEnd) code[(v + 1) << 1] = 0;` +
-        ` if (cover[v] !== 0 || cover[v + 1] !== 0) { J.hit(v, v + 2); ${leave} } }`;
+        ` if (cover[v] !== 0 || cover[v + 1] !== 0) { J.hit(v, v + 2); ${w.leave(s)} } }`;
     }
     case Op.FMOV: return `${fw(a)} = ${fr(b)};`;
     case Op.FADD: return `${fw(a)} = ${fr(b)} + ${fr(c)};`;
@@ -321,41 +416,41 @@ function emitIns(ins: Ins, trap: Exit, leave: string, go: (t: number, fall: bool
     case Op.ITOF: return `${fw(a)} = ${rd(b)};`;
     case Op.FTOI:
       return `x = ${fr(b)}; ` + set('x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : x | 0');
-    case Op.JMP: return b === 0 ? go(imm, false) : `pc = (${rd(b)} + ${lit(imm)}) | 0; continue;`;
+    case Op.JMP: return b === 0 ? w.goTo(imm) : `pc = (${rd(b)} + ${lit(imm)}) | 0; continue out;`;
     case Op.CALL: {
-      const s = `sp = (${rd(15)} - 1) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp >= sh) ${trap(ADDR, 'sp')}` +
+      w.sp();
+      const push = `sp = (r15 - 1) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp >= sh) ${trap(ADDR, 'sp')}` +
         ` r15 = sp; core[base + sp] = ${pc + 2};`;
-      wroteR.add(15);
-      return b === 0 ? `${s} ${go(imm, false)}` : `${s} pc = (${rd(b)} + ${lit(imm)}) | 0; continue;`;
+      return b === 0 ? `${push} ${w.goTo(imm)}` : `${push} pc = (${rd(b)} + ${lit(imm)}) | 0; continue out;`;
     }
     case Op.RET:
-      wroteR.add(15);
-      return `sp = ${rd(15)}; if (sp >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
-        ' r15 = sp + 1; pc = core[base + sp]; continue;';
+      w.sp();
+      return `sp = r15; if (sp >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
+        ' r15 = sp + 1; pc = core[base + sp]; continue out;';
     case Op.PUSH:
-      wroteR.add(15);
-      return `sp = (${rd(15)} - 1) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp >= sh) ${trap(ADDR, 'sp')}` +
+      w.sp();
+      return `sp = (r15 - 1) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp >= sh) ${trap(ADDR, 'sp')}` +
         ` r15 = sp; core[base + sp] = ${rd(a)};`;
     case Op.POP: {
-      wroteR.add(15);
-      const d = dst(a);
-      return `sp = ${rd(15)}; if (sp >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
+      w.sp();
+      const d = w.dst(a);
+      return `sp = r15; if (sp >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
         ` r15 = sp + 1;` + (d === null ? '' : ` ${d} = core[base + sp];`);
     }
     case Op.FPUSH:
-      wroteR.add(15);
-      return `sp = (${rd(15)} - 2) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp + 1 >= sh) ${trap(ADDR, 'sp')}` +
+      w.sp();
+      return `sp = (r15 - 2) | 0; if (sp < sl) ${trap(Trap.STACK_OVERFLOW, 'sp')} if (sp + 1 >= sh) ${trap(ADDR, 'sp')}` +
         ` if ((sp & 1) !== 0) ${trap(Trap.ALIGNMENT, 'sp')} r15 = sp; f64[(base + sp) >> 1] = ${fr(a)};`;
     case Op.FPOP:
-      wroteR.add(15);
-      return `sp = ${rd(15)}; if (sp + 1 >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
+      w.sp();
+      return `sp = r15; if (sp + 1 >= sh) ${trap(Trap.STACK_UNDERFLOW, 'sp')} if (sp < sl) ${trap(ADDR, 'sp')}` +
         ` if ((sp & 1) !== 0) ${trap(Trap.ALIGNMENT, 'sp')} r15 = sp + 2; ${fw(a)} = f64[(base + sp) >> 1];`;
     case Op.SVC: return `ctx.svcNumber = ${imm}; pc = ${pc + 2}; st = ${Stop.SVC}; break out;`;
     case Op.HALT: return `pc = ${pc + 2}; st = ${Stop.HALT}; break out;`;
     default: {
       const ci = BR_INT[op], cf = BR_FLT[op];
-      if (ci) return brTo(`${rd(a)} ${ci} ${rd(b)}`) + (loopBack ? '' : ` ${go(pc + 2, true)}`);
-      if (cf) return brTo(`${fr(a)} ${cf} ${fr(b)}`) + (loopBack ? '' : ` ${go(pc + 2, true)}`);
+      if (ci) return w.branch(s, `${rd(a)} ${ci} ${rd(b)}`);
+      if (cf) return w.branch(s, `${fr(a)} ${cf} ${fr(b)}`);
       throw new Error(`jit: no translation for opcode 0x${op.toString(16)}`);
     }
   }

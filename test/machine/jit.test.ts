@@ -129,4 +129,44 @@ loop: ADD  r1, r1, 1
     expect(m.ctx.r[1]).toBe(2000);
     expect(jitCounters.regions - before).toBeLessThan(20);
   });
+
+  it('leaves out code the interpreter never reached, so V8 never meets a path it has not run', () => {
+    const src = `
+      .stack 8
+      LI   r1, 0
+      LI   r3, 3000
+loop: ADD  r1, r1, 1
+      BLT  r1, r0, cold     ; never taken
+      BLT  r1, r3, loop
+      HALT
+cold: NOP
+      NOP
+      NOP
+      HALT`;
+    const m = withCpu(src, { jit: true, hotThreshold: 20, jitAfter: 0 });
+    expect(finish(m, 500)).toEqual(finish(withCpu(src, { jit: false }), 500));
+    expect(m.ctx.r[1]).toBe(3000);
+    // the loop's three instructions; not the cold path, not the HALT after the loop
+    expect(m.ctx.jit!.stats()).toEqual({ regions: 1, instructions: 3 });
+  });
+
+  it('translates a loop once, however often a slice ends inside it', () => {
+    // side exits (never taken) inside the loop's block; slices of 37 cycles end all over it
+    const src = `
+      .stack 8
+      LI   r1, 0
+      LI   r3, 20000
+loop: ADD  r1, r1, 1
+      BLT  r1, r0, out
+      ADD  r2, r1, r1
+      BLT  r2, r0, out
+      ADD  r4, r2, 7
+      BLT  r4, r0, out
+      BLT  r1, r3, loop
+out:  HALT`;
+    const m = withCpu(src, { jit: true, hotThreshold: 5, jitAfter: 0 });
+    expect(finish(m, 37)).toEqual(finish(withCpu(src, { jit: false }), 37));
+    expect(m.ctx.r[1]).toBe(20000);
+    expect(m.ctx.jit!.stats().regions).toBe(1);
+  });
 });
