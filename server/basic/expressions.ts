@@ -26,6 +26,9 @@ export class Expressions {
   private readonly fnDepth = new Set<string>();
   /** products whose overflow the enclosing sum checks */
   private readonly unchecked = new WeakSet<Expr>();
+  /** While a value is computed with one overflow test at its end (`numTestedOnce`): where a bad
+   *  subscript goes (the statement's fully tested computation); null otherwise. */
+  private slowPath: number | null = null;
 
   constructor(private readonly c: CodeContext) {}
 
@@ -65,6 +68,32 @@ export class Expressions {
       case 'fn': return this.fnCall(x, d);
       default: this.c.fail('A NUMBER EXPECTED');
     }
+  }
+
+  /**
+   * f(d) <- x, testing for overflow once at the end instead of after every operation, when x is a
+   * sum, difference or product (signs included) of constants, variables and array elements whose
+   * subscripts cannot overflow. Values in variables are always finite, and once an operation of
+   * that kind overflows every later one gives an infinity or NaN, so a finite result means none did.
+   * When the result is not finite, or a subscript is out of range, the value is computed again the
+   * ordinary way (cold code), which warns and substitutes machine infinity exactly as the standard
+   * asks, in order, or reports the subscript. Matrix multiplication's S = S + A(I,K) * B(K,J) then
+   * tests once (2 instructions) where ECMA-55 tested twice (6). Returns false, emitting nothing,
+   * when x is not of that form or has no test to save.
+   */
+  numTestedOnce(x: Expr, d: number): boolean {
+    if (!testableOnce(x) || !hasTestedOperation(x)) return false;
+    const c = this.c;
+    const e = c.e;
+    const r = c.fr(d);
+    const back = e.label();
+    const slow = c.stub(() => { this.num(x, d); e.opL(JMP, 0, 0, 0, back); });
+    this.slowPath = slow;
+    try { this.num(x, d); } finally { this.slowPath = null; }
+    e.op(FSUB, FTMP, r, r); // 0 for a finite value, NaN for an infinity or NaN
+    e.opL(FBNE, FTMP, FTMP, 0, slow);
+    e.bind(back);
+    return true;
   }
 
   /** LD/LDF/STF/LA through an Address. */
@@ -114,11 +143,11 @@ export class Expressions {
     switch (x.op) {
       case '+': case '-':
         e.op(x.op === '+' ? FADD : FSUB, r, r, rr);
-        if (!small(x.l, 1e290) && !small(x.r, 1e290)) c.overflowCheck(r);
+        if (!small(x.l, 1e290) && !small(x.r, 1e290) && this.slowPath === null) c.overflowCheck(r);
         return;
       case '*':
         e.op(FMUL, r, r, rr);
-        if (!small(x.l, 1.0000001) && !small(x.r, 1.0000001) && !this.unchecked.has(x)) c.overflowCheck(r);
+        if (!small(x.l, 1.0000001) && !small(x.r, 1.0000001) && !this.unchecked.has(x) && this.slowPath === null) c.overflowCheck(r);
         return;
       case '/': {
         const back = e.label();
@@ -344,11 +373,11 @@ export class Expressions {
 
   /**
    * A checked subscript: f[fr] converted into r[ir] and branched to `bad` unless lo <= it <= hi
-   * (hi in r2 after this when `hi` is a number; a register otherwise). The low bound is tested on
+   * (hi in r2 after this when `hi` is a number, loaded unless `hiInR2`; a register otherwise). The low bound is tested on
    * the double against f0 (0) or f12 (1), so the conversion needs no floor: x + .5 >= 0 truncates
    * as it rounds.
    */
-  private subscript(fr: number, ir: number, lo: number, hi: number | { reg: number }, bad: number): void {
+  private subscript(fr: number, ir: number, lo: number, hi: number | { reg: number }, bad: number, hiInR2 = false): void {
     const e = this.c.e;
     const loReg = lo === 0 ? FZERO : FONE;
     if (this.c.strict) {
@@ -359,7 +388,10 @@ export class Expressions {
       e.opL(FBLT, fr, loReg, 0, bad);
       e.op(FTOI, ir, fr);
     }
-    if (typeof hi === 'number') { e.op(LI, 2, 0, 0, hi); e.opL(BGT, ir, 2, 0, bad); } else e.opL(BGT, ir, hi.reg, 0, bad);
+    if (typeof hi === 'number') {
+      if (!hiInR2) e.op(LI, 2, 0, 0, hi);
+      e.opL(BGT, ir, 2, 0, bad);
+    } else e.opL(BGT, ir, hi.reg, 0, bad);
   }
 
   /** The address of an element; subscripts use f depth d and up, and r1-r3. */
@@ -367,7 +399,7 @@ export class Expressions {
     const c = this.c;
     const e = c.e;
     const a = c.store.array(t.name);
-    const bad = (): number => c.errStub('SUBSCRIPT OUT OF RANGE');
+    const bad = (): number => this.slowPath ?? c.errStub('SUBSCRIPT OUT OF RANGE');
     const shift = a.esize === 2 ? 1 : 8;
     if (a.desc === null) {
       if (t.subs.every((s) => s.k === 'num')) {
@@ -381,7 +413,8 @@ export class Expressions {
       }
       t.subs.forEach((s, i) => this.num(s, d + i));
       const ireg = [1, 3];
-      t.subs.forEach((_, i) => this.subscript(c.fr(d + i), ireg[i], a.lo, a.hi[i], bad()));
+      // a square array's second bound is already in r2
+      t.subs.forEach((_, i) => this.subscript(c.fr(d + i), ireg[i], a.lo, a.hi[i], bad(), i === 1 && a.hi[1] === a.hi[0]));
       // element (i, j) is at label + (i * cols + j - (lo * cols + lo)) * esize: r1 * (cols * esize)
       // plus r3 * esize, added by the load itself
       if (t.subs.length === 2) {
@@ -510,4 +543,32 @@ export function isCondition(x: Expr): boolean {
   if (x.k === 'bin') return RELOPS.has(x.op) || ((x.op === 'AND' || x.op === 'OR') && isCondition(x.l) && isCondition(x.r));
   if (x.k === 'not') return isCondition(x.e);
   return false;
+}
+
+/** A subscript that cannot overflow: a constant, a variable, or a variable plus or minus a constant
+ *  (small enough that the sum is not tested). */
+function safeSubscript(x: Expr): boolean {
+  if (x.k === 'num' || x.k === 'var' || x.k === 'param') return true;
+  if (x.k !== 'bin' || (x.op !== '+' && x.op !== '-')) return false;
+  const isConst = (y: Expr): boolean => y.k === 'num' && Math.abs(y.v) < 1e290;
+  const isVar = (y: Expr): boolean => y.k === 'var' || y.k === 'param';
+  return (isVar(x.l) && isConst(x.r)) || (isConst(x.l) && isVar(x.r));
+}
+
+/** Whether x may be computed with one overflow test at its end (see Expressions.numTestedOnce). */
+function testableOnce(x: Expr): boolean {
+  switch (x.k) {
+    case 'num': case 'var': case 'param': return true;
+    case 'neg': return testableOnce(x.e);
+    case 'arr': return x.subs.every(safeSubscript);
+    case 'bin': return (x.op === '+' || x.op === '-' || x.op === '*') && testableOnce(x.l) && testableOnce(x.r);
+    default: return false;
+  }
+}
+
+/** Whether computing x the ordinary way tests some operation for overflow (one of two non-constants). */
+function hasTestedOperation(x: Expr): boolean {
+  if (x.k === 'neg') return hasTestedOperation(x.e);
+  if (x.k !== 'bin') return false;
+  return (x.l.k !== 'num' && x.r.k !== 'num') || hasTestedOperation(x.l) || hasTestedOperation(x.r);
 }

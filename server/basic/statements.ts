@@ -91,7 +91,7 @@ export class Statements {
   private letStmt(target: LValue, value: Expr): void {
     const c = this.c;
     if (target.t === 'n') {
-      this.x.num(value, 0);
+      if (!this.x.numTestedOnce(value, 0)) this.x.num(value, 0);
       this.storeNum(target, FREG0, 1);
       return;
     }
