@@ -3,7 +3,10 @@
 // a matrix multiplication and math functions in ECMA-55 Minimal BASIC): guest instructions (counted
 // exactly, in a separate run), cycles, CPU seconds and host milliseconds (timed runs in this process,
 // JIT on), and each program's whole-process time as `npm run -s job` runs it, minus a process that
-// runs a one-line program (start-up), as an outside harness would measure it.
+// runs a one-line program (start-up), as an outside harness would measure it. If a C BASIC
+// interpreter is on the PATH (`bwbasic`, Debian's bwbasic package; TIMESHARE_C_BASIC=/path/to/it
+// names another that runs `it FILE` and exits at the end of its standard input), the three Minimal
+// BASIC programs run there too, measured the same way, and the ratios are printed.
 import { compileBasic } from '../../server/basic/compiler.ts';
 import { runStandalone } from '../../server/monitor/standalone.ts';
 import { CPU } from '../../server/machine/cpu.ts';
@@ -15,6 +18,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect } from '../../server/basic/options.ts';
+
+/** A C BASIC interpreter to compare with, if the host has one. */
+function cBasic(): string | null {
+  const named = process.env.TIMESHARE_C_BASIC;
+  if (named) return named;
+  const r = spawnSync('sh', ['-c', 'command -v bwbasic'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+}
 
 /**
  * Runs `text` once with every CPU slice cut into one-cycle runs. A run with a budget of 1 executes
@@ -77,6 +88,7 @@ const STANDARD: Record<string, string> = {
 80 FOR I = 2 TO 20000
 90 IF F(I) <> 0 THEN 140
 100 LET C = C + 1
+105 IF I > 10000 THEN 140
 110 FOR J = I + I TO 20000 STEP I
 120 LET F(J) = 1
 130 NEXT J
@@ -202,14 +214,34 @@ export async function main(): Promise<void> {
     programs[name] = { dialect, guest_instructions: counted.instructions, guest_cycles: runs[0].cycles, cpu_seconds: runs[0].secs, host_ms: ms, host_cpu_ms: cpuMs, process_ms: proc, process_cpu_ms: procCpu };
     console.log(`${name} (${dialect}): ${counted.instructions} instructions, ${runs[0].cycles} cycles, ${runs[0].secs} CPU seconds; host time median ${ms} ms wall (${cpuMs} ms CPU) of 5 in this process; as a whole process minus start-up ${proc} ms wall, ${procCpu ?? '?'} ms CPU (prints ${runs[0].out})`);
   }
-  console.log(JSON.stringify({ bench: 'basic', compile_2000_lines_ms: compileMs, programs }));
+  // The same Minimal BASIC programs in a C interpreter on this host, whole process minus its own
+  // start-up (the same one-line program), medians of 5 interleaved with ours.
+  const cPath = cBasic();
+  const c_basic: Record<string, { process_ms: number; process_cpu_ms: number | null; ours_process_ms: number; ours_process_cpu_ms: number | null; ratio_wall: number; ratio_cpu: number | null }> = {};
+  if (cPath === null) console.log('no C BASIC on this host (apt-get install bwbasic, or TIMESHARE_C_BASIC=path): no comparison');
+  else {
+    const cStart = processMs('10 PRINT "HELLO"\n20 END\n', 'ecma55', cPath);
+    const ours0 = processMs('10 PRINT "HELLO"\n20 END\n', 'ecma55');
+    console.log(`${cPath}: start-up median ${round(cStart.wall)} ms wall, ${cStart.cpu === null ? '?' : round(cStart.cpu)} ms CPU of 5 (ours ${round(ours0.wall)} ms, ${ours0.cpu === null ? '?' : round(ours0.cpu)} ms CPU)`);
+    for (const [name, text] of Object.entries(STANDARD)) {
+      const theirs = processMs(text, 'ecma55', cPath);
+      const ours = processMs(text, 'ecma55');
+      const tw = round(theirs.wall - cStart.wall), ow = round(ours.wall - ours0.wall);
+      const tc = theirs.cpu === null || cStart.cpu === null ? null : round(theirs.cpu - cStart.cpu);
+      const oc = ours.cpu === null || ours0.cpu === null ? null : round(ours.cpu - ours0.cpu);
+      const ratio = (a: number, b: number): number => Math.round((a / Math.max(b, 0.1)) * 100) / 100;
+      c_basic[name] = { process_ms: tw, process_cpu_ms: tc, ours_process_ms: ow, ours_process_cpu_ms: oc, ratio_wall: ratio(ow, tw), ratio_cpu: tc === null || oc === null ? null : ratio(oc, tc) };
+      console.log(`${name}: whole process minus start-up, ours ${ow} ms wall (${oc ?? '?'} ms CPU), ${cPath} ${tw} ms wall (${tc ?? '?'} ms CPU): ours / theirs ${c_basic[name].ratio_wall} wall, ${c_basic[name].ratio_cpu ?? '?'} CPU`);
+    }
+  }
+  console.log(JSON.stringify({ bench: 'basic', compile_2000_lines_ms: compileMs, programs, ...(cPath ? { c_basic_path: cPath, c_basic } : {}) }));
 }
 
 /**
  * Medians of 5 whole `npm run -s job` processes (the built command, as npm runs it): wall ms, and CPU
  * ms (user + system, from GNU time when the host has it), which a busy shared machine disturbs less.
  */
-function processMs(text: string, dialect: Dialect): { wall: number; cpu: number | null } {
+function processMs(text: string, dialect: Dialect, interpreter?: string): { wall: number; cpu: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ts-bench-basic-'));
   const file = join(dir, 'p.bas');
   writeFileSync(file, text);
@@ -217,11 +249,11 @@ function processMs(text: string, dialect: Dialect): { wall: number; cpu: number 
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const args = ['server/launch.mjs', 'job', '--dialect', dialect, file];
+    const cmd = interpreter ? [interpreter, file] : [process.execPath, 'server/launch.mjs', 'job', '--dialect', dialect, file];
     const t0 = performance.now();
     const r = haveTime
-      ? spawnSync('/usr/bin/time', ['-f', 'TIMES %U %S', process.execPath, ...args], { encoding: 'utf8' })
-      : spawnSync(process.execPath, args, { encoding: 'utf8' });
+      ? spawnSync('/usr/bin/time', ['-f', 'TIMES %U %S', ...cmd], { encoding: 'utf8', input: '' })
+      : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', input: '' });
     walls.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`job process failed: ${r.stderr}`);
     const m = /TIMES ([\d.]+) ([\d.]+)/.exec(r.stderr);
