@@ -32,7 +32,7 @@ export interface Runtime {
   inres: number;
 }
 
-const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, MOD, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FBGT, FBGE, STF } = Op;
+const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, MOD, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FSGN, FMUL, FBGT, FBGE, STF } = Op;
 
 export function emitRuntime(e: Emitter, settings: Settings): Runtime {
   e.markLine(-1);
@@ -333,7 +333,8 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
 }
 
 // input(r1 = descriptor [count, type per item: 0 number, 1 string], r2 = prompt string)
-// -> r4 = 0 with the items in inres, or 1 at the end of input. A bad reply is answered with a
+// -> r4 = 0 with the items in inres, or 1 at the end of input; in ecma55, r5 = how many numbers
+// overflowed (machine infinity was supplied for each). A bad reply is answered with a
 // message and the prompt again (ECMA-55 15.5: the whole reply is re-requested, nothing assigned).
 // The extended dialect answers as Microsoft BASIC does: `?? ` asks for the items still missing on a
 // new line, `?EXTRA IGNORED` drops items past the last, and `?REDO FROM START` asks again.
@@ -351,6 +352,7 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   e.op(MOV, 6, 1);
   e.op(MOV, 7, 2);
   e.bind(retry);
+  if (strict) e.op(LI, 5, 0, 0, 0);
   e.op(LD, 2, 7, 0, 0);
   e.op(ADD, 1, 7, 0, 1);
   e.op(SVC, 0, 0, 0, Svc.PUTS);
@@ -506,7 +508,18 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   if (strict) complain(toomany, 'TOO MANY ITEMS');
   if (strict) complain(toofew, 'TOO FEW ITEMS');
   else e.bind(toofew);
-  complain(toolarge, 'NUMBER TOO LARGE');
+  if (strict) {
+    // ECMA-55 15.5: a numeric datum that overflows is an exception, nonfatal: it is reported and
+    // machine infinity of its sign is supplied (the reply is not asked for again)
+    // (counted in r5: the INPUT statement reports them, naming its line)
+    e.bind(toolarge);
+    e.op(FSGN, 14, 1);
+    e.op(FMUL, 14, 14, 15);
+    e.op(ADD, 5, 5, 0, 1);
+    e.op(SHL, 1, 10, 0, 1);
+    e.opL(STF, 14, 1, 0, inres);
+    e.opL(JMP, 0, 0, 0, after);
+  } else complain(toolarge, 'NUMBER TOO LARGE');
   complain(toolong, 'REPLY TOO LONG');
   complain(strlong, `STRING LONGER THAN ${MAX_STRING} CHARACTERS`);
   complain(badchar, 'A STRING WITH THAT CHARACTER NEEDS QUOTES');

@@ -8,7 +8,7 @@ import { Loops } from './loops.ts';
 import { Matrices } from './matrices.ts';
 import { DESC_WORDS, HEAP_WORDS } from './storage.ts';
 
-const { LD, ST, LI, MOV, ADD, MUL, SHL, LA, LDF, STF, FMOV, FTOI, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
+const { LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FTOI, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
 
 export class Statements {
   private readonly x: Expressions;
@@ -178,6 +178,21 @@ export class Statements {
     e.opL(LA, 2, 0, 0, e.str(prompt));
     e.opL(CALL, 0, 0, 0, c.rt.input);
     e.opL(BNE, 4, 0, 0, c.errStub('END OF INPUT'));
+    if (c.strict) {
+      // ECMA-55 15.5: each number in the reply that overflowed is reported (machine infinity of its
+      // sign was supplied)
+      const back = e.label();
+      const warn = c.stub(() => {
+        const again = e.label();
+        e.bind(again);
+        c.svcMessage(Svc.WARN, 'OVERFLOW IN INPUT');
+        e.op(SUB, 5, 5, 0, 1);
+        e.opL(BNE, 5, 0, 0, again);
+        e.opL(JMP, 0, 0, 0, back);
+      });
+      e.opL(BNE, 5, 0, 0, warn);
+      e.bind(back);
+    }
     s.targets.forEach((t, k) => {
       c.numDepth = 0;
       c.strDepth = 0;

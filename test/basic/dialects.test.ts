@@ -79,9 +79,15 @@ describe('exceptions ECMA-55 requires (both dialects)', () => {
     expect(messages(r.stderr)).toEqual(['OVERFLOW IN READ IN LINE 10']);
     expect(r.exitCode).toBe(0);
   });
-  it('overflow on INPUT asks again', async () => {
-    const r = await runEcma('10 INPUT A\n20 PRINT A\n30 END\n', '1E999\n5\n');
-    expect(r.stdout).toBe('? NUMBER TOO LARGE - TYPE THE WHOLE REPLY AGAIN\n?  5 \n');
+  it('overflow on INPUT: reported for each number, machine infinity of its sign supplied, the program goes on (ECMA-55 15.5)', async () => {
+    const r = await runEcma('10 INPUT A, B, C\n20 PRINT A; B; C\n30 END\n', '1E999, -2E400, 5\n');
+    expect(r.stdout).toBe('?  1.79769E+308 -1.79769E+308  5 \n');
+    expect(messages(r.stderr)).toEqual(['OVERFLOW IN INPUT IN LINE 10', 'OVERFLOW IN INPUT IN LINE 10']);
+    expect(r.exitCode).toBe(0);
+  });
+  it('overflow on INPUT in the extended dialect asks again, as Microsoft BASIC does', async () => {
+    const r = await runBasic('10 INPUT A\n20 PRINT A\n30 END\n', '1E999\n5\n');
+    expect(r.stdout).toBe('? ?REDO FROM START\n?  5 \n');
   });
   it('an unquoted string reply with characters the standard does not allow asks again', async () => {
     const r = await runEcma('10 INPUT A$\n20 PRINT A$\n30 END\n', 'AB?CD\nAB;CD\nK*L\n"K*L"\n');

