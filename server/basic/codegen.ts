@@ -4,16 +4,28 @@
 import { Op } from '../machine/isa.ts';
 import { Svc } from '../machine/services.ts';
 import type { Checked, Program } from './ast.ts';
+import { eachStmt } from './checks.ts';
 import { CodeContext, FHALF, FMAX, FONE, FZERO, GenError } from './context.ts';
 import { Emitter } from './emitter.ts';
 import { emitRuntime } from './runtime.ts';
 import { Statements } from './statements.ts';
 import { Storage } from './storage.ts';
 
+/** The stack of a program without GOSUB: the run-time library's few words, with room to spare. */
 export const STACK_WORDS = 1024;
+/**
+ * The stack of a program with GOSUB: a return address per level (and, in the extended dialect, the
+ * caller's FOR-stack floor beside it), so at least GOSUB_DEPTH_ECMA55 / GOSUB_DEPTH_EXTENDED levels
+ * of nesting, then `OUT OF MEMORY: TOO MANY NESTED GOSUBS IN LINE n`. Classic BASICs allowed as many
+ * as free memory held; 4,096 words (16 KB of a partition) is that bound here, and only programs
+ * that can nest pay for it.
+ */
+export const GOSUB_STACK_WORDS = 4096;
+export const GOSUB_DEPTH_ECMA55 = 4000;
+export const GOSUB_DEPTH_EXTENDED = 2000;
 
 export interface GenResult {
-  words: Int32Array; entry: number; codeEnd: number; bssWords: number;
+  words: Int32Array; entry: number; codeEnd: number; bssWords: number; stackWords: number;
   lineStarts: number[]; lineNums: number[]; errors: string[]; retPcs: Set<number>;
 }
 
@@ -49,7 +61,13 @@ export function generate(prog: Program, checked: Checked): GenResult {
   const fin = e.finish();
   if (fin.unbound.length && c.errors.length === 0) c.errors.push('LINE ?: INTERNAL ERROR: AN UNRESOLVED JUMP');
   return {
-    words: fin.words, entry: 0, codeEnd: fin.codeEnd, bssWords: fin.bssWords,
+    words: fin.words, entry: 0, codeEnd: fin.codeEnd, bssWords: fin.bssWords, stackWords: hasGosub(prog) ? GOSUB_STACK_WORDS : STACK_WORDS,
     lineStarts: e.lineStarts, lineNums: e.lineNums, errors: c.errors, retPcs: c.retPcs,
   };
+}
+
+function hasGosub(prog: Program): boolean {
+  let found = false;
+  for (const ln of prog.lines) eachStmt(ln.stmts, (s) => { if (s.k === 'gosub' || (s.k === 'on' && s.gosub)) found = true; });
+  return found;
 }

@@ -3,7 +3,7 @@
 import type { CompileResult, Image } from '../machine/image.ts';
 import { Trap } from '../machine/isa.ts';
 import { checkProgram } from './checks.ts';
-import { generate, STACK_WORDS } from './codegen.ts';
+import { generate } from './codegen.ts';
 import { type BasicOptions, settings } from './options.ts';
 import { parseProgram } from './parser.ts';
 
@@ -41,12 +41,12 @@ function compile(source: string, options: BasicOptions): CompileResult {
     words: gen.words,
     entry: gen.entry,
     bssWords: gen.bssWords,
-    stackWords: STACK_WORDS,
+    stackWords: gen.stackWords,
     codeEnd: gen.codeEnd,
     lineAt,
     describeTrap(kind: Trap, pc: number): string | undefined {
       switch (kind) {
-        case Trap.STACK_OVERFLOW: return 'TOO MANY NESTED GOSUBS';
+        case Trap.STACK_OVERFLOW: return 'OUT OF MEMORY: TOO MANY NESTED GOSUBS';
         case Trap.STACK_UNDERFLOW: return retPcs.has(pc) ? 'RETURN WITHOUT GOSUB' : undefined;
         default: return undefined;
       }

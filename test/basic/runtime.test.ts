@@ -11,7 +11,7 @@ describe('run-time errors', () => {
     ['string too long', '10 LET A$ = "0123456789"\n20 FOR I = 1 TO 30\n30 LET B$ = B$ + A$\n40 NEXT I\n50 END\n', 'STRING LONGER THAN 255 CHARACTERS IN LINE 30'],
     ['ASC of empty', '10 PRINT ASC(A$)\n20 END\n', 'ASC OF AN EMPTY STRING IN LINE 10'],
     ['read type', '10 READ X\n20 DATA "TEXT"\n30 END\n', 'A STRING DATUM CANNOT BE READ INTO A NUMERIC VARIABLE IN LINE 10'],
-    ['deep GOSUB', '10 GOSUB 10\n20 END\n', 'TOO MANY NESTED GOSUBS IN LINE 10'],
+    ['deep GOSUB', '10 GOSUB 10\n20 END\n', 'OUT OF MEMORY: TOO MANY NESTED GOSUBS IN LINE 10'],
   ];
   for (const [what, src, msg] of cases) {
     it(`${what}: "${msg}"`, async () => {
