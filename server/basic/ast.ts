@@ -66,6 +66,8 @@ export type Stmt =
   | { k: 'mat'; target: string; value: MatValue }
   /** extended dialect: a statement that can only fail (a type mismatch) fails when it is reached */
   | { k: 'error'; msg: string }
+  | { k: 'clear' }
+  | { k: 'width'; e: Expr }
   | { k: 'nop' };
 
 export interface Line {

@@ -36,11 +36,15 @@ export function generate(prog: Program, checked: Checked): GenResult {
   e.opL(Op.LDF, FHALF, 0, 0, e.num(0.5));
   e.opL(Op.LDF, FONE, 0, 0, e.num(1));
   e.opL(Op.LDF, FZERO, 0, 0, e.num(0));
+  // CLEAR empties the stack: where it starts is kept (a data word: CLEAR zeroes bss)
+  const initialSp = uses(prog, 'clear') ? e.dataWords([0]) : null;
+  if (initialSp !== null) e.opL(Op.ST, 15, 0, 0, initialSp);
   const first = e.label();
   e.opL(Op.JMP, 0, 0, 0, first);
-  const rt = emitRuntime(e, prog.settings);
+  const rt = emitRuntime(e, prog.settings, uses(prog, 'width'));
   const store = new Storage(e, prog.data, checked);
   const c = new CodeContext(e, prog, checked, prog.settings, rt, store);
+  c.initialSp = initialSp;
   const statements = new Statements(c);
   e.bind(first);
   for (const ln of prog.lines) {
@@ -69,5 +73,11 @@ export function generate(prog: Program, checked: Checked): GenResult {
 function hasGosub(prog: Program): boolean {
   let found = false;
   for (const ln of prog.lines) eachStmt(ln.stmts, (s) => { if (s.k === 'gosub' || (s.k === 'on' && s.gosub)) found = true; });
+  return found;
+}
+
+function uses(prog: Program, k: 'clear' | 'width'): boolean {
+  let found = false;
+  for (const ln of prog.lines) eachStmt(ln.stmts, (s) => { if (s.k === k) found = true; });
   return found;
 }

@@ -32,6 +32,8 @@ export class CodeContext {
   readonly errors: string[] = [];
   /** pcs of RET instructions (a STACK UNDERFLOW there is RETURN WITHOUT GOSUB) */
   readonly retPcs = new Set<number>();
+  /** a data word holding the stack pointer the program started with (programs with CLEAR) */
+  initialSp: number | null = null;
   readonly strict: boolean;
   private readonly stubs: Stub[] = [];
   private readonly errStubs = new Map<string, number>();

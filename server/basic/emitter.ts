@@ -19,6 +19,7 @@ export class Emitter {
   private dataFix: number[] = [];
   private numConsts = new Map<string, number>();
   private strConsts = new Map<string, number>();
+  private bssEnds: number[] = [];
   /** pc where each source line's code begins, and the line (-1 for run-time routines) */
   readonly lineStarts: number[] = [];
   readonly lineNums: number[] = [];
@@ -61,6 +62,9 @@ export class Emitter {
     this.bssSize += words;
     return l;
   }
+  /** The first word of bss, and (resolved when finishing) the word after its last. */
+  bssStartLabel(): number { return this.labelFor(Region.Bss, 0); }
+  bssEndLabel(): number { const l = this.labelFor(Region.Bss, 0); this.bssEnds.push(l); return l; }
   /** Initialised words in the data area (even-aligned start). */
   dataWords(words: number[], fix?: { at: number; label: number }[]): number {
     if (this.data.length & 1) this.data.push(0);
@@ -101,6 +105,7 @@ export class Emitter {
     const code = this.codeBuf;
     const dataStart = codeEnd;
     const bssStart = (dataStart + this.data.length + 1) & ~1;
+    for (const l of this.bssEnds) this.labelOff[l] = this.bssSize + (this.bssSize & 1);
     const unbound: number[] = [];
     const addr = (l: number): number => {
       const off = this.labelOff[l];

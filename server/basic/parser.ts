@@ -226,6 +226,15 @@ class Parser {
       case 'REM': this.i++; return { k: 'nop' };
       case 'STOP': return { k: 'stop' };
       case 'END': return { k: 'end' };
+      case 'CLEAR':
+        // Microsoft's CLEAR n also sized the string space: the number is accepted and not needed
+        this.standard('CLEAR', t.pos);
+        if (!this.atEnd()) this.numExpr();
+        return { k: 'clear' };
+      case 'WIDTH': {
+        this.standard('WIDTH', t.pos);
+        return { k: 'width', e: this.numExpr() };
+      }
       default: return this.fail(`A STATEMENT CANNOT BEGIN WITH ${t.v}`, t.pos);
     }
   }

@@ -30,13 +30,21 @@ export interface Runtime {
   newline: number;
   /** bss: INPUT's results, two words per item (a double, or a string's address and length) */
   inres: number;
+  /** the margin's cell (data), when the program sets it (WIDTH); null when it is a constant */
+  marginCell: number | null;
 }
 
 const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, MOD, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FSGN, FMUL, FBGT, FBGE, STF } = Op;
 
-export function emitRuntime(e: Emitter, settings: Settings): Runtime {
+export function emitRuntime(e: Emitter, settings: Settings, settableMargin = false): Runtime {
   e.markLine(-1);
   const margin = settings.margin;
+  // A program with WIDTH reads the margin from a cell (one cycle more where it is needed); others
+  // have it as a constant.
+  const marginCell = settableMargin ? e.dataWords([margin]) : null;
+  const marginTo = (r: number): void => {
+    if (marginCell === null) e.op(LI, r, 0, 0, margin); else e.opL(LD, r, 0, 0, marginCell);
+  };
   const spacesData = e.dataWords(new Array(MAX_STRING).fill(32));
   const inbuf = e.bss(INPUT_CAPACITY + 2);
   const numbuf = e.bss(32);
@@ -189,12 +197,12 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
     e.bind(loop);
     e.opL(BLE, 14, 0, 0, done);
     e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.op(LI, 3, 0, 0, margin);
+    marginTo(3);
     e.op(SUB, 3, 3, 1, 0);
     e.opL(BGT, 3, 0, 0, fits);
     e.op(LI, 1, 0, 0, 10);
     e.op(SVC, 0, 0, 0, Svc.PUTC);
-    e.op(LI, 3, 0, 0, margin);
+    marginTo(3);
     e.bind(fits);
     e.op(MOV, 2, 14);
     e.opL(BLE, 2, 3, 0, ok);
@@ -232,7 +240,7 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
     e.op(ADD, 5, 1, 0, 1); // with the sign
     e.op(SVC, 0, 0, 0, Svc.COLUMN);
     e.opL(BEQ, 1, 0, 0, fits);
-    e.op(LI, 3, 0, 0, margin);
+    marginTo(3);
     e.op(SUB, 3, 3, 1, 0);
     e.opL(BLE, 5, 3, 0, fits);
     e.op(LI, 1, 0, 0, 10);
@@ -245,7 +253,7 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
     e.op(Op.POP, 5, 0, 0, 0);
     // the trailing space, unless the number ended exactly at the margin
     e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.op(LI, 3, 0, 0, margin);
+    marginTo(3);
     e.opL(BGE, 1, 3, 0, nospace);
     e.op(LI, 1, 0, 0, 32);
     e.op(SVC, 0, 0, 0, Svc.PUTC);
@@ -290,7 +298,8 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
       e.op(LI, 4, 0, 0, Math.floor((margin - 1) / width) * width);
       e.opL(BGT, 3, 4, 0, nl);
     } else {
-      e.op(LI, 4, 0, 0, margin - width);
+      marginTo(4);
+      e.op(SUB, 4, 4, 0, width);
       e.opL(BGT, 3, 4, 0, nl);
     }
     e.op(SUB, 2, 3, 1, 0);
@@ -322,14 +331,15 @@ export function emitRuntime(e: Emitter, settings: Settings): Runtime {
       e.opL(BGE, 1, 0, 0, pos);
       e.op(LI, 1, 0, 0, 0);
       e.bind(pos);
-      e.op(MOD, 4, 1, 0, margin);
+      if (marginCell === null) e.op(MOD, 4, 1, 0, margin);
+      else { e.opL(LD, 5, 0, 0, marginCell); e.op(MOD, 4, 1, 5, 0); }
       e.op(SVC, 0, 0, 0, Svc.COLUMN);
       e.op(SUB, 2, 4, 1, 0);
       e.opL(JMP, 0, 0, 0, spaces); // (spaces does nothing for a count below 1)
     }
   }
   const input = emitInput(e, inbuf, inres, settings);
-  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres, out, outnum, newline };
+  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres, out, outnum, newline, marginCell };
 }
 
 // input(r1 = descriptor [count, type per item: 0 number, 1 string], r2 = prompt string)

@@ -16,7 +16,7 @@ export type Token =
 
 /** Keywords, longest first so that GOSUB wins over GO and LEFT$ is one token. */
 export const KEYWORDS: readonly string[] = [
-  'RANDOMIZE', 'RESTORE', 'RETURN', 'OPTION', 'RIGHT$', 'INPUT', 'PRINT', 'GOSUB', 'LEFT$', 'THEN',
+  'RANDOMIZE', 'RESTORE', 'RETURN', 'OPTION', 'RIGHT$', 'INPUT', 'PRINT', 'GOSUB', 'LEFT$', 'CLEAR', 'WIDTH', 'THEN',
   'ELSE', 'STEP', 'NEXT', 'GOTO', 'STOP', 'DATA', 'READ', 'MID$', 'CHR$', 'STR$', 'LET', 'DIM',
   'DEF', 'REM', 'END', 'FOR', 'AND', 'NOT', 'TAB', 'SPC', 'ABS', 'ATN', 'COS', 'EXP', 'INT', 'LOG',
   'RND', 'SGN', 'SIN', 'SQR', 'TAN', 'LEN', 'ASC', 'VAL', 'POS', 'IF', 'ON', 'TO', 'OR', 'FN', 'GO',

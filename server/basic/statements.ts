@@ -7,6 +7,7 @@ import { Expressions } from './expressions.ts';
 import { Loops } from './loops.ts';
 import { Matrices } from './matrices.ts';
 import { DESC_WORDS, HEAP_WORDS } from './storage.ts';
+import { MAX_MARGIN, MIN_MARGIN } from './options.ts';
 
 const { LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FTOI, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
 
@@ -28,6 +29,8 @@ export class Statements {
     c.strDepth = 0;
     switch (s.k) {
       case 'nop': case 'option': return;
+      case 'clear': return this.clearStmt();
+      case 'width': return this.widthStmt(s.e);
       case 'let': return this.letStmt(s.target, s.e);
       case 'print': return this.printStmt(s.items);
       case 'input': return this.inputStmt(s);
@@ -61,6 +64,51 @@ export class Statements {
       case 'mat-print': return this.mats.print(s.mats);
       case 'mat': return this.mats.assign(s.target, s.value);
     }
+  }
+
+  /**
+   * CLEAR, as in Microsoft BASIC: every variable 0 or empty, every array erased (a DIM may run
+   * again), the DATA pointer back to the first datum, no active FOR loops or GOSUBs (the stack as
+   * at the start). DEF FN definitions stay.
+   */
+  private clearStmt(): void {
+    const c = this.c;
+    const e = c.e;
+    // all of bss: variables, arrays, string slots, the DATA pointer, the FOR stack, the heap
+    const loop = e.label();
+    e.opL(LA, 1, 0, 0, e.bssStartLabel());
+    e.opL(LA, 2, 0, 0, e.bssEndLabel());
+    e.bind(loop);
+    e.op(ST, 0, 1, 0, 0);
+    e.op(ADD, 1, 1, 0, 1);
+    e.opL(BLT, 1, 2, 0, loop);
+    // arrays DIM places on the heap (or MAT redimensions) get their declared shape back, not dimensioned
+    for (const a of c.store.arrays.values()) {
+      if (a.desc === null) continue;
+      const words = [a.hi[0], a.hi[1] ?? 0, a.cols, a.capacity, 0];
+      e.opL(LA, 1, 0, 0, a.label);
+      e.opL(ST, 1, 0, 0, a.desc, 0);
+      words.forEach((w, i) => {
+        if (w === 0) { e.opL(ST, 0, 0, 0, a.desc as number, 1 + i); return; }
+        e.op(LI, 1, 0, 0, w);
+        e.opL(ST, 1, 0, 0, a.desc as number, 1 + i);
+      });
+    }
+    e.opL(LD, 15, 0, 0, c.initialSp as number);
+  }
+
+  /** WIDTH n: the margin from now on (Microsoft BASIC's terminal width). */
+  private widthStmt(x: Expr): void {
+    const c = this.c;
+    const e = c.e;
+    this.x.num(x, 0);
+    e.op(FTOI, 1, FREG0);
+    const bad = c.errStub(`WIDTH MUST BE FROM ${MIN_MARGIN} TO ${MAX_MARGIN}`);
+    e.op(LI, 2, 0, 0, MIN_MARGIN);
+    e.opL(BLT, 1, 2, 0, bad);
+    e.op(LI, 2, 0, 0, MAX_MARGIN);
+    e.opL(BGT, 1, 2, 0, bad);
+    e.opL(ST, 1, 0, 0, c.rt.marginCell as number);
   }
 
   /** STOP and END; Microsoft's STOP says where it stopped (`BREAK IN 30`). */

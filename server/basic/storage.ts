@@ -94,10 +94,11 @@ export class Storage {
     if (!a) throw new Error(`no array ${name}`);
     return a;
   }
-  /** Which DEF of a function has run (0: none yet): the extended dialect's DEF takes effect when executed. */
+  /** Which DEF of a function has run (0: none yet): the extended dialect's DEF takes effect when
+   *  executed. A data word, not bss, so CLEAR (which zeroes bss) leaves definitions alone. */
   fnFlag(name: string): number {
     let l = this.fnFlags.get(name);
-    if (l === undefined) { l = this.e.bss(1); this.fnFlags.set(name, l); }
+    if (l === undefined) { l = this.e.dataWords([0]); this.fnFlags.set(name, l); }
     return l;
   }
   /** A named cell of `words` zeroed words (the last RND value, DET, ...). */

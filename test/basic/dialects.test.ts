@@ -22,6 +22,8 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['DEF FN with two parameters', '20 DEF FNA(X, Y) = X + Y', /A FUNCTION WITH SEVERAL PARAMETERS IS NOT PART/],
     ['END before the last line', '20 END', /END MAY ONLY BE THE LAST LINE/],
     ['string functions', '20 PRINT LEN("AB")', /LEN IS NOT PART OF ECMA-55/],
+    ['CLEAR', '20 CLEAR', /CLEAR IS NOT PART OF ECMA-55/],
+    ['WIDTH', '20 WIDTH 40', /WIDTH IS NOT PART OF ECMA-55/],
     ['string concatenation', '20 LET A$ = "A" + "B"', /\+ BETWEEN STRINGS IS NOT PART/],
     ['string ordering', '20 IF "A" < "B" THEN 30\n30 PRINT', /< BETWEEN STRINGS IS NOT PART/],
     ['IF ... THEN statement', '20 IF 1 = 1 THEN PRINT 1', /A STATEMENT AFTER THEN IS NOT PART/],
