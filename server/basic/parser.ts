@@ -342,6 +342,7 @@ class Parser {
   private simpleNumVar(what: string): string {
     const t = this.peek();
     if (t.k !== 'id' || t.str || this.isOp('(', 1)) this.fail(`${what} NEEDS A SIMPLE NUMERIC VARIABLE`);
+    if (t.name.endsWith('%')) this.fail(`${what} NEEDS A NUMERIC VARIABLE WITHOUT % (AS IN MICROSOFT BASIC)`);
     this.i++;
     return t.name;
   }
@@ -446,6 +447,7 @@ class Parser {
   private matName(): string {
     const t = this.next();
     if (t.k !== 'id' || t.str) this.fail('A NUMERIC ARRAY NAME EXPECTED', t.pos);
+    if (t.name.endsWith('%')) this.fail('MAT WORKS ON ARRAYS WITHOUT %', t.pos);
     return t.name;
   }
   private matRefs(): MatRef[] {

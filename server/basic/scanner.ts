@@ -142,8 +142,11 @@ export function scanLine(text: string, strict = false): Token[] {
       lower(i, j);
       const word = up.slice(i, j);
       let str = false;
+      let int = false;
       if (j < n && up[j] === '$') { str = true; j++; }
-      const name = word.slice(0, 2) + (str ? '$' : '');
+      // Microsoft's integer variables (A%, I%(3)): names of their own, holding whole numbers
+      else if (!strict && j < n && up[j] === '%') { int = true; j++; }
+      const name = word.slice(0, 2) + (str ? '$' : int ? '%' : '');
       out.push({ k: 'id', name, text: up.slice(i, j), str, pos });
       const prev = out[out.length - 2];
       if (word === 'MAT' && (prev === undefined || (prev.k === 'op' && prev.v === ':'))) inMat = true;

@@ -9,7 +9,7 @@ import { Matrices } from './matrices.ts';
 import { DESC_WORDS, HEAP_WORDS } from './storage.ts';
 import { MAX_MARGIN, MIN_MARGIN } from './options.ts';
 
-const { LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FTOI, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
+const { LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FTOI, FFLOOR, FBLT, FBGT, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
 
 export class Statements {
   private readonly x: Expressions;
@@ -111,6 +111,21 @@ export class Statements {
     e.opL(ST, 1, 0, 0, c.rt.marginCell as number);
   }
 
+  /**
+   * A value for a % variable, as Microsoft BASIC converts it: the greatest integer not above it
+   * (A% = -10.5 gives -11), which must lie in -32768..32767 (`INTEGER OVERFLOW` otherwise).
+   */
+  private toInteger(reg: number): void {
+    const c = this.c;
+    const e = c.e;
+    const bad = c.errStub('INTEGER OVERFLOW');
+    e.op(FFLOOR, reg, reg);
+    e.opL(LDF, FTMP, 0, 0, e.num(-32768));
+    e.opL(FBLT, reg, FTMP, 0, bad);
+    e.opL(LDF, FTMP, 0, 0, e.num(32767));
+    e.opL(FBGT, reg, FTMP, 0, bad);
+  }
+
   /** STOP and END; Microsoft's STOP says where it stopped (`BREAK IN 30`). */
   private stop(breakMessage: boolean): void {
     const c = this.c;
@@ -151,6 +166,7 @@ export class Statements {
 
   /** Stores f[reg] into a numeric variable or element; subscripts use f depth d and up. */
   private storeNum(t: LValue, reg: number, d: number): void {
+    if (t.name.endsWith('%')) this.toInteger(reg);
     if (t.k === 'var') { this.c.e.opL(STF, reg, 0, 0, this.c.store.variable(t.name)); return; }
     this.x.load(STF, reg, this.x.elementAddress(t, d));
   }
