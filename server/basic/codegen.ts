@@ -8,6 +8,7 @@ import { eachStmt } from './checks.ts';
 import { CodeContext, FHALF, FMAX, FONE, FZERO, GenError } from './context.ts';
 import { Emitter } from './emitter.ts';
 import { emitRuntime } from './runtime.ts';
+import { MAT_INPUT_ITEMS } from './matrices.ts';
 import { Statements } from './statements.ts';
 import { Storage } from './storage.ts';
 
@@ -41,7 +42,7 @@ export function generate(prog: Program, checked: Checked): GenResult {
   if (initialSp !== null) e.opL(Op.ST, 15, 0, 0, initialSp);
   const first = e.label();
   e.opL(Op.JMP, 0, 0, 0, first);
-  const rt = emitRuntime(e, prog.settings, uses(prog, 'width'));
+  const rt = emitRuntime(e, prog.settings, { settableMargin: uses(prog, 'width'), inputItems: uses(prog, 'mat-input') ? MAT_INPUT_ITEMS : 64 });
   const store = new Storage(e, prog.data, checked);
   const c = new CodeContext(e, prog, checked, prog.settings, rt, store);
   c.initialSp = initialSp;
@@ -76,7 +77,7 @@ function hasGosub(prog: Program): boolean {
   return found;
 }
 
-function uses(prog: Program, k: 'clear' | 'width'): boolean {
+function uses(prog: Program, k: 'clear' | 'width' | 'mat-input'): boolean {
   let found = false;
   for (const ln of prog.lines) eachStmt(ln.stmts, (s) => { if (s.k === k) found = true; });
   return found;

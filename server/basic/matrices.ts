@@ -10,6 +10,9 @@ import type { Expr, MatRef, MatValue } from './ast.ts';
 import { CodeContext, FONE, FREG0, FZERO } from './context.ts';
 import type { Expressions } from './expressions.ts';
 
+/** Numbers one MAT INPUT reply may hold: a reply line (1,024 characters) holds at most 512. */
+export const MAT_INPUT_ITEMS = 512;
+
 const {
   LD, ST, LI, LA, MOV, ADD, SUB, MUL, SHL, LDF, STF, FMOV, FADD, FSUB, FMUL, FDIV, FABS, FNEG, FTOI,
   JMP, BEQ, BNE, BLT, BLE, BGT, FBEQ, FBGT, CALL, SVC,
@@ -137,35 +140,52 @@ export class Matrices {
         });
         continue;
       }
-      // one line per row, through INPUT's routine (which uses r6-r12: the row lives in a cell)
-      const row = c.store.cell('MAT-ROW');
-      const desc = c.store.cell('MAT-INPUT', 66);
-      const top = e.label(); const end = e.label();
-      e.op(LI, 1, 0, 0, 1);
-      e.opL(ST, 1, 0, 0, row);
+      // Through INPUT's routine (which uses r6-r12: the count so far lives in a cell), in row order,
+      // at most MAT_INPUT_ITEMS numbers a reply (as many as a reply line can hold): the values may
+      // come all on one line or over several (`?? ` asks for the rest, as for INPUT).
+      const done = c.store.cell('MAT-DONE');
+      const count = c.store.cell('MAT-COUNT');
+      const desc = c.store.cell('MAT-INPUT', MAT_INPUT_ITEMS + 2);
+      const top = e.label(); const end = e.label(); const fits = e.label(); const each = e.label(); const next = e.label();
+      e.opL(ST, 0, 0, 0, done);
       e.bind(top);
       this.shape(m.name, s);
-      e.opL(LD, 6, 0, 0, row);
-      e.opL(BGT, 6, s.rows, 0, end);
-      e.op(LI, 1, 0, 0, 64);
-      e.opL(BGT, s.cols, 1, 0, c.errStub('MAT INPUT READS AT MOST 64 COLUMNS'));
-      e.opL(ST, s.cols, 0, 0, desc);
+      e.op(MUL, 5, s.rows, s.cols, 0);
+      e.opL(LD, 6, 0, 0, done);
+      e.opL(Op.BGE, 6, 5, 0, end);
+      e.op(SUB, 1, 5, 6, 0);
+      e.op(LI, 2, 0, 0, MAT_INPUT_ITEMS);
+      e.opL(BLE, 1, 2, 0, fits);
+      e.op(Op.MOV, 1, 2);
+      e.bind(fits);
+      e.opL(ST, 1, 0, 0, desc);
+      e.opL(ST, 1, 0, 0, count);
       e.opL(LA, 1, 0, 0, desc);
       e.opL(LA, 2, 0, 0, e.str('? '));
       e.opL(CALL, 0, 0, 0, c.rt.input);
       e.opL(BNE, 4, 0, 0, c.errStub('END OF INPUT'));
       this.shape(m.name, s);
-      e.opL(LD, 6, 0, 0, row);
-      this.loop(7, s.cols, () => {
-        this.offset(m.name, 10, 6, 7, s.stride);
-        e.op(SUB, 1, 7, 0, 1);
-        e.op(SHL, 1, 1, 0, 1);
-        e.opL(LDF, FREG0, 1, 0, c.rt.inres);
-        this.base(m.name, 12);
-        e.op(STF, FREG0, 10, 12, 0);
-      });
-      e.op(ADD, 6, 6, 0, 1);
-      e.opL(ST, 6, 0, 0, row);
+      e.opL(LD, 6, 0, 0, done);
+      e.opL(LD, 5, 0, 0, count);
+      e.op(LI, 7, 0, 0, 0);
+      e.bind(each);
+      e.opL(Op.BGE, 7, 5, 0, next);
+      // element done + i: row (done + i) / cols + 1, column (done + i) MOD cols + 1
+      e.op(ADD, 1, 6, 7, 0);
+      e.op(Op.DIV, 2, 1, s.cols, 0);
+      e.op(Op.MOD, 3, 1, s.cols, 0);
+      e.op(ADD, 2, 2, 0, 1);
+      e.op(ADD, 3, 3, 0, 1);
+      this.offset(m.name, 10, 2, 3, s.stride);
+      e.op(SHL, 1, 7, 0, 1);
+      e.opL(LDF, FREG0, 1, 0, c.rt.inres);
+      this.base(m.name, 12);
+      e.op(STF, FREG0, 10, 12, 0);
+      e.op(ADD, 7, 7, 0, 1);
+      e.opL(JMP, 0, 0, 0, each);
+      e.bind(next);
+      e.op(ADD, 6, 6, 5, 0);
+      e.opL(ST, 6, 0, 0, done);
       e.opL(JMP, 0, 0, 0, top);
       e.bind(end);
     }

@@ -36,7 +36,16 @@ export interface Runtime {
 
 const { LD, ST, LI, MOV, ADD, SUB, MUL, DIV, MOD, SHL, LA, BEQ, BNE, BLT, BLE, BGT, BGE, JMP, RET, SVC, FABS, FSGN, FMUL, FBGT, FBGE, STF } = Op;
 
-export function emitRuntime(e: Emitter, settings: Settings, settableMargin = false): Runtime {
+/** What a program needs of the library beyond the usual. */
+export interface RuntimeNeeds {
+  /** the margin can change (WIDTH): it is read from a cell */
+  settableMargin?: boolean;
+  /** most items one INPUT reply may hold (64 for INPUT's variables; MAT INPUT takes more) */
+  inputItems?: number;
+}
+
+export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds = {}): Runtime {
+  const settableMargin = needs.settableMargin ?? false;
   e.markLine(-1);
   const margin = settings.margin;
   // A program with WIDTH reads the margin from a cell (one cycle more where it is needed); others
@@ -48,7 +57,7 @@ export function emitRuntime(e: Emitter, settings: Settings, settableMargin = fal
   const spacesData = e.dataWords(new Array(MAX_STRING).fill(32));
   const inbuf = e.bss(INPUT_CAPACITY + 2);
   const numbuf = e.bss(32);
-  const inres = e.bss(2 * 64);
+  const inres = e.bss(2 * Math.max(64, needs.inputItems ?? 64));
   const L = () => e.label();
 
   // strcopy(r1 = source string, r2 = destination slot)

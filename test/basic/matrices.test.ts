@@ -24,8 +24,9 @@ describe('MAT', () => {
       ' 0  1  0 ', ' 1  0  0 ', ' 0  0  .5 ', '', '-2 ',
       // A * V with V = (1, 2, 3): (14, 32), a vector printed on one line
       ' 14  32 ', '',
-      // MAT INPUT: a line per row; MAT PRINT C, in zones of 14
-      '? ?  1             2 ', ' 3             4 ', '',
+      // MAT INPUT: values in row order, here a row per line (`?? ` asks for the rest); MAT PRINT C,
+      // in zones of 14
+      '? ??  1             2 ', ' 3             4 ', '',
       ' 2  3  1  1 ',
       ' 1             2 ', ' 3             4 ', '',
     ].join('\n') + '\n');
