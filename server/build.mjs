@@ -19,6 +19,7 @@ export const ENTRIES = {
   admin: 'server/admin.ts',
   bills: 'server/bills.ts',
   worker: 'server/monitor/worker.ts',
+  'store-worker': 'server/store/store-worker.ts',
   terminal: 'terminal/main.ts',
 };
 
@@ -81,6 +82,8 @@ export async function buildAll() {
   mkdirSync(tmp, { recursive: true });
   // The mainframe finds its worker's bundle from mainframe.ts's own (source) URL.
   const workerFromMainframe = relative(join(ROOT, 'server/monitor'), join(OUT, 'worker.js')).split(sep).join('/');
+  // ... and the SQLite store its thread's from worker-store.ts's.
+  const storeWorkerFromStore = relative(join(ROOT, 'server/store'), join(OUT, 'store-worker.js')).split(sep).join('/');
   await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
     outdir: tmp,
@@ -91,7 +94,7 @@ export async function buildAll() {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
-    define: { __TIMESHARE_WORKER__: JSON.stringify(workerFromMainframe) },
+    define: { __TIMESHARE_WORKER__: JSON.stringify(workerFromMainframe), __TIMESHARE_STORE_WORKER__: JSON.stringify(storeWorkerFromStore) },
     plugins: [keepSourceUrls],
   });
   writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');

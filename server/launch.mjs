@@ -7,8 +7,10 @@ import { pathToFileURL } from 'node:url';
 import { ENTRIES, OUT, buildAll, isFresh } from './build.mjs';
 
 const name = process.argv[2];
-if (!name || !(name in ENTRIES) || name === 'worker') {
-  process.stderr.write(`usage: node server/launch.mjs ${Object.keys(ENTRIES).filter((n) => n !== 'worker').join('|')} [ARGS]\n`);
+// the threads' bundles (the mainframe's `worker`, the SQLite `store-worker`) are not commands
+const isThread = (n) => n === 'worker' || n.endsWith('-worker');
+if (!name || !(name in ENTRIES) || isThread(name)) {
+  process.stderr.write(`usage: node server/launch.mjs ${Object.keys(ENTRIES).filter((n) => !isThread(n)).join('|')} [ARGS]\n`);
   process.exit(2);
 }
 if (!isFresh()) {

@@ -10,7 +10,6 @@ import { Mainframe } from './monitor/mainframe.ts';
 import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
 import { openStore } from './store/open.ts';
-import { SqliteStore } from './store/sqlite.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
 import { LedgerSpool, replaySpool, spoolPath } from './accounting/spool.ts';
@@ -70,7 +69,7 @@ async function main(o: MainOptions): Promise<void> {
   const mfConfig = makeConfig(o.mainframe);
   const rates = loadRates(o.rates, mfConfig.ratedClock);
   installLastResort(process, { log });
-  let store = await openStore(o.store);
+  let store = await openStore(o.store, { thread: true });
   // Check the database before serving anyone: a damaged one is served read-only, with the reason
   // said plainly here and to every user at login, instead of failing at the first charge.
   const problems = (await store.check?.()) ?? [];
@@ -82,12 +81,11 @@ async function main(o: MainOptions): Promise<void> {
 timeshare: serving READ-ONLY: users can log in and read their programs; nothing is saved, no job runs.
 timeshare: to repair, stop the server, keep a copy of the file, and rebuild it, e.g.
 timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put repaired.db in its place)`);
-    if (store instanceof SqliteStore) {
+    if (store.kind === 'sqlite') {
       await store.close();
-      store = SqliteStore.open(o.store, undefined, { readonly: true });
+      store = await openStore(o.store, { thread: true, readonly: true });
     }
   }
-  if (store instanceof SqliteStore) store.checkpointInBackground(log);
   // Hosts share a PostgreSQL store; a SQLite store has one host, which needs no heartbeat or notices.
   const shared = store.kind !== 'sqlite';
   if (shared) await claimSystemName(store, o.systemName, log);

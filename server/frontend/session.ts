@@ -52,6 +52,8 @@ const OUT_PIECE = 16 * 1024;
 /** Queued lines handled before the session yields to the event loop. */
 const LINES_PER_TURN = 64;
 
+const detachedNote = (job: number) => `JOB ${job} DETACHED. IT GOES ON WITHOUT THIS LINE; ATTACH ${job} TO GO BACK TO IT.`;
+
 export class Session implements LineView {
   readonly workspace = new Workspace();
   readonly connectedAt = Date.now();
@@ -227,6 +229,8 @@ export class Session implements LineView {
     if (this.fg) {
       this.sys.jobs.interrupt(this.fg.job);
       this.fgio.lineEnded(); // the ^C echo ended the line
+    } else if (this.mode === 'job' || (this.mode === 'command' && this.busy)) {
+      this.keyWhenStarted = 'interrupt'; // a job may be being started (RUN): stopped once it exists
     } else if (this.mode === 'command' && !this.busy && dropped > 0) {
       this.ready(); // a reply was cut short (its READY. with it): the user is told we are ready
     }
@@ -234,10 +238,16 @@ export class Session implements LineView {
 
   /** The attention key (Ctrl-D): the running job goes on without this line, which is READY. again. */
   private detachKey(): void {
-    if (!this.fg || this.mode !== 'job') return;
+    if (this.mode !== 'job' && !(this.mode === 'command' && this.busy)) return;
+    if (!this.fg) {
+      // The job is still being started (its number and record come from the store, which may be
+      // a network or a thread away): it is detached as soon as it exists (runForeground).
+      this.keyWhenStarted ??= 'detach';
+      return;
+    }
     this.queue.clear(); // type-ahead meant for the job is thrown away, as with Ctrl-C
     this.fgio.lineEnded(); // the ^D echo ended the line
-    this.release(`JOB ${this.fg.job} DETACHED. IT GOES ON WITHOUT THIS LINE; ATTACH ${this.fg.job} TO GO BACK TO IT.`, 'detach key');
+    this.release(detachedNote(this.fg.job), 'detach key');
   }
 
   // ---- dispatch ---------------------------------------------------------------------------------
@@ -317,7 +327,9 @@ export class Session implements LineView {
       this.ready();
       return;
     }
+    this.keyWhenStarted = null;
     await cmd.run({ session: this, sys: this.sys, args: m[2].trim(), keyword });
+    this.keyWhenStarted = null; // a key meant for a job this command did not start
     if (this.mode === 'command') this.ready();
   }
 
@@ -339,7 +351,25 @@ export class Session implements LineView {
       return;
     }
     if (r.state !== 'stopped') this.fg = r;
+    const key = this.keyWhenStarted;
+    this.keyWhenStarted = null;
+    if (key === 'interrupt' && this.fg) {
+      this.sys.jobs.interrupt(this.fg.job);
+      this.fgio.lineEnded();
+    } else if (key === 'detach' && this.fg) {
+      // as the detach key does, except that READY. comes from the end of the RUN itself
+      const job = this.fg;
+      this.fg = null;
+      this.queue.clear();
+      this.fgio.lineEnded();
+      this.fgio.note(detachedNote(job.job));
+      this.sys.hotel.detach(job, 'detach key');
+      this.mode = 'command';
+    }
   }
+
+  /** Ctrl-C or Ctrl-D typed while the foreground job was being started (Ctrl-C wins). */
+  private keyWhenStarted: 'interrupt' | 'detach' | null = null;
 
   /** ATTACH: a detached job becomes this line's foreground job; what it typed meanwhile comes first. */
   attach(job: LiveJob): void {

@@ -2,6 +2,7 @@
 // TIMESHARE_STORE environment variable, else SQLite in `--data` (default ./data). The server,
 // `npm run admin` and `npm run bills` all choose the same way.
 import { isPostgresUrl, PgStore } from './postgres.ts';
+import { WorkerStore } from './worker-store.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { Store } from './store.ts';
 
@@ -13,8 +14,10 @@ export function storeSpec(flag: string | undefined, dataDir: string, env: NodeJS
   return s !== undefined && s.trim() !== '' ? s.trim() : dataDir;
 }
 
-export async function openStore(spec: string): Promise<Store> {
+export async function openStore(spec: string, opts: { thread?: boolean; readonly?: boolean } = {}): Promise<Store> {
   if (isPostgresUrl(spec)) return PgStore.open(spec);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) throw new Error(`unknown kind of store "${spec.split(':')[0]}": use postgres://... or a folder for SQLite`);
-  return SqliteStore.open(spec);
+  // The server keeps SQLite on a thread of its own (worker-store.ts); the tools open it here.
+  if (opts.thread) return WorkerStore.open(spec, { readonly: opts.readonly });
+  return SqliteStore.open(spec, undefined, { readonly: opts.readonly });
 }

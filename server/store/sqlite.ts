@@ -11,7 +11,6 @@ import type {
   Account, AccountStore, ClusterStore, HostStatus, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store,
 } from './store.ts';
 import { SqliteHotel } from './hotel.ts';
-import { Checkpointer, type CheckpointerLog } from './checkpointer.ts';
 
 interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null; max_jobs: number | null; max_core: number | null; max_storage: number | null }
 interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number; dialect: string | null }
@@ -157,19 +156,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private checkpointer: Checkpointer | null = null;
-
-  /** The server's store: WAL checkpoints move to a worker thread (see checkpointer.ts), so that
-   *  no commit on this thread waits for one. Not for :memory: or a read-only database. */
-  checkpointInBackground(log: CheckpointerLog, everyMs = 1000): Checkpointer | null {
-    if (this.checkpointer || this.where === ':memory:' || this.db.readonly) return this.checkpointer;
-    this.checkpointer = new Checkpointer(this.db, this.where, log, everyMs);
-    return this.checkpointer;
-  }
-
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
-    this.checkpointer = null;
     if (this.db.open) this.db.close();
   }
 }

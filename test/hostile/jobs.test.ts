@@ -70,7 +70,14 @@ describe('output', () => {
   });
 
   it('a flood to a terminal that stops reading stalls only that job, which is detached when the line drops', async () => {
-    const t = await user('deaf');
+    // A server of its own whose output limit (50 MB) is far beyond what the sockets' buffers hold
+    // (with this file's 100,000 the job could end at the limit before SYSTAT ever saw it, its
+    // whole output sitting in the kernel's buffers for a peer that does not read).
+    const big = await pool.server(['--cpu-limit', String(CPU_LIMIT), '--output-limit', '50000000']);
+    const url = big.url;
+    const watcher = await pool.user(url, 'watcher');
+    const bystander = await pool.user(url, 'bystander');
+    const t = await pool.user(url, 'deaf');
     // a long line of output per PUTS, so the socket's buffers fill before the output limit is hit
     await typeProgram(t, 'D.S', ['start: LA r1, buf', 'LI r2, 4000', 'l: SVC PUTS', 'JMP l', 'buf: .space 4000']);
     t.line('RUN');

@@ -8,7 +8,12 @@ import type { Store } from '../../server/store/store.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 
 export interface Backend {
-  readonly name: 'sqlite' | 'postgres';
+  /** what the suite calls it */
+  readonly name: string;
+  /** the store's `kind` */
+  readonly kind: 'sqlite' | 'postgres';
+  /** how it is opened (default: openStore, as the tools do) */
+  open?(spec: string): Promise<Store>;
   /** A new, empty store location (a folder or a database URL). */
   fresh(): Promise<string>;
   /** Removes what fresh() made (folders; databases go with the server at the end of the run). */
@@ -19,6 +24,7 @@ export function sqliteBackend(): Backend {
   const dirs: string[] = [];
   return {
     name: 'sqlite',
+    kind: 'sqlite',
     async fresh() {
       const d = mkdtempSync(join(tmpdir(), 'timeshare-store-'));
       dirs.push(d);
@@ -31,10 +37,15 @@ export function sqliteBackend(): Backend {
 }
 
 export function postgresBackend(): Backend {
-  return { name: 'postgres', fresh: () => freshDatabase('store'), cleanup() {} };
+  return { name: 'postgres', kind: 'postgres', fresh: () => freshDatabase('store'), cleanup() {} };
 }
 
-export const BACKENDS: (() => Backend)[] = [sqliteBackend, postgresBackend];
+/** SQLite as the server opens it: on a thread of its own, every call a message (worker-store.ts). */
+export function sqliteThreadBackend(): Backend {
+  return { ...sqliteBackend(), name: 'sqlite (on its own thread, as the server runs it)', open: (spec) => openStore(spec, { thread: true }) };
+}
+
+export const BACKENDS: (() => Backend)[] = [sqliteBackend, sqliteThreadBackend, postgresBackend];
 
 export async function open(spec: string): Promise<Store> {
   return openStore(spec);

@@ -57,7 +57,7 @@ for (const make of BACKENDS) {
   describe(`the ${backend.name} store`, () => {
     const opened: Store[] = [];
     const openAt = async (spec: string) => {
-      const s = await open(spec);
+      const s = await (backend.open ?? open)(spec);
       opened.push(s);
       return s;
     };
@@ -69,7 +69,7 @@ for (const make of BACKENDS) {
     it('keeps accounts: create once, the previous login, budgets, passwords, a sorted list, across reopening', async () => {
       const spec = await backend.fresh();
       const s = await openAt(spec);
-      expect(s.kind).toBe(backend.name);
+      expect(s.kind).toBe(backend.kind);
       expect(await s.accounts.create({ name: 'BEN', password: 'h1', operator: true })).toBe(true);
       expect(await s.accounts.create({ name: 'ANN', password: 'h0', budget: 5_000_000 })).toBe(true);
       expect(await s.accounts.create({ name: 'ANN', password: 'other' })).toBe(false);
@@ -209,8 +209,8 @@ for (const make of BACKENDS) {
       expect(await s.ledger.entriesOf({ job: 'B1.1' })).toEqual(es.map((e) => ({ ...e })));
       expect(await s.ledger.lastCumulative({ job: 'B1.1' }, 'cpu')).toBe(CLOCK);
       expect(await s.ledger.lastCumulative({ job: 'B1.9' }, 'cpu')).toBe(0);
-      expect(await tamper(backend.name, spec, 'UPDATE ledger SET amount = 0')).toMatch(/append-only/);
-      expect(await tamper(backend.name, spec, 'DELETE FROM ledger')).toMatch(/append-only/);
+      expect(await tamper(backend.kind, spec, 'UPDATE ledger SET amount = 0')).toMatch(/append-only/);
+      expect(await tamper(backend.kind, spec, 'DELETE FROM ledger')).toMatch(/append-only/);
       expect(await s.ledger.total('ANN', '2026-10-01', '2026-10-31')).toBe(es[0]!.amount + es[1]!.amount);
     });
 
@@ -287,7 +287,7 @@ for (const make of BACKENDS) {
       const spec = await backend.fresh();
       const a = await openAt(spec);
       // PostgreSQL: another host on the same database hears it as well (LISTEN/NOTIFY)
-      const b = backend.name === 'postgres' ? await openAt(spec) : a;
+      const b = backend.kind === 'postgres' ? await openAt(spec) : a;
       const heardA: Notice[] = [];
       const heardB: Notice[] = [];
       a.cluster.listen((n) => heardA.push(n));
