@@ -29,6 +29,11 @@ export class Expressions {
   /** While a value is computed with one overflow test at its end (`numTestedOnce`): where a bad
    *  subscript goes (the statement's fully tested computation); null otherwise. */
   private slowPath: number | null = null;
+  /** In such a value: subscripts already converted and checked, by variable and bounds, each in a
+   *  register of r7-r12 (no string is computed there, so they are free): S + A(I,K) * B(K,J)
+   *  converts K once. */
+  private subCache: Map<string, number> | null = null;
+  private subCacheFree: number[] = [];
 
   constructor(private readonly c: CodeContext) {}
 
@@ -89,7 +94,9 @@ export class Expressions {
     const back = e.label();
     const slow = c.stub(() => { this.num(x, d); e.opL(JMP, 0, 0, 0, back); });
     this.slowPath = slow;
-    try { this.num(x, d); } finally { this.slowPath = null; }
+    this.subCache = new Map();
+    this.subCacheFree = [7, 8, 9, 10, 11, 12];
+    try { this.num(x, d); } finally { this.slowPath = null; this.subCache = null; }
     e.op(FSUB, FTMP, r, r); // 0 for a finite value, NaN for an infinity or NaN
     e.opL(FBNE, FTMP, FTMP, 0, slow);
     e.bind(back);
@@ -411,18 +418,31 @@ export class Expressions {
         const flat = idx.length === 2 ? (idx[0] - a.lo) * a.cols + (idx[1] - a.lo) : idx[0] - a.lo;
         return { reg: 0, reg2: 0, label: a.label, addend: flat * a.esize };
       }
-      t.subs.forEach((s, i) => this.num(s, d + i));
+      const cache = this.subCache;
+      const keys = t.subs.map((s, i) => (cache !== null && s.k === 'var' ? `${s.name}:${a.lo}:${a.hi[i]}` : null));
+      t.subs.forEach((s, i) => { if (keys[i] === null || !cache!.has(keys[i]!)) this.num(s, d + i); });
+      // each subscript's checked integer: r1 and r3, a cached one's register, or a register to cache it in
       const ireg = [1, 3];
-      // a square array's second bound is already in r2
-      t.subs.forEach((_, i) => this.subscript(c.fr(d + i), ireg[i], a.lo, a.hi[i], bad(), i === 1 && a.hi[1] === a.hi[0]));
+      const src: number[] = [];
+      let r2: number | null = null; // the bound r2 holds
+      t.subs.forEach((_, i) => {
+        const key = keys[i];
+        const hit = key === null ? undefined : cache!.get(key);
+        if (hit !== undefined) { src.push(hit); return; }
+        let ir = ireg[i];
+        if (key !== null && this.subCacheFree.length > 0) { ir = this.subCacheFree.shift()!; cache!.set(key, ir); }
+        this.subscript(c.fr(d + i), ir, a.lo, a.hi[i], bad(), r2 === a.hi[i]);
+        r2 = a.hi[i];
+        src.push(ir);
+      });
       // element (i, j) is at label + (i * cols + j - (lo * cols + lo)) * esize: r1 * (cols * esize)
       // plus r3 * esize, added by the load itself
       if (t.subs.length === 2) {
-        e.op(MUL, 1, 1, 0, a.cols * a.esize);
-        e.op(SHL, 3, 3, 0, shift);
+        e.op(MUL, 1, src[0], 0, a.cols * a.esize);
+        e.op(SHL, 3, src[1], 0, shift);
         return { reg: 1, reg2: 3, label: a.label, addend: -(a.lo * a.cols + a.lo) * a.esize };
       }
-      e.op(SHL, 1, 1, 0, shift);
+      e.op(SHL, 1, src[0], 0, shift);
       return { reg: 1, reg2: 0, label: a.label, addend: -a.lo * a.esize };
     }
     // dynamic: bounds and the row length come from the descriptor
