@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runStandalone, splitLines } from '../../server/monitor/standalone.ts';
 import { Harness, ECHO, LOOP } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 describe('runStandalone', () => {
   it('gives stdout exactly, exit 0, and the cycles', async () => {
@@ -40,8 +41,9 @@ w: .text "HM"
     const seen: string[] = [];
     async function* typist(): AsyncGenerator<string> {
       yield 'FIRST';
-      await new Promise((r) => setTimeout(r, 30));
-      expect(seen.join('')).toBe('FIRST\n'); // already typed before the second line came
+      // typed before the second line comes: a job that held its output to the end could not get
+      // here, since it cannot end without the second line
+      await until(() => seen.join('') === 'FIRST\n', 'the first line typed back');
       yield 'SECOND';
     }
     const r = await runStandalone(ECHO, 'asm', { inputLines: typist(), onOutput: (s) => seen.push(s) });
