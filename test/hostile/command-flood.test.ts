@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, stillServed, typeProgram, sleep } from './server.ts';
+import { until } from '../helpers/until.ts';
 
 const pool = new Pool();
 afterAll(() => pool.cleanup());
@@ -36,7 +37,8 @@ describe('a flood of commands from a line that does not read', () => {
     await t.expect(/BIG {4}.*\r\n\r\n10 REM/, 30_000);
     expect(t.out.length).toBeGreaterThan(heard);
     t.close();
-    await sleep(200);
+    // the flood's line is gone from the server (its queued LISTs with it), and the other is served
+    await until(async () => /\b1 LINE IN USE/.test(await other.command('SYSTAT')), 'the flood line to be gone', 15_000, 100);
     await stillServed(other, 'AFTER');
   }, 120_000);
 });
