@@ -7,6 +7,7 @@ import type { Term } from '../frontend/client.ts';
 import { Pool } from './pool.ts';
 import { ROOT } from './spawn.ts';
 import { systatJobs, waitSystat } from './systat.ts';
+import { until } from '../helpers/until.ts';
 
 const pool = new Pool();
 afterEach(() => pool.cleanup());
@@ -116,11 +117,8 @@ describe('timeshare end to end', () => {
     t.line(LOOP);
     await t.command('SAVE');
     expect(await t.command('SUBMIT LOOP.S')).toMatch(/JOB (\d+) SUBMITTED/);
-    let cat = '';
-    for (let i = 0; i < 100 && !cat.includes('HELLO.S.OUT'); i++) {
-      if (i) await new Promise((r) => setTimeout(r, 100)); // the job compiles, runs and saves meanwhile
-      cat = await t.command('CATALOG');
-    }
+    // the job compiles, runs and saves meanwhile
+    const cat = await until(async () => { const c = await t.command('CATALOG'); return c.includes('HELLO.S.OUT') && c; }, 'HELLO.S.OUT in the catalog', 15_000, 100);
     expect(cat).toContain('HELLO.S.OUT');
     await t.command('OLD HELLO.S.OUT');
     expect(await t.command('LIST')).toContain('HELLO, WORLD\r\n');
@@ -138,11 +136,7 @@ describe('timeshare end to end', () => {
     const n = /(\d+)\s+LOOP\.S\s+BACKGROUND/.exec(jobs)?.[1];
     expect(n, jobs).toBeDefined();
     expect(await t2.command(`KILL ${n}`)).toContain(`JOB ${n} KILLED.`);
-    let cat2 = '';
-    for (let i = 0; i < 100 && !cat2.includes('LOOP.S.OUT'); i++) {
-      if (i) await new Promise((r) => setTimeout(r, 100));
-      cat2 = await t2.command('CATALOG');
-    }
+    await until(async () => (await t2.command('CATALOG')).includes('LOOP.S.OUT'), 'LOOP.S.OUT in the catalog', 15_000, 100);
     await t2.command('OLD LOOP.S.OUT');
     expect(await t2.command('LIST')).toMatch(/ENDED/);
   });
@@ -170,11 +164,8 @@ describe('timeshare end to end', () => {
     await slow.expect('XXXX');
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const watcher = await user(s.url, 'watch');
-    let st = '';
-    for (let i = 0; i < 60 && !/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/.test(st); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      st = await watcher.command('SYSTAT');
-    }
+    const held = /FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/;
+    let st = await until(async () => { const x = await watcher.command('SYSTAT'); return held.test(x) && x; }, 'the flood job to wait for output', 15_000, 250);
     expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/);
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]);
     const before = rss();
@@ -189,11 +180,7 @@ describe('timeshare end to end', () => {
     expect(watcherCpu, counted).toBeGreaterThanOrEqual(8);
     // The kernel's socket buffers may still grow (TCP autotuning) and let the job run a little;
     // what matters is that it keeps coming back to waiting and the server's memory stays flat.
-    st = '';
-    for (let i = 0; i < 60 && !/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/.test(st); i++) {
-      st = await watcher.command('SYSTAT');
-      if (!/WAITING FOR OUTPUT/.test(st)) await new Promise((r) => setTimeout(r, 250));
-    }
+    st = await until(async () => { const x = await watcher.command('SYSTAT'); return held.test(x) && x; }, 'the flood job back to waiting for output', 15_000, 250);
     expect(st).toMatch(/FLOOD\.S\s+\d+\s+WAITING FOR OUTPUT/);
     expect(floodCpu() - cpuBefore, `CPU seconds of the held job while the watcher's job ran ${watcherCpu}`).toBeLessThan(watcherCpu / 2);
     expect(rss() - before).toBeLessThan(16 * 1024); // KiB

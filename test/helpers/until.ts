@@ -3,13 +3,15 @@
 // 200 ms" proves nothing. Tests wait for the event that matters, with a deadline that only a real
 // failure reaches.
 
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /** Polls `cond` (every `every` ms) until it returns a truthy value, which it returns; throws
  *  naming `what` if `ms` pass first. */
-export async function until<T>(cond: () => T | Promise<T>, what: string, ms = 15_000, every = 10): Promise<NonNullable<T>> {
+export async function until<T>(cond: () => T | Promise<T>, what: string, ms = 15_000, every = 10): Promise<Truthy<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await cond();
-    if (v) return v as NonNullable<T>;
+    if (v) return v as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
