@@ -94,6 +94,8 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   // spool must not be overwritten by this run's own waiting charges.
   const spool = new LedgerSpool(spoolPath(o.data, o.systemName), o.systemName);
   if (readOnly === null) await replaySpool(store.ledger, spool, log);
+  // what an earlier run of this host held of users' budgets is void (before restored jobs ask again)
+  if (shared) await store.leases?.releaseAll(o.systemName);
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
   lowerPriority(threadIds().filter((t) => !before.includes(t)));

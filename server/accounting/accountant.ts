@@ -14,6 +14,7 @@ import { tops10Date } from './notices.ts';
 import { monthRange } from './zone.ts';
 import { RunningStatements } from './running.ts';
 import type { LedgerSpool } from './spool.ts';
+import type { LeaseStore } from '../store/store.ts';
 
 export interface AccountantOptions {
   ledger: Ledger;
@@ -35,6 +36,24 @@ export interface AccountantOptions {
   now?: () => number;
   /** keeps charges that cannot be written in a local file (spool.ts) */
   spool?: LedgerSpool | null;
+  /** several hosts on one store: each holds a lease on part of a user's budget (pg-purses.ts) */
+  leases?: LeaseStore | null;
+}
+
+/** The least lease worth asking for: this many CPU seconds' worth (when that much is left). */
+export const LEASE_MIN_CPU_S = 4;
+/** A host not heard from for this long (ms) has its leases counted as given back. */
+export const LEASE_STALE_MS = 60_000;
+
+interface LeaseRec {
+  /** what this host may charge the user this month, in all */
+  granted: number;
+  /** what it had charged when granted */
+  used: number;
+  /** this process's charges to the user this month when it asked (`Spent.local`) */
+  localAt: number;
+  /** the last grant (it asks again when less than half of it is left) */
+  last: number;
 }
 
 interface SessionRec {
@@ -81,6 +100,11 @@ export class Accountant {
   private readonly usedCycles = new Map<string, number>();
   private sessionSeq = 0;
   private storageHour = -1;
+  /** per user/month: the lease this host holds on the user's budget (several hosts) */
+  private readonly leases = new Map<string, LeaseRec>();
+  private readonly asking = new Map<string, Promise<void>>();
+  /** told when a lease arrives (the caller gives the mainframe the new ceiling) */
+  onLease: ((user: string) => void) | null = null;
 
   constructor(opts: AccountantOptions) {
     this.opts = opts;
@@ -200,6 +224,9 @@ export class Accountant {
       this.charge(j, meters, at);
       this.jobs.delete(job);
       this.meter.forget(j.payer.job);
+      if (this.opts.leases && !this.usersWithJobs.has(j.payer.user)) {
+        this.releaseLease(j.payer.user).catch((err) => this.opts.log?.warn?.({ err: (err as Error).message }, 'a lease on a budget was not given back (void once this host stops)'));
+      }
     }
     return timeLine(meters.cycles, this.clock);
   }
@@ -330,6 +357,7 @@ export class Accountant {
    */
   async ceiling(user: string, at = this.now()): Promise<number | null> {
     await this.budgetState(user); // refuseRun has just read the budget afresh
+    if (this.opts.leases && this.budgets.get(user) !== null && this.leaseLow(user, at)) await this.askLease(user, at);
     const c = this.ceilingNow(user, at);
     if (c === undefined) throw new Error(`the budget figures of ${user} could not be read`); // fail closed
     return c;
@@ -340,12 +368,98 @@ export class Accountant {
     const budget = this.budgets.get(user);
     if (budget === undefined) return undefined;
     if (budget === null) return null;
-    const r = this.spent.get(`${user}/${this.rates.zone.day(at).slice(0, 7)}`);
+    const month = this.rates.zone.day(at).slice(0, 7);
+    const r = this.spent.get(`${user}/${month}`);
     if (!r || r.base === null) return undefined;
-    const left = Math.max(0, budget - (r.base + r.local));
+    // several hosts: only what this host holds of the budget (its lease), never all that is left
+    const leased = this.opts.leases ? this.leaseLeft(user, month) : null;
+    if (leased === undefined) return undefined;
+    const left = Math.max(0, leased ?? budget - (r.base + r.local));
     const cpu = this.rates.rate('cpu', at);
     if (cpu.price <= 0) return null; // free CPU: no ceiling to set
     return (this.usedCycles.get(user) ?? 0) + Math.floor((left * cpu.per) / cpu.price);
+  }
+
+  // ---- leases on budgets (several hosts on one store) ----
+
+  /** What this host may still charge the user this month, or undefined without a lease. */
+  private leaseLeft(user: string, month: string): number | undefined {
+    const l = this.leases.get(`${user}/${month}`);
+    if (!l) return undefined;
+    const local = this.spent.get(`${user}/${month}`)?.local ?? 0;
+    return l.granted - l.used - (local - l.localAt);
+  }
+
+  private minGrant(at: number): number {
+    const cpu = this.rates.rate('cpu', at);
+    return cpu.price > 0 ? Math.ceil((cpu.price * this.clock * LEASE_MIN_CPU_S) / cpu.per) : 0;
+  }
+
+  /** No lease yet, or less than half of the last grant (and of the least grant) left. */
+  private leaseLow(user: string, at: number): boolean {
+    const month = this.rates.zone.day(at).slice(0, 7);
+    const left = this.leaseLeft(user, month);
+    if (left === undefined) return true;
+    const l = this.leases.get(`${user}/${month}`)!;
+    return left < Math.max(l.last, this.minGrant(at)) / 2;
+  }
+
+  /** Asks the store for more of the user's budget for this host (one request at a time). */
+  private askLease(user: string, at: number): Promise<void> {
+    const month = this.rates.zone.day(at).slice(0, 7);
+    const k = `${user}/${month}`;
+    const busy = this.asking.get(k);
+    if (busy) return busy;
+    const r = this.spentRec(user, month);
+    let localAt = r.local;
+    const { first, last } = monthRange(month);
+    // while no batch of ours commits: every charge of ours is then either in the ledger's figure
+    // or in `pending`, never in both nor in neither
+    const p = this.writer.exclusive(() => {
+      localAt = r.local;
+      return this.opts.leases!.lease({
+        user, host: this.opts.host ?? 'local', month, first, last, pending: r.local - r.committed, minGrant: this.minGrant(at),
+        now: Date.now(), staleMs: LEASE_STALE_MS,
+      });
+    }).then((g) => {
+      this.budgets.set(user, g.budget);
+      if (g.budget === null) this.leases.delete(k);
+      else this.leases.set(k, { granted: g.granted, used: g.used, localAt, last: g.grant });
+      this.onLease?.(user);
+    }).finally(() => {
+      if (this.asking.get(k) === p) this.asking.delete(k);
+    });
+    this.asking.set(k, p);
+    return p;
+  }
+
+  /** At a checkpoint: asks (in the background) for more of the budgets whose leases run low. */
+  renewLeases(users: Iterable<string>, at = this.now()): void {
+    if (!this.opts.leases) return;
+    for (const user of users) {
+      if (typeof this.budgets.get(user) !== 'number' || !this.leaseLow(user, at)) continue;
+      this.askLease(user, at).catch((err) => this.opts.log?.warn?.({ err: (err as Error).message, user }, 'no new lease on the budget; jobs go on within the one held'));
+    }
+  }
+
+  /** The user's last job here ended: what this host holds of the budget goes back to the others. */
+  private async releaseLease(user: string): Promise<void> {
+    if (!this.opts.leases) return;
+    await this.flush(false); // its last charges first: what is given back is what it did not use
+    if (this.usersWithJobs.has(user)) return;
+    for (const [k, l] of this.leases) {
+      if (!k.startsWith(`${user}/`) || this.asking.has(k)) continue;
+      const month = k.slice(user.length + 1);
+      if (await this.opts.leases.release(user, month, this.opts.host ?? 'local', l.granted)) {
+        if (this.leases.get(k) === l) this.leases.delete(k);
+      }
+    }
+  }
+
+  /** Gives back every lease of this host (an earlier run's at start; this run's at its end). */
+  async releaseAllLeases(): Promise<void> {
+    this.leases.clear();
+    await this.opts.leases?.releaseAll(this.opts.host ?? 'local');
   }
 
   /** Core's price in CPU cycles: what a word of core held for a millisecond costs, in cycles of

@@ -59,7 +59,17 @@ export function attachAccounting(
     },
     log,
     spool: deps.spool ?? null,
+    // several hosts: each holds a lease on part of each budget (a share, never all that is left)
+    leases: deps.shared ? (sys.store.leases ?? null) : null,
   });
+  const pushPurse = (user: string, at?: number) => {
+    const c = acct.ceilingNow(user, at);
+    if (c !== undefined) sys.jobs.setPurse(user, c === null ? null : { ceiling: c, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs(at) });
+  };
+  // a lease that arrives between checkpoints raises the ceiling at once
+  acct.onLease = (user) => {
+    if (acct.usersWithJobs.has(user)) pushPurse(user);
+  };
   const budgetKilled = new Set<number>();
 
   sys.hub.on('login', (e) => {
@@ -89,10 +99,8 @@ export function attachAccounting(
     }
     // What is left of each budget, after this checkpoint's charges (core-time and connect time
     // included), becomes the new ceiling on the user's cycles.
-    for (const user of acct.usersWithJobs) {
-      const c = acct.ceilingNow(user, m.at);
-      if (c !== undefined) sys.jobs.setPurse(user, c === null ? null : { ceiling: c, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs(m.at) });
-    }
+    for (const user of acct.usersWithJobs) pushPurse(user, m.at);
+    acct.renewLeases(acct.usersWithJobs, m.at);
   });
 
   sys.hub.hooks.jobRestored.push((job, from) => acct.jobRestored(job.job, from));
@@ -139,6 +147,8 @@ export function attachAccounting(
         await new Promise((r) => setTimeout(r, 500));
         await acct.flush();
       }
+      // what this host held of users' budgets goes back to the other hosts
+      if (deps.shared) await acct.releaseAllLeases().catch((err) => log.warn({ err: (err as Error).message }, 'leases on budgets not given back (void once this host is not heard from)'));
       if (acct.writer.pending > 0) {
         acct.writer.saveSpool();
         if (acct.writer.spool?.exists) {

@@ -76,6 +76,23 @@ export class LedgerWriter {
     this.errors = log ? new RateLimitedLog(log) : null;
   }
 
+  /**
+   * Runs `fn` while no flush runs (one in progress is waited for first, later ones wait for fn):
+   * what this writer has committed cannot change under it (a lease on a budget is granted from
+   * the ledger's figure plus what waits here, and an entry must be in exactly one of the two).
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.flushing) await this.flushing;
+    const run = fn();
+    const gate = run.then(() => 0, () => 0);
+    this.flushing = gate;
+    try {
+      return await run;
+    } finally {
+      if (this.flushing === gate) this.flushing = null;
+    }
+  }
+
   /** Every entry not yet known to be in the ledger (outside a flush: all of them). */
   unwritten(): LedgerEntry[] {
     return this.retry.concat(this.queue).map((e) => ({ ...e }));

@@ -22,6 +22,10 @@ export interface MonitorConfig {
   outputWindow: number;
   /** Wall-clock ms between 'meters' checkpoints while jobs run. */
   checkpointMs: number;
+  /** ...and at most this many cycles of the machine's work between them (default: the rated
+   *  clock, one CPU second): unthrottled, a second of wall time is many CPU seconds, and budgets
+   *  are kept in cycles, not seconds. */
+  checkpointCycles: number;
   /** Cycles charged for compiling: base plus per source line. */
   compileBase: number;
   compilePerLine: number;
@@ -71,6 +75,8 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = {
   // 4,096 characters in flight per job: keeps the front end's per-line buffers small.
   outputWindow: 4096,
   checkpointMs: 1000,
+  // (made equal to ratedClock by makeConfig unless set: paced, that is the same second)
+  checkpointCycles: 10_000_000,
   // Compiles are charged what they cost the host, at the rated clock (a rated CPU second is a real
   // second): a 2,000-line BASIC compile takes about 40 ms here (npm run bench -- basic), 20 us a
   // line, so 200 cycles a line; the base is a millisecond. A 10,000-line program's compile, once
@@ -115,6 +121,7 @@ export function makeConfig(over: Partial<MonitorConfig> = {}): MonitorConfig {
     }
     (c as unknown as Record<string, number>)[k] = v;
   }
+  if (over.checkpointCycles === undefined) c.checkpointCycles = c.ratedClock;
   // Partitions are even-sized so that doubles stay aligned when partitions move.
   c.defaultPartition = evenUp(c.defaultPartition);
   c.largestPartition = Math.min(c.largestPartition & ~1, c.coreWords & ~1);

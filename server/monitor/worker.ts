@@ -22,6 +22,8 @@ const cfg = monitor.cfg;
 let loopQueued = false;
 let alarm: NodeJS.Timeout | null = null;
 let nextCheckpoint = Date.now() + cfg.checkpointMs;
+/** cycles run since the last checkpoint: one is due after cfg.checkpointCycles of them too */
+let sinceCheckpoint = 0;
 let down = false;
 // TIMESHARE_CHECKS=1 (the test suite sets it): the job table's invariants (state.ts) are checked
 // after every slice; a broken one is written to stderr by name, whatever the log level, where the
@@ -53,8 +55,9 @@ function kick(): void {
 }
 
 function checkpoint(now: number): void {
-  if (now < nextCheckpoint) return;
+  if (now < nextCheckpoint && sinceCheckpoint < cfg.checkpointCycles) return;
   nextCheckpoint = now + cfg.checkpointMs;
+  sinceCheckpoint = 0;
   const m = monitor.checkpoint();
   if (m) outbox.push(m);
 }
@@ -71,10 +74,12 @@ function loop(): void {
     const allowed = monitor.allowance();
     if (allowed <= 0) {
       // paced: ahead of the wall clock; only jobs their users are waiting for run, then sleep
-      monitor.stepInteractive();
+      sinceCheckpoint += monitor.stepInteractive();
       break;
     }
-    monitor.step(cfg.quantum, allowed);
+    sinceCheckpoint += monitor.step(cfg.quantum, allowed);
+    // budgets are kept in cycles: flat out, a checkpoint comes every checkpointCycles, not a second
+    if (sinceCheckpoint >= cfg.checkpointCycles) break;
     if (monitor.urgent) break; // a user waits for this output: post it now
   }
   monitor.flush();

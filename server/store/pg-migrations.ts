@@ -4,6 +4,7 @@
 // wait and then find nothing to do. Never edit a migration that has shipped; append a new one.
 import type pg from 'pg';
 import { PG_HOTEL_PARKED, PG_HOTEL_SCHEMA } from './pg-hotel.ts';
+import { PG_PURSES_SCHEMA } from './pg-purses.ts';
 
 export interface PgMigration {
   readonly id: number;
@@ -98,6 +99,11 @@ export const PG_MIGRATIONS: PgMigration[] = [
     id: 5,
     name: 'put-away jobs any host may take',
     sql: PG_HOTEL_PARKED,
+  },
+  {
+    id: 6,
+    name: 'budget leases',
+    sql: PG_PURSES_SCHEMA,
   },
 ];
 

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { LocalNotices } from './notices.ts';
 import { PgLedger } from './pg-ledger.ts';
 import { PgHotel } from './pg-hotel.ts';
+import { PgPurses } from './pg-purses.ts';
 import { migratePg, PG_MIGRATIONS, type PgMigration } from './pg-migrations.ts';
 import { clientConfig, makePool, PgDb, wrap } from './pg-pool.ts';
 import type {
@@ -49,6 +50,7 @@ export class PgStore implements Store {
   readonly ledger: PgLedger;
   readonly cluster: ClusterStore;
   readonly hotel: PgHotel;
+  readonly leases: PgPurses;
   readonly db: PgDb;
   private readonly notices = new LocalNotices();
   private listener: pg.Client | null = null;
@@ -88,6 +90,7 @@ export class PgStore implements Store {
     this.db = db;
     this.ledger = new PgLedger(db);
     this.hotel = new PgHotel(db);
+    this.leases = new PgPurses(db);
 
     this.accounts = {
       get: async (name) => {

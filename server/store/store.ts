@@ -110,6 +110,44 @@ export interface ClusterStore {
   listen(fn: (n: Notice) => void): () => void;
 }
 
+/** A host's request for (more of) a user's monthly budget (server/store/pg-purses.ts). */
+export interface LeaseRequest {
+  user: string;
+  host: string;
+  /** YYYY-MM, and its first and last days, in the rate zone */
+  month: string;
+  first: string;
+  last: string;
+  /** micro-dollars this host has charged the user and not yet written to the ledger */
+  pending: number;
+  /** the least worth granting when that much is free (micro-dollars) */
+  minGrant: number;
+  /** the host's clock, ms; and how long a host may go unheard before its leases are void */
+  now: number;
+  staleMs: number;
+}
+
+export interface Lease {
+  /** the user's budget (null: unlimited; nothing is leased then) */
+  budget: number | null;
+  /** what this host may charge the user this month, in all (micro-dollars) */
+  granted: number;
+  /** what it had charged when granted (ledger + pending) */
+  used: number;
+  /** what this request added */
+  grant: number;
+}
+
+/** Leases on users' budgets, one per user, month and host (several hosts on one store). */
+export interface LeaseStore {
+  lease(r: LeaseRequest): Promise<Lease>;
+  /** Gives a lease back, unless it was granted more meanwhile (its `granted` changed). */
+  release(user: string, month: string, host: string, granted: number): Promise<boolean>;
+  /** Every lease of a host (at its start: what an earlier run of it held is void). */
+  releaseAll(host: string): Promise<void>;
+  held(user: string, month: string): Promise<{ host: string; granted: number }[]>;
+}
+
 export interface Store {
   /** 'sqlite' or 'postgres' */
   readonly kind: string;
@@ -124,6 +162,8 @@ export interface Store {
   check?(): Promise<string[]>;
   /** job snapshots and kept workspaces (server/store/hotel.ts) */
   readonly hotel: HotelStore;
+  /** leases on budgets, for several hosts on one store (PostgreSQL); absent: one host */
+  readonly leases?: LeaseStore;
   /** Job numbers, unique for the life of the system (kept in the store, never reused): reserves
    *  `count` consecutive numbers (default 1) and returns the first. */
   nextJobNumber(count?: number): Promise<number>;
