@@ -14,7 +14,7 @@ import { tops10Date } from './notices.ts';
 import { monthRange } from './zone.ts';
 import { RunningStatements } from './running.ts';
 import type { LedgerSpool } from './spool.ts';
-import type { LeaseStore } from '../store/store.ts';
+import { isStoreUnavailable, type LeaseStore } from '../store/store.ts';
 
 export interface AccountantOptions {
   ledger: Ledger;
@@ -435,10 +435,13 @@ export class Accountant {
 
   /** At a checkpoint: asks (in the background) for more of the budgets whose leases run low. */
   renewLeases(users: Iterable<string>, at = this.now()): void {
-    if (!this.opts.leases) return;
+    // (the store away: jobs go on within the leases held; the writer's retries tell when it is back)
+    if (!this.opts.leases || this.writer.storeDown) return;
     for (const user of users) {
       if (typeof this.budgets.get(user) !== 'number' || !this.leaseLow(user, at)) continue;
-      this.askLease(user, at).catch((err) => this.opts.log?.warn?.({ err: (err as Error).message, user }, 'no new lease on the budget; jobs go on within the one held'));
+      this.askLease(user, at).catch((err) => {
+        if (!isStoreUnavailable(err)) this.opts.log?.warn?.({ err: (err as Error).message, user }, 'no new lease on the budget; jobs go on within the one held');
+      });
     }
   }
 
