@@ -45,7 +45,7 @@ export async function spawnServer(args: string[] = [], dir?: string, opts: { pac
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // never leave a half-started server behind
       reject(new Error(`server did not start: ${out}${err}`));
-    }, 20_000);
+    }, 45_000); // (a loaded shared host has taken over 20 s to start one with tsx)
     const check = () => {
       const m = /timeshare listening on (ws:\/\/[\d.:]+)/.exec(out);
       if (m) {
