@@ -11,6 +11,7 @@ import type {
   Account, AccountStore, ClusterStore, HostStatus, Program, ProgramInfo, ProgramLang, ProgramStore, RenameResult, SaveResult, Store,
 } from './store.ts';
 import { SqliteHotel } from './hotel.ts';
+import { WAL_LIMIT_BYTES } from './wal.ts';
 
 interface AccountRow { name: string; password: string; operator: number; budget: number | null; created_at: number; last_login: number | null; max_jobs: number | null; max_core: number | null; max_storage: number | null }
 interface ProgramRow { owner: string; name: string; lang: ProgramLang; text: string; saved_at: number; size: number; dialect: string | null }
@@ -19,6 +20,9 @@ const toAccount = (r: AccountRow): Account => ({
   name: r.name, password: r.password, operator: r.operator !== 0, budget: r.budget, createdAt: r.created_at, lastLogin: r.last_login,
   limits: { jobs: r.max_jobs ?? null, core: r.max_core ?? null, storage: r.max_storage ?? null },
 });
+
+
+export { WAL_LIMIT_BYTES };
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -47,6 +51,10 @@ export class SqliteStore implements Store {
     }
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
+    // After a checkpoint has emptied the write-ahead log, the next write truncates its file to this
+    // size: a WAL that once grew (a reader holding an old snapshot, a full disk) gives the space
+    // back instead of keeping it until the server stops (wal.ts also truncates it).
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast commits
     // The admin CLI may write while the server runs; its writes take milliseconds. The wait is a

@@ -2,7 +2,9 @@
 // call the lines' thread posts, one at a time and in order, on its own connection. Every commit,
 // checkpoint and fsync happens here, so a disk that stalls stalls this thread, never an echo.
 import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
 import { SqliteStore } from './sqlite.ts';
+import { WalKeeper } from './wal.ts';
 import type { StoreCall, StoreReply } from './worker-store.ts';
 
 const { dir, readonly } = workerData as { dir: string; readonly: boolean };
@@ -11,6 +13,13 @@ let store: SqliteStore;
 try {
   store = SqliteStore.open(dir, undefined, { readonly });
   port.postMessage({ id: 0, value: { where: store.where } } satisfies StoreReply);
+  if (!readonly && store.where !== ':memory:') {
+    // A full disk must not leave the WAL unable to checkpoint forever (wal.ts). Logged to stderr,
+    // as the mainframe's thread logs, quiet under tests unless LOG_LEVEL says otherwise.
+    const log = pino({ name: 'store', level: process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info') }, pino.destination({ fd: 2, sync: true }));
+    const keeper = new WalKeeper(store.db, store.where, log);
+    setInterval(() => keeper.tick(), 1000).unref();
+  }
 } catch (err) {
   port.postMessage({ id: 0, error: wireError(err) } satisfies StoreReply);
   process.exit(1);
