@@ -224,7 +224,7 @@ export class Accountant {
       this.charge(j, meters, at);
       this.jobs.delete(job);
       this.meter.forget(j.payer.job);
-      if (this.opts.leases && !this.usersWithJobs.has(j.payer.user)) {
+      if (this.opts.leases && !this.usersWithJobs.has(j.payer.user) && [...this.leases.keys()].some((k) => k.startsWith(`${j.payer.user}/`))) {
         this.releaseLease(j.payer.user).catch((err) => this.opts.log?.warn?.({ err: (err as Error).message }, 'a lease on a budget was not given back (void once this host stops)'));
       }
     }

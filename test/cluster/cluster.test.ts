@@ -133,6 +133,7 @@ describe('budgets across hosts', () => {
     // cycle; the leases together never pass the budget (without them the two hosts would charge
     // $1.00, and with the checkpoint re-reading of the ledger alone $0.598 was measured). A job may
     // stop while the other host still holds a little of the budget: both stop near it, under it.
+    console.log(`two paced hosts, $0.50 budget: CPU and core charged ${jobs} micro-dollars`);
     expect(jobs).toBeGreaterThan(450_000);
     expect(jobs, `charged ${jobs} micro-dollars`).toBeLessThanOrEqual(500_000 + 100);
   }, 120_000);
@@ -163,6 +164,7 @@ describe('budgets across hosts', () => {
     const jobs = lines.reduce((s, l) => s + l.amount, 0);
     // the bound (README): CPU and core together never pass the budget (rounding: under a
     // micro-dollar per ledger entry); both hosts' jobs ran on their shares
+    console.log(`two hosts flat out, $0.50 budget: CPU and core charged ${jobs} micro-dollars`);
     expect(jobs, `charged ${jobs} micro-dollars`).toBeLessThanOrEqual(500_000 + 100);
     expect(jobs).toBeGreaterThan(450_000);
     expect(new Set(lines.filter((l) => l.kind === 'cpu').map((l) => l.host))).toEqual(new Set(['ALPHA', 'BETA']));
