@@ -217,7 +217,7 @@ export async function main(): Promise<void> {
   // The same Minimal BASIC programs in a C interpreter on this host, whole process minus its own
   // start-up (the same one-line program), medians of 5 interleaved with ours.
   const cPath = cBasic();
-  const c_basic: Record<string, { process_ms: number; process_cpu_ms: number | null; ours_process_ms: number; ours_process_cpu_ms: number | null; ratio_wall: number; ratio_cpu: number | null }> = {};
+  const c_basic: Record<string, { process_ms: number; process_cpu_ms: number | null; ours_process_ms: number; ours_process_cpu_ms: number | null; ratio_wall: number | null; ratio_cpu: number | null }> = {};
   if (cPath === null) console.log('no C BASIC on this host (apt-get install bwbasic, or TIMESHARE_C_BASIC=path): no comparison');
   else {
     const cStart = processMs('10 PRINT "HELLO"\n20 END\n', 'ecma55', cPath);
@@ -229,9 +229,10 @@ export async function main(): Promise<void> {
       const tw = round(theirs.wall - cStart.wall), ow = round(ours.wall - ours0.wall);
       const tc = theirs.cpu === null || cStart.cpu === null ? null : round(theirs.cpu - cStart.cpu);
       const oc = ours.cpu === null || ours0.cpu === null ? null : round(ours.cpu - ours0.cpu);
-      const ratio = (a: number, b: number): number => Math.round((a / Math.max(b, 0.1)) * 100) / 100;
-      c_basic[name] = { process_ms: tw, process_cpu_ms: tc, ours_process_ms: ow, ours_process_cpu_ms: oc, ratio_wall: ratio(ow, tw), ratio_cpu: tc === null || oc === null ? null : ratio(oc, tc) };
-      console.log(`${name}: whole process minus start-up, ours ${ow} ms wall (${oc ?? '?'} ms CPU), ${cPath} ${tw} ms wall (${tc ?? '?'} ms CPU): ours / theirs ${c_basic[name].ratio_wall} wall, ${c_basic[name].ratio_cpu ?? '?'} CPU`);
+      // a difference at or below zero is a start-up median above the program's: noise, no ratio
+      const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || a <= 0 || b <= 0 ? null : Math.round((a / b) * 100) / 100);
+      c_basic[name] = { process_ms: tw, process_cpu_ms: tc, ours_process_ms: ow, ours_process_cpu_ms: oc, ratio_wall: ratio(ow, tw), ratio_cpu: ratio(oc, tc) };
+      console.log(`${name}: whole process minus start-up, ours ${ow} ms wall (${oc ?? '?'} ms CPU), ${cPath} ${tw} ms wall (${tc ?? '?'} ms CPU): ours / theirs ${c_basic[name].ratio_wall ?? '?'} wall, ${c_basic[name].ratio_cpu ?? '?'} CPU`);
     }
   }
   console.log(JSON.stringify({ bench: 'basic', compile_2000_lines_ms: compileMs, programs, ...(cPath ? { c_basic_path: cPath, c_basic } : {}) }));
