@@ -121,7 +121,11 @@ const JIT_HIT = 5;
 
 export class CPU {
   /** Defaults for CPUs constructed without options (tests flip these to run a suite both ways). */
-  static defaults: Required<CPUOptions> = { jit: true, hotThreshold: 50, jitAfter: 200_000 };
+  // jitAfter: 20,000 cycles (2 ms of rated CPU) spares short and interactive jobs the JIT's tables;
+  // it was 200,000, but in a fresh process the interpreter itself runs unoptimised at first (V8
+  // has not compiled it yet), at 100-300 ns a cycle: the first 200,000 cycles of the benchmarks'
+  // programs cost 20-80 ms, most of their time in the interpreter for 1-3% of their cycles.
+  static defaults: Required<CPUOptions> = { jit: true, hotThreshold: 50, jitAfter: 20_000 };
   /** exact cycles used by the last run() */
   cycles = 0;
   /** whether hot code is translated to JavaScript; may be switched between runs */
