@@ -336,7 +336,7 @@ function emitRegion(starts: number[], seen: Map<number, Ins>, codeEnd: number): 
 /** One instruction, in the interpreter's order of effects. */
 function emitIns(w: RegionWriter, s: Site): string {
   const { op, a, b, c, imm, pc } = s.ins;
-  const { rd, fr, fw } = { rd: (i: number) => w.rd(i), fr: (i: number) => w.fr(i), fw: (i: number) => w.fw(i) };
+  const rd = (i: number): string => w.rd(i), fr = (i: number): string => w.fr(i), fw = (i: number): string => w.fw(i);
   const trap = (kind: number, addr: string) => w.trap(s, kind, addr);
   const set = (e: string) => { const d = w.dst(a); return d === null ? '' : `${d} = ${e};`; };
   // operand 2 of RRX forms, as int32: r[c] + imm
