@@ -1,17 +1,19 @@
 // The JIT tier. When the interpreter keeps arriving at the same branch target, the CPU asks for a
-// *region* there: the code statically reachable from that target (fall-throughs, branch, jump
-// and call targets, return points), translated into one JavaScript function with the guest
-// registers in local variables and a `switch (pc)` over its basic blocks inside a loop, so loops
-// and calls among those blocks never leave JavaScript. A block that branches back to itself
-// becomes a plain JavaScript loop.
+// *region* there: the code reachable from that target (fall-throughs, branch, jump and call
+// targets, return points) that the interpreter has been seen to reach, translated into one
+// JavaScript function with the guest registers in local variables and a `switch (pc)` over its
+// blocks inside a loop, so loops and calls among those blocks never leave JavaScript. A block runs
+// from one branch target to the next; a conditional branch inside it is a side exit (to another
+// block, or out of the region where its target was never reached), so a loop body full of checks
+// is one block, and a block that branches back to its own start becomes a plain JavaScript loop.
 //
 // Same results as the interpreter, always:
 // - Translation reads the interpreter's decoded slots (decoding on demand), so both tiers see the
 //   same instructions even when core was written without ctx.invalidate().
 // - Cycles: a block is entered only if every one of its instructions would start below the budget
 //   (used + cost-before-its-last < budget); otherwise the region returns REGION_TAIL and the CPU
-//   finishes the slice in the interpreter. A trap or SVC inside a block gives back the cycles of
-//   the instructions after it, so counts and stop points are exact for any slicing.
+//   finishes the slice in the interpreter. A trap, SVC or side exit inside a block gives back the
+//   cycles of the instructions after it, so counts and stop points are exact for any slicing.
 // - Traps set the same kind, pc and address; pc is left on the trapping instruction.
 // - Stores check [0, codeEnd) like the interpreter, clear its decoded slots, and when the word is
 //   covered by compiled code, drop the regions covering it and leave (the current region may be
