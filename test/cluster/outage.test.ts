@@ -8,6 +8,7 @@ import pg from 'pg';
 import { login, Term } from '../frontend/client.ts';
 import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
 import { startPostgres, type PgServer } from '../helpers/postgres.ts';
+import { until } from '../helpers/until.ts';
 
 let db: PgServer | null = null;
 let server: ServerProcess | null = null;
@@ -142,8 +143,13 @@ describe('ending the server while the database is away', () => {
       // the job came back (from its last snapshot) and goes on; let it charge a little, then stop it
       const back = await login(second.url, 'dan', 'pass1234', false);
       terms.push(back);
-      const n = /(\d+) +\S+ +RUNNING/.exec(back.out)?.[1] ?? /JOB +PROGRAM[\s\S]*?\n +(\d+) /.exec(back.out)?.[1];
-      expect(n, back.out).toBeDefined();
+      // (the greeting lists it if the restore came first; else JOBS does once it has)
+      let seen = back.out;
+      const n = await until(async () => {
+        const found = /(\d+) +\S+ +RUNNING/.exec(seen)?.[1] ?? /JOB +PROGRAM[\s\S]*?\n +(\d+) /.exec(seen)?.[1];
+        if (!found) seen = await back.command('JOBS');
+        return found;
+      }, 'the restored job in the greeting or in JOBS', 20_000, 250);
       await new Promise((r) => setTimeout(r, 1500));
       expect(await back.command(`KILL ${n}`)).toContain('KILLED');
       back.line('BYE');
