@@ -384,14 +384,7 @@ export class Monitor implements SvcHost {
       return;
     }
     const ctx = job.ctx!;
-    this.core.set(d.words!, ctx.base);
-    ctx.limit = regs.limit;
-    ctx.stackLow = regs.stackLow;
-    ctx.stackHigh = regs.stackHigh;
-    ctx.setCode(regs.codeEnd);
-    ctx.r.set(regs.r);
-    ctx.f.set(regs.f);
-    ctx.pc = regs.pc;
+    this.place(ctx, ctx.base, d.words!, regs, regs.r, regs.f);
     job.swapRegs = null;
     const now = this.now();
     job.meters.coreWords = job.need;
@@ -972,18 +965,24 @@ export class Monitor implements SvcHost {
     this.queueForCore(job);
   }
 
+  /** A job's saved words and registers put back into its partition at `base` (a swap-in or a
+   *  restore from a snapshot). */
+  private place(ctx: NonNullable<Job['ctx']>, base: number, words: Int32Array, at: { limit: number; stackLow: number; stackHigh: number; codeEnd: number; pc: number }, r: Int32Array, f: Float64Array): void {
+    this.core.set(words, base);
+    ctx.base = base;
+    ctx.limit = at.limit;
+    ctx.stackLow = at.stackLow;
+    ctx.stackHigh = at.stackHigh;
+    ctx.setCode(at.codeEnd);
+    ctx.r.set(r);
+    ctx.f.set(f);
+    ctx.pc = at.pc;
+  }
+
   /** load_() for a restored job: its saved words and registers, and the wait it was in. */
   private reload(job: Job, d: DecodedJob, base: number): true {
     const x = d.facts, c = x.ctx!, ctx = job.ctx!;
-    this.core.set(d.words!, base);
-    ctx.base = base;
-    ctx.limit = c.limit;
-    ctx.stackLow = c.stackLow;
-    ctx.stackHigh = c.stackHigh;
-    ctx.setCode(c.codeEnd);
-    ctx.r.set(d.r);
-    ctx.f.set(d.f);
-    ctx.pc = c.pc;
+    this.place(ctx, base, d.words!, c, d.r, d.f);
     job.restore = null;
     const wait = job.restoreWait;
     if (wait === 'input' && !job.hasInput() && !job.eof) {

@@ -16,3 +16,17 @@ export async function until<T>(cond: () => T | Promise<T>, what: string, ms = 15
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** Types `cmd` on a line (every 200 ms) until its reply satisfies `pred`, and returns that reply;
+ *  throws with the last reply if `ms` pass first. */
+export async function untilReply(t: { command(text: string): Promise<string> }, cmd: string, pred: (out: string) => boolean, ms = 30_000): Promise<string> {
+  let last = '';
+  try {
+    return await until(async () => {
+      last = await t.command(cmd);
+      return pred(last) ? last : null;
+    }, `${cmd} to answer as expected`, ms, 200);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last:\n${last}`);
+  }
+}

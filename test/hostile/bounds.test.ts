@@ -1,6 +1,7 @@
 // Every user is bounded, through the real server: live jobs per user (and an operator's LIMIT),
 // core per user, core charged by wall time held (a sleeping job pays for its core), budgets that
 // hold with 20 jobs in large partitions, and a storage quota.
+import { untilReply } from '../helpers/until.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -43,15 +44,6 @@ function ledger(dir: string, user: string): Record<string, { amount: number; qua
   }
 }
 
-async function until(t: Term, cmd: string, pred: (out: string) => boolean, ms = 30_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const out = await t.command(cmd);
-    if (pred(out)) return out;
-    if (Date.now() > deadline) throw new Error(`${cmd} never matched; last:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('bounds per user', () => {
   it('live jobs: a SUBMIT or RUN past the cap is refused at once; an operator raises one user\'s cap', async () => {
@@ -81,13 +73,13 @@ describe('bounds per user', () => {
     await t.command('SAVE');
     const first = Number(/JOB (\d+) SUBMITTED/.exec(await t.command('SUBMIT BIG.S'))![1]);
     await t.command('SUBMIT BIG.S');
-    const out = await until(t, 'OLD BIG.S.OUT', (o) => o.includes('LOADED'));
+    const out = await untilReply(t, 'OLD BIG.S.OUT', (o) => o.includes('LOADED'));
     expect(out).toContain('BIG.S.OUT');
     expect(await t.command('LIST')).toMatch(/PROGRAM NEEDS \d+ WORDS OF CORE; YOUR JOBS HOLD \d+ AND YOUR LIMIT IS 40000 WORDS/);
     // the first one sleeps, holding 30,000-odd words; once two seconds of them are charged, it goes
     await waitUntil(() => (ledger(s.dir, 'FAY').core?.quantity ?? 0) >= 30_000 * 2_000, "two seconds of the sleeper's core charged", 30_000, 100);
     expect(await t.command(`KILL ${first}`)).toContain(`JOB ${first} KILLED.`);
-    await until(t, 'JOBS', (o) => o.includes('NO JOBS.'));
+    await untilReply(t, 'JOBS', (o) => o.includes('NO JOBS.'));
     await new Promise((r) => setTimeout(r, 600)); // the ledger's next flush
     const l = ledger(s.dir, 'FAY');
     // at least 30,000 words x 2,000 ms (word-ms), though it used almost no CPU
@@ -107,7 +99,7 @@ describe('bounds per user', () => {
       const r = await t.command('SUBMIT HOG.S');
       expect(r).toMatch(/JOB \d+ SUBMITTED|BUDGET EXHAUSTED/);
     }
-    await until(t, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
+    await untilReply(t, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
     await new Promise((r) => setTimeout(r, 1500)); // the last charges reach the ledger
     const l = ledger(s.dir, 'GUS');
     const jobs = (l.cpu?.amount ?? 0) + (l.core?.amount ?? 0);
@@ -121,7 +113,7 @@ describe('bounds per user', () => {
     // The purse stops jobs when it cannot pay for two more milliseconds of their core; a later job
     // may use what is left, and no more.
     expect(await t.command('SUBMIT HOG.S')).toMatch(/JOB \d+ SUBMITTED|BUDGET EXHAUSTED/);
-    await until(t, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
+    await untilReply(t, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     const l2 = ledger(s.dir, 'GUS');
     expect((l2.cpu?.amount ?? 0) + (l2.core?.amount ?? 0)).toBeLessThanOrEqual(100_000 + 21);

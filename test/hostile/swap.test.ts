@@ -2,6 +2,7 @@
 // fill core; another user's big job then runs because the sleepers are swapped out to the store;
 // the hog's jobs still finish exactly. A job waiting for input is swapped out, answered, and
 // answers; Ctrl-C stops a swapped job. The owners see only a delay (SYSTAT says SWAPPED).
+import { untilReply } from '../helpers/until.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, typeProgram, waitSystat, type Term } from './server.ts';
 
@@ -19,15 +20,6 @@ const asker = (words: number) => ['start: LA r1, q', 'LI r2, 5', 'SVC PUTS', 'LA
 // Core of 262,144 words: four 60,000-word jobs fill it. Idle jobs are swapped after 300 ms.
 const ARGS = ['--core', '262144', '--max-core-per-user', '1048576', '--swap-residence-ms', '300'];
 
-async function until(t: Term, cmd: string, pred: (out: string) => boolean, ms = 60_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const out = await t.command(cmd);
-    if (pred(out)) return out;
-    if (Date.now() > deadline) throw new Error(`${cmd} never matched; last:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('swapping', () => {
   it('a core hog\'s sleeping jobs are swapped out for another user\'s job; they still finish exactly', async () => {
@@ -50,9 +42,9 @@ describe('swapping', () => {
     other.send('OTTO\r');
     await other.expect('HELLO OTTO', 30_000);
     await other.expect('READY.\r\n');
-    await until(hog, 'JOBS', (o) => o.includes('NO JOBS.'));
+    await untilReply(hog, 'JOBS', (o) => o.includes('NO JOBS.'), 60_000);
     for (let i = 1; i <= 4; i++) {
-      await until(hog, `OLD HOG${i}.S.OUT`, (o) => o.includes('LOADED'));
+      await untilReply(hog, `OLD HOG${i}.S.OUT`, (o) => o.includes('LOADED'), 60_000);
       const out = await hog.command('LIST');
       expect(out).toContain('TICK\r\nTICK\r\nTICK\r\nTICK\r\n');
       expect(out).not.toMatch(/ERROR|KILLED|COULD NOT/);
