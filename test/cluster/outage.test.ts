@@ -140,18 +140,23 @@ describe('ending the server while the database is away', () => {
       // the charges made while the database was away are in the ledger now
       const keys = new Set((await c.query<{ key: string }>('SELECT key FROM ledger WHERE at >= $1 AND at <= $2', [stoppedAt, endedAt])).rows.map((r) => r.key));
       expect(during.filter((e) => keys.has(e.key)).length).toBe(during.length);
-      // the job came back (from its last snapshot) and goes on; let it charge a little, then stop it
+      // The job comes back only if it had a snapshot in the store before the database went away
+      // (it runs in the foreground and is snapshotted periodically; at the stop during the outage
+      // it cannot be put away). When it is back, let it charge a little, then stop it; either way
+      // what follows checks that nothing was charged twice. (The test is about the spool: it
+      // failed once in a clean-clone CI run when the job had no snapshot yet.)
       const back = await login(second.url, 'dan', 'pass1234', false);
       terms.push(back);
-      // (the greeting lists it if the restore came first; else JOBS does once it has)
       let seen = back.out;
       const n = await until(async () => {
         const found = /(\d+) +\S+ +RUNNING/.exec(seen)?.[1] ?? /JOB +PROGRAM[\s\S]*?\n +(\d+) /.exec(seen)?.[1];
         if (!found) seen = await back.command('JOBS');
-        return found;
-      }, 'the restored job in the greeting or in JOBS', 20_000, 250);
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(await back.command(`KILL ${n}`)).toContain('KILLED');
+        return found ?? (/NO JOBS/.test(seen) && Date.now() - endedAt > 10_000 ? 'none' : null);
+      }, 'the restored job, or 10 s with none', 30_000, 250);
+      if (n !== 'none') {
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(await back.command(`KILL ${n}`)).toContain('KILLED');
+      }
       back.line('BYE');
       await back.closedWith();
       // nothing twice: for each meter the quantities charged add up to exactly its last reading
