@@ -54,6 +54,8 @@ interface LeaseRec {
   localAt: number;
   /** the last grant (it asks again when less than half of it is left) */
   last: number;
+  /** the database had nothing more to give at the last ask: the ceiling is final until it has */
+  dry: boolean;
 }
 
 interface SessionRec {
@@ -363,6 +365,23 @@ export class Accountant {
     return c;
   }
 
+  /**
+   * The purse for the mainframe, from memory: the ceiling (ceilingNow), and with a lease whether
+   * more may come (`more`: the database gave something at the last ask, so jobs reaching the
+   * ceiling wait for the renewal instead of stopping) and the units at which to ask for more
+   * (`renewAt`: when less than half of the last grant is left, as leaseLow says).
+   */
+  purseNow(user: string, at = this.now()): { ceiling: number; more: boolean; renewAt?: number } | null | undefined {
+    const ceiling = this.ceilingNow(user, at);
+    if (ceiling === undefined || ceiling === null) return ceiling;
+    const month = this.rates.zone.day(at).slice(0, 7);
+    const l = this.opts.leases ? this.leases.get(`${user}/${month}`) : undefined;
+    if (!l || l.dry) return { ceiling, more: false };
+    const cpu = this.rates.rate('cpu', at);
+    const low = Math.floor((Math.max(l.last, this.minGrant(at)) / 2) * cpu.per / cpu.price);
+    return { ceiling, more: true, renewAt: Math.max(0, ceiling - low) };
+  }
+
   /** The same from memory (checkpoints are synchronous); undefined when not known yet. */
   ceilingNow(user: string, at = this.now()): number | null | undefined {
     const budget = this.budgets.get(user);
@@ -424,7 +443,7 @@ export class Accountant {
     }).then((g) => {
       this.budgets.set(user, g.budget);
       if (g.budget === null) this.leases.delete(k);
-      else this.leases.set(k, { granted: g.granted, used: g.used, localAt, last: g.grant });
+      else this.leases.set(k, { granted: g.granted, used: g.used, localAt, last: g.grant, dry: g.grant <= 0 });
       this.onLease?.(user);
     }).finally(() => {
       if (this.asking.get(k) === p) this.asking.delete(k);
@@ -443,6 +462,15 @@ export class Accountant {
         if (!isStoreUnavailable(err)) this.opts.log?.warn?.({ err: (err as Error).message, user }, 'no new lease on the budget; jobs go on within the one held');
       });
     }
+  }
+
+  /** The mainframe says the user's purse runs low or is empty (jobs wait for it): asks for more
+   *  now, whatever the accounts here say (they lag the mainframe by up to a checkpoint). */
+  askMore(user: string, at = this.now()): void {
+    if (!this.opts.leases || this.writer.storeDown || typeof this.budgets.get(user) !== 'number') return;
+    this.askLease(user, at).catch((err) => {
+      if (!isStoreUnavailable(err)) this.opts.log?.warn?.({ err: (err as Error).message, user }, 'no new lease on the budget; jobs go on within the one held');
+    });
   }
 
   /** The user's last job here ended: what this host holds of the budget goes back to the others. */

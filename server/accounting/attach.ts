@@ -63,9 +63,11 @@ export function attachAccounting(
     leases: deps.shared ? (sys.store.leases ?? null) : null,
   });
   const pushPurse = (user: string, at?: number) => {
-    const c = acct.ceilingNow(user, at);
-    if (c !== undefined) sys.jobs.setPurse(user, c === null ? null : { ceiling: c, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs(at) });
+    const p = acct.purseNow(user, at);
+    if (p !== undefined) sys.jobs.setPurse(user, p === null ? null : { ...p, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs(at) });
   };
+  // the mainframe says a lease runs low, or has run out and the user's jobs wait for more
+  sys.hub.on('purse', (e) => acct.askMore(e.owner));
   // a lease that arrives between checkpoints raises the ceiling at once
   acct.onLease = (user) => {
     if (acct.usersWithJobs.has(user)) pushPurse(user);
@@ -111,8 +113,10 @@ export function attachAccounting(
     return refusal === null ? null : teletypeLines(refusal);
   });
   sys.hub.hooks.jobLimit.push(async (owner) => {
-    const ceiling = await acct.ceiling(owner);
-    return ceiling === null ? null : { ceiling, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs() };
+    if ((await acct.ceiling(owner)) === null) return null; // (asks for a lease first when low)
+    const p = acct.purseNow(owner);
+    if (p === undefined) throw new Error(`the budget figures of ${owner} could not be read`); // fail closed
+    return p === null ? null : { ...p, message: AT_BUDGET, corePerWordMs: acct.corePerWordMs() };
   });
   sys.hub.hooks.afterRun.push(async (_session, ended) => {
     if (ended.reason === 'rejected') return null; // nothing ran: the compiler's errors say it all

@@ -43,6 +43,8 @@ export interface HubEvents {
   jobEnded: { job: JobView; at: number; reason: EndReason; status: number; message: string; meters: Meters };
   /** the mainframe's periodic checkpoint of every running job's cumulative meters */
   meters: Extract<FromMainframe, { t: 'meters' }>;
+  /** an owner's purse runs low, or is empty with jobs waiting for more (see Purse.more) */
+  purse: Extract<FromMainframe, { t: 'purse' }>;
 }
 
 export interface Hooks {
@@ -74,6 +76,10 @@ export interface Purse {
   message: string;
   /** core's price in cycles: units charged to the purse per word of core held per ms */
   corePerWordMs: number;
+  /** the ceiling may be raised (a lease on the budget being renewed): jobs reaching it wait */
+  more?: boolean;
+  /** the owner's units at which the mainframe says the purse runs low (the 'purse' event) */
+  renewAt?: number;
 }
 
 /** What a user hears when a hook that decides whether a job may run has failed. */

@@ -185,7 +185,10 @@ export class JobTable {
 
   /** Bounds the cycles of all the owner's jobs (the owner's budget), or lifts the bound (null). */
   setPurse(owner: string, purse: Purse | null): void {
-    this.mainframe.post({ t: 'budget', owner, ceiling: purse ? purse.ceiling : null, message: purse?.message ?? '', corePerWordMs: purse?.corePerWordMs ?? 0 });
+    this.mainframe.post({
+      t: 'budget', owner, ceiling: purse ? purse.ceiling : null, message: purse?.message ?? '', corePerWordMs: purse?.corePerWordMs ?? 0,
+      ...(purse?.more ? { more: true } : {}), ...(purse?.renewAt !== undefined ? { renewAt: purse.renewAt } : {}),
+    });
   }
 
   /**
@@ -463,6 +466,9 @@ export class JobTable {
           if (j) j.lastMeters = meters;
         }
         this.hub.emit('meters', m);
+        return;
+      case 'purse':
+        this.hub.emit('purse', m);
         return;
       case 'systat': {
         const w = this.systatWaiters.get(m.req);

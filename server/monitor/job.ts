@@ -22,10 +22,17 @@ export interface Purse {
   paidUntil: number;
   /** bounded: when the monitor must look again (before paidUntil while the purse is full) */
   renewAt: number;
+  /** the front end may raise the ceiling (a lease renewal is on its way, or the database has more
+   *  to give): jobs that reach it wait ('waiting for budget') instead of stopping */
+  more: boolean;
+  /** when `used` reaches this, the front end is told the purse runs low (once per 'budget') */
+  lowAt: number;
+  /** the front end has been told the purse is empty and jobs wait (until the next 'budget') */
+  emptySaid: boolean;
 }
 
 export function newPurse(): Purse {
-  return { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0, reserved: 0, paidUntil: 0, renewAt: Infinity };
+  return { used: 0, ceiling: Infinity, message: '', corePerWordMs: 0, reserved: 0, paidUntil: 0, renewAt: Infinity, more: false, lowAt: Infinity, emptySaid: false };
 }
 
 /** What a snapshot says a job was waiting for (snapshot.ts); derived from its phase. */

@@ -155,12 +155,16 @@ export class Monitor implements SvcHost {
         p.ceiling = msg.ceiling ?? Infinity;
         p.message = msg.message;
         p.corePerWordMs = msg.corePerWordMs ?? 0;
+        p.more = msg.more === true && p.ceiling !== Infinity;
+        p.lowAt = p.more && typeof msg.renewAt === 'number' ? msg.renewAt : Infinity;
+        p.emptySaid = false;
         this.bounded += (p.ceiling !== Infinity ? 1 : 0) - (was ? 1 : 0);
         if (p.ceiling === Infinity) {
           p.reserved = 0;
           p.renewAt = Infinity;
           for (const job of this.jobs.values()) if (job.purse === p && job.ctx && job.coreSince < now) job.coreSince = now;
         } else this.regrant(p, now);
+        this.budgetCame(p);
         return;
       }
       case 'systat':
@@ -521,6 +525,8 @@ export class Monitor implements SvcHost {
 
   private endCpuLimit(job: Job): void {
     if (job.meters.cycles < job.cpuLimit) {
+      // the purse, not the job's own limit: with more to come the job waits for it, not stops
+      if (job.purse.more) return this.waitForBudget(job);
       return this.end(job, 'cpu limit', -1, job.purse.message || 'BUDGET EXHAUSTED');
     }
     const secs = (job.cpuLimit / this.cfg.ratedClock).toFixed(2);
@@ -703,7 +709,14 @@ export class Monitor implements SvcHost {
 
   charge(job: Job, cycles: number): void {
     job.meters.cycles += cycles;
-    job.purse.used += cycles;
+    const p = job.purse;
+    p.used += cycles;
+    if (p.used >= p.lowAt) {
+      // the front end renews a lease on the budget before it is gone, not after (protocol.ts)
+      p.lowAt = Infinity;
+      this.urgent = true;
+      this.emit({ t: 'purse', owner: job.owner, empty: false });
+    }
     job.meters.coreWordCycles += job.meters.coreWords * cycles;
     job.quantumLeft -= cycles;
     job.dirty = true;
@@ -802,11 +815,51 @@ export class Monitor implements SvcHost {
     this.grant(p, words, now);
   }
 
-  /** The purse is empty: every job of its owner stops. */
+  /** The purse is empty: every job of its owner stops, unless more is on its way (then they wait:
+   *  a running job when it next reaches the CPU, a sleeping one holds its core unpaid meanwhile). */
   private emptyPurse(p: Purse): void {
     p.renewAt = Infinity;
+    if (p.more) return this.sayEmpty(p);
     const mine = [...this.jobs.values()].filter((j) => j.purse === p);
     for (const job of mine) this.end(job, 'cpu limit', -1, p.message || 'BUDGET EXHAUSTED');
+  }
+
+  /**
+   * The running job has used all its owner's purse and the front end said more may come: it leaves
+   * the CPU, holding its core, until the next 'budget' (budgetCame). Why wait rather than stop:
+   * flat out, a job can use up its host's share of the budget before the renewal is back from the
+   * database, and a stop there would end it with the budget far from spent. While it waits its core
+   * is not charged (paid ahead only up to when the purse ran dry): the wait is the system's, not
+   * the user's, as the cycles a busy host cannot deliver are not charged either.
+   */
+  private waitForBudget(job: Job): void {
+    this.move(job, 'waiting for budget');
+    this.sayEmpty(job.purse);
+  }
+
+  /** Tells the front end, once per 'budget', that the owner's jobs wait for more of the budget. */
+  private sayEmpty(p: Purse): void {
+    if (p.emptySaid) return;
+    p.emptySaid = true;
+    p.lowAt = Infinity;
+    this.urgent = true; // (the worker posts it at once: a renewal is what they wait for)
+    this.emit({ t: 'purse', owner: this.ownerOf(p), empty: true });
+  }
+
+  /** A new 'budget' for the purse: jobs waiting for it go on if it has room, stop if it is final. */
+  private budgetCame(p: Purse): void {
+    const waiting = [...this.jobs.values()].filter((j) => j.purse === p && j.phase === 'waiting for budget');
+    if (waiting.length === 0) return;
+    if (this.cpuLeft(p) > 0) {
+      for (const job of waiting) if (!job.ended) this.move(job, 'ready', this.slow);
+    } else if (!p.more) {
+      for (const job of waiting) this.end(job, 'cpu limit', -1, p.message || 'BUDGET EXHAUSTED');
+    } else this.sayEmpty(p); // raised, but not enough for a cycle: ask again
+  }
+
+  private ownerOf(p: Purse): string {
+    for (const [owner, q] of this.purses) if (q === p) return owner;
+    return '';
   }
 
   /** A 'meters' message with the jobs whose meters changed since the last one, or null if none did. */

@@ -91,8 +91,11 @@ export type ToMainframe =
    *  `ceiling`, then each stops with `message`. Units are cycles, plus `corePerWordMs` units for
    *  every word of core held for a millisecond (core's price in CPU cycles), counted by the
    *  mainframe since it started over all the owner's jobs. null: no ceiling. Sent before a job of
-   *  the owner starts and at every checkpoint. */
-  | { t: 'budget'; owner: string; ceiling: number | null; message: string; corePerWordMs?: number }
+   *  the owner starts and at every checkpoint. `more`: the ceiling may be raised (several hosts: a
+   *  renewal of the host's lease on the budget is on its way, or the database has more to give),
+   *  so jobs that reach it wait, not run, until the next 'budget' raises it or comes without
+   *  `more` (then they stop). `renewAt`: when the owner's units reach it, say so ('purse', low). */
+  | { t: 'budget'; owner: string; ceiling: number | null; message: string; corePerWordMs?: number; more?: boolean; renewAt?: number }
   | { t: 'systat'; req: number }
   /** Snapshot every job now (a 'snapshot' each, then 'checkpointed'); with `halt` the jobs are
    *  then put away: they leave the table without an 'end' (SIGTERM: they go on after a restart). */
@@ -143,4 +146,7 @@ export type FromMainframe =
   /** The answer to 'restore': error null, or why the snapshot was refused (the job is not in the table). */
   | { t: 'restored'; job: number; error: string | null }
   | { t: 'checkpointed'; req: number; jobs: number }
+  /** The owner's purse has reached the 'budget''s `renewAt` (low) or its ceiling with `more`
+   *  (empty: the owner's jobs wait for a new 'budget'): time to ask for more of the budget. */
+  | { t: 'purse'; owner: string; empty: boolean }
   | { t: 'down' };

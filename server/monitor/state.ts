@@ -22,6 +22,9 @@ export type Phase =
   | 'waiting for output'
   /** holds core; in the sleepers until its alarm */
   | 'sleeping'
+  /** holds core; its owner's purse is empty but more is on its way (a lease on the budget being
+   *  renewed, several hosts): not run until the front end raises the ceiling or says it is final */
+  | 'waiting for budget'
   /** swapped out (its words in the store, no core held, no core charged) while waiting for input */
   | 'swapped, waiting for input'
   /** swapped out while sleeping; still in the sleepers (its alarm still counts) */
@@ -39,9 +42,10 @@ export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   // loaded: ready; a restored job goes back into the wait it was in
   'waiting for core': ['ready', 'waiting for input', 'sleeping', 'stopped'],
   ready: ['running', 'stopped'],
-  running: ['waiting for input', 'waiting for output', 'sleeping', 'stopped'],
+  running: ['waiting for input', 'waiting for output', 'sleeping', 'waiting for budget', 'stopped'],
   'waiting for input': ['ready', 'swapped, waiting for input', 'stopped'],
   'waiting for output': ['ready', 'stopped'],
+  'waiting for budget': ['ready', 'stopped'],
   sleeping: ['ready', 'swapped, sleeping', 'stopped'],
   'swapped, waiting for input': ['swapped, waiting for core', 'stopped'],
   'swapped, sleeping': ['swapped, waiting for core', 'stopped'],
@@ -61,6 +65,9 @@ export const SHOWN: Readonly<Record<Phase, JobState>> = {
   'waiting for input': 'waiting for input',
   'waiting for output': 'waiting for output',
   sleeping: 'sleeping',
+  // (ready to run as soon as the renewal answers, usually within milliseconds: its owner and
+  // SYSTAT see a job that is running, not a new state that would come and go between two looks)
+  'waiting for budget': 'ready',
   'swapped, waiting for input': 'waiting for input',
   'swapped, sleeping': 'sleeping',
   'swapped, waiting for core': 'waiting for core',
@@ -69,7 +76,7 @@ export const SHOWN: Readonly<Record<Phase, JobState>> = {
 };
 
 /** Phases in which a job holds a partition (and its `ctx`). */
-export const HOLDS_CORE: ReadonlySet<Phase> = new Set<Phase>(['ready', 'running', 'waiting for input', 'waiting for output', 'sleeping', 'swapping in']);
+export const HOLDS_CORE: ReadonlySet<Phase> = new Set<Phase>(['ready', 'running', 'waiting for input', 'waiting for output', 'waiting for budget', 'sleeping', 'swapping in']);
 /** Phases on a run queue. */
 export const RUNNABLE: ReadonlySet<Phase> = new Set<Phase>(['ready', 'running']);
 /** Phases in the core queue. */

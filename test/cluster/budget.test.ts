@@ -111,6 +111,13 @@ describe('leases on a budget', () => {
     const ceilings = await Promise.all([a.ceiling('ANN', t.now), b.ceiling('ANN', t.now)]);
     for (const acct of [a, b]) acct.jobStarted(1, 'ANN', null, 'LOOP');
     const cap = { ALPHA: ceilings[0]!, BETA: ceilings[1]! };
+    // a share, with more to come: a job reaching the ceiling waits for the renewal, asked for when
+    // half of the share is used (renewAt), not when it is gone
+    const first = a.purseNow('ANN', t.now)!;
+    expect(first.more).toBe(true);
+    expect(first.ceiling).toBe(cap.ALPHA);
+    expect(first.renewAt).toBeGreaterThan(0);
+    expect(first.renewAt).toBeLessThan(first.ceiling);
     for (let i = 0; i < 200; i++) {
       t.now += 1000;
       for (const [acct, h] of [[a, 'ALPHA'], [b, 'BETA']] as const) {
@@ -129,5 +136,8 @@ describe('leases on a budget', () => {
     expect(total).toBeGreaterThan(480_000); // the budget was used, by both hosts
     expect(cycles.ALPHA).toBeGreaterThan(3 * CLOCK);
     expect(cycles.BETA).toBeGreaterThan(3 * CLOCK);
+    // the database has nothing more to give either host: their ceilings are final (jobs stop)
+    expect(a.purseNow('ANN', t.now)!.more).toBe(false);
+    expect(b.purseNow('ANN', t.now)!.more).toBe(false);
   });
 });

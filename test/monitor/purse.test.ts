@@ -87,4 +87,69 @@ describe('a budget in the monitor', () => {
     expect(e.message).toBe('BUDGET EXHAUSTED');
     expect(e.meters.cycles).toBe(0);
   });
+
+  it('with more to come (a lease being renewed) jobs that reach the ceiling wait, unscheduled and holding core, then go on when it is raised and stop when it is final', () => {
+    const h = new Harness({ coreWords: 1 << 20, largestPartition: 1 << 18 });
+    const budget = (ceiling: number, more: boolean, renewAt?: number) =>
+      h.m.handle({ t: 'budget', owner: 'test', ceiling, message: 'BUDGET EXHAUSTED', corePerWordMs: PRICE, more, ...(renewAt !== undefined ? { renewAt } : {}) });
+    const said = () => h.events.filter((e) => e.t === 'purse');
+    budget(20_000_000, true, 10_000_000);
+    h.run(1, BIGLOOP);
+    h.run(2, SLEEPER);
+    const drive = (ticks: number) => {
+      for (let t = 0; t < ticks; t++) {
+        h.m.tick();
+        h.m.step(h.m.cfg.quantum * 4);
+        h.m.checkInvariants();
+        h.m.flush();
+        h.clock += 1;
+      }
+    };
+    drive(400);
+    // told once that it runs low (at renewAt), once that it is empty; nobody stopped
+    expect(said()).toEqual([{ t: 'purse', owner: 'test', empty: false }, { t: 'purse', owner: 'test', empty: true }]);
+    expect(h.end(1)).toBeUndefined();
+    expect(h.end(2)).toBeUndefined();
+    expect(h.m.job(1)!.phase).toBe('waiting for budget');
+    expect(h.state(1)).toBe('ready'); // (what its owner and SYSTAT see: a job about to run)
+    expect(h.m.hasReady()).toBe(false); // not scheduled: the machine idles while it waits
+    const waited = units(h, 1) + units(h, 2);
+    // (core's units are fractions of a cycle: the last instruction may pass the ceiling by less than one)
+    expect(waited).toBeLessThan(20_000_000 + 1);
+    expect(waited).toBeGreaterThan(20_000_000 - 2 * 2 * 40_960 * PRICE);
+    // a wait's core is not charged: time passes, the purse does not move
+    drive(100);
+    expect(units(h, 1) + units(h, 2)).toBe(waited);
+    // the renewal raises the ceiling: the job goes on exactly where it waited
+    budget(40_000_000, true);
+    expect(h.m.job(1)!.phase).toBe('ready');
+    drive(400);
+    expect(h.m.job(1)!.phase).toBe('waiting for budget');
+    expect(said().filter((e) => e.t === 'purse' && e.empty).length).toBe(2);
+    // the database has no more: the jobs stop, within the last ceiling
+    budget(40_000_000, false);
+    drive(2);
+    expect(h.ended(1, 'cpu limit').message).toBe('BUDGET EXHAUSTED');
+    expect(h.ended(2, 'cpu limit').message).toBe('BUDGET EXHAUSTED');
+    const total = units(h, 1) + units(h, 2);
+    expect(total).toBeLessThan(40_000_000 + 1);
+    expect(total).toBeGreaterThan(40_000_000 - 2 * 2 * 40_960 * PRICE);
+  });
+
+  it('a job put away while it waits for its budget comes back ready to run', () => {
+    const h = new Harness();
+    h.m.handle({ t: 'budget', owner: 'test', ceiling: 2_000_000, message: 'BUDGET EXHAUSTED', more: true });
+    h.run(1, LOOP);
+    h.settle();
+    expect(h.m.job(1)!.phase).toBe('waiting for budget');
+    h.m.handle({ t: 'checkpoint', req: 1, halt: true });
+    const snap = h.events.find((e) => e.t === 'snapshot' && e.job === 1) as Extract<typeof h.events[number], { t: 'snapshot' }>;
+    expect(h.m.job(1)).toBeUndefined();
+    expect(h.end(1)).toBeUndefined(); // put away, not ended
+    const g = new Harness();
+    g.m.handle({ t: 'restore', job: 1, data: snap.data });
+    expect(g.m.job(1)!.phase).toBe('ready');
+    g.m.step(1000);
+    expect(g.m.job(1)!.meters.cycles).toBeGreaterThan(snap.cycles);
+  });
 });

@@ -115,6 +115,6 @@ describe('job state machine', () => {
   });
 
   it('a job holds core exactly in the phases that say so', () => {
-    expect([...HOLDS_CORE].sort()).toEqual(['ready', 'running', 'sleeping', 'swapping in', 'waiting for input', 'waiting for output']);
+    expect([...HOLDS_CORE].sort()).toEqual(['ready', 'running', 'sleeping', 'swapping in', 'waiting for budget', 'waiting for input', 'waiting for output']);
   });
 });
