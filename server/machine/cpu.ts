@@ -6,6 +6,7 @@
 // instructions, and the only thing a slice boundary changes is where run() returns.
 import type { Context } from './context.ts';
 import { JitState, REGION_LEFT, REGION_TAIL, type Decoder } from './jit.ts';
+import { wasmJitFor, type WasmJit } from './jit-wasm.ts';
 import {
   CYCLES, HEAD_RESERVED_MASK, OP_BY_CODE, Op, SP, Stop, Trap,
 } from './isa.ts';
@@ -134,6 +135,8 @@ export class CPU {
   readonly jitAfter: number;
   private readonly core: Int32Array;
   private readonly f64: Float64Array;
+  /** the WebAssembly back end, when core was made by wasmCore() */
+  private readonly wasm: WasmJit | null;
   private hitLo = 0;
   private hitHi = 0;
 
@@ -144,6 +147,7 @@ export class CPU {
     if (core.byteOffset % 8 !== 0) throw new Error('cpu: core must start on an 8-byte boundary');
     this.core = core;
     this.f64 = new Float64Array(core.buffer, core.byteOffset, core.length >> 1);
+    this.wasm = wasmJitFor(core);
     this.jit = opts.jit ?? CPU.defaults.jit;
     this.hotThreshold = Math.max(1, Math.floor(opts.hotThreshold ?? CPU.defaults.hotThreshold));
     this.jitAfter = Math.max(0, opts.jitAfter ?? CPU.defaults.jitAfter);
@@ -157,15 +161,20 @@ export class CPU {
       if (ctx.jit !== null) ctx.jit = null;
       return this.interp(ctx, budget, null) as Stop;
     }
+    let used = 0;
     if (ctx.jit === null && ctx.coldCycles < this.jitAfter) {
-      const s = this.interp(ctx, budget, null);
+      // Interpret only up to jitAfter, not the whole slice: a long slice (a private machine runs
+      // 1,000,000 cycles at a time) would otherwise run all of it in the interpreter, unoptimised
+      // in a fresh process. Stopping early and going on is invisible: slicing is exact.
+      const cold = Math.min(budget, this.jitAfter - ctx.coldCycles);
+      const s = this.interp(ctx, cold, null);
       ctx.coldCycles += this.cycles;
-      return s as Stop;
+      if (s !== Stop.BUDGET || this.cycles >= budget) return s as Stop;
+      used = this.cycles;
     }
-    const jit = ctx.jit ?? (ctx.jit = new JitState(ctx, DECODER));
+    const jit = ctx.jit ?? (ctx.jit = new JitState(ctx, DECODER, this.wasm));
     const entry = jit.entry;
     const core = this.core, f64 = this.f64, r = ctx.r, f = ctx.f;
-    let used = 0;
     // Once a region finds its next block does not fit in the budget left, the rest of the slice
     // is interpreted instruction by instruction, exactly as the interpreter alone would.
     let tail = false;
@@ -176,7 +185,14 @@ export class CPU {
       if (fn !== undefined) {
         const st = fn(ctx, r, f, core, f64, ctx.code, jit.cover, budget - used, jit);
         used += jit.used;
-        if (st === REGION_LEFT) continue;
+        if (st === REGION_LEFT) {
+          // Leaving a region for code no region holds is an arrival there, as a control transfer
+          // in the interpreter is: the code after a translated loop becomes hot and is translated
+          // in turn (with the loop inside it), instead of being interpreted at every exit.
+          const p = ctx.pc;
+          if ((p >>> 0) < ctx.cacheEnd && entry[p] === undefined && ++jit.hot[p] >= this.hotThreshold) jit.compile(p, core, this.hotThreshold);
+          continue;
+        }
         if (st === REGION_TAIL) { tail = true; continue; }
         this.cycles = used;
         return st as Stop;

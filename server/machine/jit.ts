@@ -24,6 +24,7 @@
 // the same code: they are cached by their source text.
 import type { Context } from './context.ts';
 import { Op, Stop, Trap } from './isa.ts';
+import type { WasmJit } from './jit-wasm.ts';
 
 /** Access to the interpreter's decoder (decoded head: k | ra << 7 | rb << 12 | rc << 16 | cycles << 20). */
 export interface Decoder {
@@ -66,11 +67,12 @@ interface Region {
   inner: number[];
 }
 
-interface Ins { pc: number; op: number; a: number; b: number; c: number; imm: number; cyc: number }
+/** One decoded instruction of a region. */
+export interface Ins { pc: number; op: number; a: number; b: number; c: number; imm: number; cyc: number }
 
-const BR_INT: Record<number, string> = { [Op.BEQ]: '===', [Op.BNE]: '!==', [Op.BLT]: '<', [Op.BLE]: '<=', [Op.BGT]: '>', [Op.BGE]: '>=' };
-const BR_FLT: Record<number, string> = { [Op.FBEQ]: '===', [Op.FBNE]: '!==', [Op.FBLT]: '<', [Op.FBLE]: '<=', [Op.FBGT]: '>', [Op.FBGE]: '>=' };
-const ENDS_WALK = new Set([Op.JMP, Op.CALL, Op.RET, Op.SVC, Op.HALT]);
+export const BR_INT: Record<number, string> = { [Op.BEQ]: '===', [Op.BNE]: '!==', [Op.BLT]: '<', [Op.BLE]: '<=', [Op.BGT]: '>', [Op.BGE]: '>=' };
+export const BR_FLT: Record<number, string> = { [Op.FBEQ]: '===', [Op.FBNE]: '!==', [Op.FBLT]: '<', [Op.FBLE]: '<=', [Op.FBGT]: '>', [Op.FBGE]: '>=' };
+export const ENDS_WALK = new Set([Op.JMP, Op.CALL, Op.RET, Op.SVC, Op.HALT]);
 
 /** Per-job JIT state, kept in ctx.jit. */
 export class JitState {
@@ -90,7 +92,8 @@ export class JitState {
   private regions: Region[] = [];
   private translated = 0;
 
-  constructor(private readonly ctx: Context, private readonly dec: Decoder) {
+  /** `wasm`: the WebAssembly back end when the core lives in a WebAssembly.Memory (jit-wasm.ts) */
+  constructor(private readonly ctx: Context, private readonly dec: Decoder, private readonly wasm: WasmJit | null = null) {
     this.hot = new Int32Array(ctx.cacheEnd);
     this.entry = new Array<RegionFn | undefined>(ctx.cacheEnd).fill(undefined);
     this.cover = new Uint16Array(ctx.codeEnd + 2);
@@ -187,6 +190,8 @@ export class JitState {
     if (!seen.has(entryPc)) return null;
     const starts = [...leaders].filter((s) => seen.has(s)).sort((x, y) => x - y);
     const inner = [...seen.values()].filter((x) => isBranch(x.op) && seen.has(x.pc + 2) && !leaders.has(x.pc + 2)).map((x) => x.pc + 2);
+    const wasmFn = this.wasm !== null ? this.wasm.region(starts, seen, ctx.codeEnd) : null;
+    if (wasmFn !== null) return { fn: wasmFn, leaders: starts, pcs: [...seen.keys()], inner };
     const src = emitRegion(starts, seen, ctx.codeEnd);
     let fn = fnCache.get(src);
     if (fn === undefined) {
@@ -203,7 +208,7 @@ export class JitState {
 
 const lit = (n: number) => (n < 0 ? `(${n})` : String(n));
 const R = (i: number) => (i === 0 ? '0' : `r${i}`);
-const isBranch = (op: number): boolean => BR_INT[op] !== undefined || BR_FLT[op] !== undefined;
+export const isBranch = (op: number): boolean => BR_INT[op] !== undefined || BR_FLT[op] !== undefined;
 
 // How a region's JavaScript hands control back: `st` holds REGION_LEFT, REGION_TAIL or a Stop.
 const LEFT = `st = ${REGION_LEFT}; break out;`;
@@ -211,7 +216,7 @@ const TAIL = `st = ${REGION_TAIL}; break out;`;
 
 /** A basic block: entered only at its start; it may leave early at a conditional branch whose
  *  other path leaves the block (a side exit), and always leaves at its end. */
-interface Block { start: number; ins: Ins[]; cost: number; selfLoop: boolean; next: number }
+export interface Block { start: number; ins: Ins[]; cost: number; selfLoop: boolean; next: number }
 
 /** What one instruction's translation needs to know about where it stands. */
 interface Site {
@@ -275,7 +280,7 @@ const giveBack = (s: Site): string => (s.back ? `used -= ${s.back}; ` : '');
 
 /** The blocks at `starts`: each runs to the next start, an instruction that ends a walk, or a
  *  conditional branch whose fall-through is outside the region. */
-function blocksOf(starts: number[], seen: Map<number, Ins>): Block[] {
+export function blocksOf(starts: number[], seen: Map<number, Ins>): Block[] {
   const isLeader = new Set(starts);
   return starts.map((start, si) => {
     const ins: Ins[] = [];

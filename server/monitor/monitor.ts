@@ -2,6 +2,7 @@
 // synchronous API so that it is deterministic and testable without threads. The worker thread
 // (worker.ts) and runStandalone (standalone.ts) drive it; tests drive it directly.
 import { CPU } from '../machine/cpu.ts';
+import { wasmCore } from '../machine/jit-wasm.ts';
 import { Context } from '../machine/context.ts';
 import { loadImage, partitionWords } from '../machine/loader.ts';
 import { Stop, Trap, TRAP_NAMES } from '../machine/isa.ts';
@@ -83,7 +84,8 @@ export class Monitor implements SvcHost {
 
   constructor(opts: MonitorOptions) {
     this.cfg = makeConfig(opts.config);
-    this.core = new Int32Array(this.cfg.coreWords);
+    // in a WebAssembly.Memory, so that the JIT translates hot code to WebAssembly (jit-wasm.ts)
+    this.core = wasmCore(this.cfg.coreWords);
     this.cpu = new CPU(this.core);
     this.coreMap = new CoreMap(this.cfg.coreWords);
     this.compilers = opts.compilers;

@@ -5,12 +5,17 @@
 import { assemble } from '../../server/machine/assembler.ts';
 import { Context } from '../../server/machine/context.ts';
 import { CPU } from '../../server/machine/cpu.ts';
+import { wasmCore } from '../../server/machine/jit-wasm.ts';
 import type { Image } from '../../server/machine/image.ts';
 import { Stop } from '../../server/machine/isa.ts';
 import { loadImage, partitionWords } from '../../server/machine/loader.ts';
 import { Svc } from '../../server/machine/services.ts';
 
 export const GUARD = 0x5a5a5a5a;
+
+/** Suite-wide switches: `wasmCore` puts machines' core in a WebAssembly.Memory, so the JIT
+ *  translates to WebAssembly (jit-wasm.test.ts). */
+export const harness = { wasmCore: false };
 
 export interface Machine {
   core: Int32Array;
@@ -32,7 +37,7 @@ export function machine(source: string | Image, opts: { base?: number; size?: nu
   const image = typeof source === 'string' ? mustAssemble(source) : source;
   const size = opts.size ?? Math.max(partitionWords(image), 64);
   const base = opts.base ?? 256;
-  const core = new Int32Array(base + size + 256).fill(GUARD);
+  const core = (harness.wasmCore ? wasmCore(base + size + 256) : new Int32Array(base + size + 256)).fill(GUARD);
   const ctx = new Context();
   loadImage(core, ctx, image, base, size);
   return { core, cpu: new CPU(core), ctx, image, base, size };

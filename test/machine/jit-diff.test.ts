@@ -12,6 +12,7 @@ import { CPU, type CPUOptions } from '../../server/machine/cpu.ts';
 import type { Image } from '../../server/machine/image.ts';
 import { encodeHead, OPS, Stop } from '../../server/machine/isa.ts';
 import { jitCounters } from '../../server/machine/jit.ts';
+import { wasmCore, wasmCounters } from '../../server/machine/jit-wasm.ts';
 import { loadImage, partitionWords } from '../../server/machine/loader.ts';
 import { Svc } from '../../server/machine/services.ts';
 import { GUARD, mustAssemble } from './harness.ts';
@@ -40,10 +41,11 @@ const SLICES = [1, 2, 3, 5, 7, 13, 64, 1000, 100_000];
 
 /** Runs `image` to its end or `maxCycles` with a deterministic stand-in for the supervisor. */
 function runTrace(image: Image, opts: CPUOptions, nextSlice: () => number, maxCycles: number,
-  init?: (ctx: Context) => void, input: string[] = []): Trace {
+  init?: (ctx: Context) => void, input: string[] = [], wasm = false): Trace {
   const base = 130;
   const size = Math.max(partitionWords(image), 64);
-  const core = new Int32Array(base + size + 64).fill(GUARD);
+  // a core in a WebAssembly.Memory: the JIT translates to WebAssembly instead of JavaScript
+  const core = (wasm ? wasmCore(base + size + 64) : new Int32Array(base + size + 64)).fill(GUARD);
   const ctx = new Context();
   loadImage(core, ctx, image, base, size);
   init?.(ctx);
@@ -120,6 +122,9 @@ function compare(image: Image, seed: number, maxCycles: number, input: string[] 
   expectSame(ref, runTrace(image, JIT_EAGER, slicer(seed * 31 + 7, SLICES), maxCycles, init, input), 'JIT eager');
   expectSame(ref, runTrace(image, JIT_LATE, slicer(seed * 17 + 3, SLICES), maxCycles, init, input), 'JIT late');
   expectSame(ref, runTrace(image, JIT_EAGER, () => 1_000_000, maxCycles, init, input), 'JIT, one slice');
+  expectSame(ref, runTrace(image, JIT_EAGER, slicer(seed * 13 + 5, SLICES), maxCycles, init, input, true), 'WebAssembly JIT eager');
+  expectSame(ref, runTrace(image, JIT_LATE, slicer(seed * 7 + 1, SLICES), maxCycles, init, input, true), 'WebAssembly JIT late');
+  expectSame(ref, runTrace(image, JIT_EAGER, () => 1_000_000, maxCycles, init, input, true), 'WebAssembly JIT, one slice');
   return ref;
 }
 
@@ -145,7 +150,7 @@ describe('JIT differential: random instruction streams', () => {
   });
 
   it('agree on registers, core, pc, cycles, stops, traps and supervisor calls', () => {
-    const before = jitCounters.regions;
+    const before = jitCounters.regions, beforeWasm = wasmCounters.regions;
     fc.assert(fc.property(program, ({ body, regs, seed }) => {
       const words = new Int32Array(2 * CODE + 64);
       body.forEach((x, i) => {
@@ -160,6 +165,7 @@ describe('JIT differential: random instruction streams', () => {
       });
     }), { numRuns: Number(process.env.JIT_FUZZ_RUNS ?? 250) });
     expect(jitCounters.regions - before, 'regions compiled').toBeGreaterThan(100);
+    expect(wasmCounters.regions - beforeWasm, 'regions compiled to WebAssembly').toBeGreaterThan(100);
   });
 
   it('agree on loops that rewrite their own code', () => {
