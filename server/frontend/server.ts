@@ -51,6 +51,10 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   loginTimeoutMs: 60_000,
   loginSilenceMs: 20_000,
   handshakeMs: 5_000,
+  // 4,096 idle sockets cost a few MiB. At 1,024, an attack of 2,000 idle sockets redialled as
+  // fast as they were cut made each newcomer evict one: about 1,000 accepts and closes a second on
+  // the lines' thread; held until their handshake times out, a third of that.
+  maxHandshakes: 4096,
   systat: 'private',
   // 8 live jobs: plenty for a person (a program running, a few in the background), and a SUBMIT
   // loop cannot queue more (it once queued 15,537 jobs and 12.4 GB)
@@ -242,9 +246,8 @@ export class FrontEnd implements System {
     });
   }
 
-  /** Most TCP connections one address may have mid-handshake, and all addresses together. */
+  /** Most TCP connections one address may have mid-handshake (all together: config.maxHandshakes). */
   static readonly HANDSHAKES_PER_ADDRESS = 16;
-  static readonly HANDSHAKES = 1024;
 
   private handshakeStarted(socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
@@ -253,7 +256,7 @@ export class FrontEnd implements System {
       socket.destroy();
       return;
     }
-    if (this.handshakeCount >= FrontEnd.HANDSHAKES) {
+    if (this.handshakeCount >= this.config.maxHandshakes) {
       // All handshake places are taken: the newcomer gets the oldest one of the address holding the
       // most, so 2,000 idle sockets from 125 addresses cannot keep anyone else out.
       let most: Set<Socket> | null = null;

@@ -41,6 +41,9 @@ export interface FrontendConfig {
   loginSilenceMs: number;
   /** a connection that has not finished the WebSocket handshake by then is closed */
   handshakeMs: number;
+  /** connections mid-handshake from all addresses together; past it a newcomer takes the oldest
+   *  place of the address holding the most */
+  maxHandshakes: number;
   /** 'private' (default): SYSTAT shows others' users, programs and CPU as * to non-operators;
    *  'open': to everyone, as a classroom may prefer */
   systat: 'private' | 'open';

@@ -127,6 +127,11 @@ export class LoginThrottle {
     return this.limits.trusted.includes(address);
   }
 
+  /** The pause a line has earned after `failures` failures of its own (a refusal counts as one). */
+  pauseAfter(failures: number): number {
+    return this.failDelay(failures);
+  }
+
   private failDelay(failures: number): number {
     if (failures <= 0 || this.limits.failDelayMs === 0) return 0;
     return Math.min(this.limits.failMaxMs, this.limits.failDelayMs * 2 ** Math.min(30, failures - 1));

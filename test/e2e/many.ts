@@ -2,14 +2,16 @@
 // number at a time, each through the real dialog (registration, with a tiny scrypt cost).
 import { Term } from '../frontend/client.ts';
 
-export async function loginMany(url: string, n: number, prefix: string, concurrency = 64): Promise<Term[]> {
+/** `from(i)`, when given, is the local address terminal i dials from (e.g. 127.0.2.x): many users
+ *  behind one address are a school's NAT, not a thousand callers, and meet its per-address limits. */
+export async function loginMany(url: string, n: number, prefix: string, concurrency = 64, from?: (i: number) => string): Promise<Term[]> {
   const terms: Term[] = new Array(n);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, n) }, async () => {
       while (next < n) {
         const i = next++;
-        const t = await loginRetrying(url, `${prefix}${i}`);
+        const t = await loginRetrying(url, `${prefix}${i}`, from?.(i));
         // keep no transcript: thousands of idle lines must not grow the bench's own memory
         t.out = '';
         t.cursor = 0;
@@ -23,11 +25,11 @@ export async function loginMany(url: string, n: number, prefix: string, concurre
 /** A login that a busy server refused or dropped (a handshake place taken by an attacker, a
  *  line limit) is tried again, twice, after a pause: one lost typist must not end a benchmark.
  *  It registers the name or, if an earlier try already did, logs in to it. */
-async function loginRetrying(url: string, user: string): Promise<Term> {
+async function loginRetrying(url: string, user: string, localAddress?: string): Promise<Term> {
   for (let attempt = 1; ; attempt++) {
     let t: Term | null = null;
     try {
-      t = await Term.open(url);
+      t = await Term.open(url, localAddress);
       await t.expect('USER NAME--');
       t.line(user);
       await t.expect('PASSWORD--');

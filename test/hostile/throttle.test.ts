@@ -9,6 +9,7 @@ import { LoginThrottle } from '../../server/frontend/throttle.ts';
 import { HashGate } from '../../server/frontend/password.ts';
 import { Term, login } from '../frontend/client.ts';
 import { startFrontEnd, type Harness } from '../frontend/harness.ts';
+import { until } from '../helpers/until.ts';
 
 let h: Harness | null = null;
 const terms: Term[] = [];
@@ -169,6 +170,40 @@ describe('guessing through the real front end', () => {
     expect(logEntries(h, 'login attempt refused: too many').length).toBeGreaterThan(0);
   });
 
+  it('a refused attempt is said after a pause and counts as a failure: three on one line hang it up', async () => {
+    // 1 a minute (burst 2): past the burst, the next token is 60 s away, more than the 15 s an
+    // attempt may wait, so it is refused
+    h = await startFrontEnd({ register: false, failDelayMs: 100, loginsPerAccount: 1 });
+    await h.store.accounts.create({ name: 'VICTIM', password: 'x' });
+    for (const a of ['127.0.7.2', '127.0.7.3']) {
+      const g = await openFrom(h.url, a);
+      await g.expect('USER NAME--');
+      g.line('victim');
+      await g.expect('PASSWORD--');
+      g.line('guess');
+      await g.expect('INCORRECT USER NAME OR PASSWORD.');
+    }
+    const g = await openFrom(h.url, '127.0.7.4');
+    const t0 = Date.now();
+    const said: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await g.expect('USER NAME--');
+      g.line('victim');
+      await g.expect('PASSWORD--');
+      g.line('guess');
+      await g.expect('TOO MANY LOGIN ATTEMPTS FOR THIS NAME.');
+      said.push(Date.now() - t0);
+    }
+    await g.expect('TOO MANY FAILURES. GOODBYE.');
+    await until(() => g.closed, 'the line to be hung up');
+    // the pauses a failure earns on the line: 100, 200 and 400 ms (at least; a busy host adds)
+    expect(said[0]).toBeGreaterThanOrEqual(100);
+    expect(said[1] - said[0]).toBeGreaterThanOrEqual(200);
+    expect(said[2] - said[1]).toBeGreaterThanOrEqual(400);
+    // the refusals reached no hash and are no verdicts on the account
+    expect(logEntries(h, 'login failed').length).toBe(2);
+  });
+
   it('a name that is no account is logged only as a hash (it may be a password typed at USER NAME--)', async () => {
     h = await startFrontEnd({ register: false, failDelayMs: 0 });
     const t = await Term.open(h.url);
@@ -241,8 +276,8 @@ describe('account floods and idle callers', () => {
     await (await openFrom(h.url, '127.0.4.2')).expect('USER NAME--');
   });
 
-  it('when 1,024 handshakes are open, a newcomer takes the oldest place of the busiest address', async () => {
-    h = await startFrontEnd({ handshakeMs: 20_000 });
+  it('when every handshake place is taken, a newcomer takes the oldest place of the busiest address', async () => {
+    h = await startFrontEnd({ handshakeMs: 20_000, maxHandshakes: 1024 });
     const port = Number(new URL(h.url).port);
     let open = 0;
     for (let a = 0; a < 65; a++) {
