@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 wss.on('connection', (ws) => {
+  ws.on('error', () => {}); // a client reset at the end of a run is no reason to stop
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 });
 wss.on('listening', () => {

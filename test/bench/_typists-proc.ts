@@ -16,15 +16,37 @@ type Command = { t: 'go' } | { t: 'measure'; on: boolean } | { t: 'take' } | { t
 const [url, nText, prefix, mode, periodText] = process.argv.slice(2);
 const n = Number(nText);
 
+/** One raw connection, tried again (three times in all) if a loaded host resets it. */
+async function dialRaw(): Promise<Term> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await new Promise<Term>((resolve, reject) => {
+        const ws = new WebSocket(url!, { perMessageDeflate: false });
+        ws.once('open', () => {
+          ws.on('error', () => {});
+          resolve({ ws } as unknown as Term);
+        });
+        ws.once('error', reject);
+      });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 async function connectRaw(count: number): Promise<Term[]> {
-  // Typists only needs .ws of a Term; a raw connection has nothing else to say.
-  return Promise.all(
-    Array.from({ length: count }, () => new Promise<Term>((resolve, reject) => {
-      const ws = new WebSocket(url!, { perMessageDeflate: false });
-      ws.once('open', () => resolve({ ws } as unknown as Term));
-      ws.once('error', reject);
-    })),
-  );
+  // Typists only needs .ws of a Term; a raw connection has nothing else to say. 64 dial at once,
+  // as loginMany does: 1,000 at once overflowed the listen backlog on a loaded host (ECONNRESET).
+  const terms: Term[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(64, count) }, async () => {
+    while (next < count) {
+      const i = next++;
+      terms[i] = await dialRaw();
+    }
+  }));
+  return terms;
 }
 
 const terms = mode === 'raw' ? await connectRaw(n) : await loginMany(url!, n, prefix!);
