@@ -16,10 +16,10 @@ import { type EchoFigures, TypistsPool, measureFloor, show } from './_typists-po
 
 const WARMUP_MS = 2000;
 
-async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string): Promise<EchoFigures> {
+async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string, nodeArgs: string[] = []): Promise<EchoFigures> {
   // the server's default configuration is paced; `unthrottled` passes --unthrottled
   const server = await spawnServer(['--max-lines', String(terminals + busyJobs + 10), '--log-level', 'warn', ...serverArgs], undefined,
-    { paced: !serverArgs.includes('--unthrottled'), ...(cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProf] } : {}) });
+    { paced: !serverArgs.includes('--unthrottled'), nodeArgs: [...nodeArgs, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])] });
   try {
     const busy = await loginMany(server.url, busyJobs, 'busy');
     for (const t of busy) t.send('NEW LOOP.S\r10 start: ADD r1, r1, 1\r20 JMP start\rRUN\r');
@@ -59,6 +59,11 @@ export async function main(args: string[]): Promise<void> {
       // --floor-procs 1,2: only the floor, once per client-process count, alternating, three
       // rounds: shows whether spreading the typists over processes changes the floor itself
       'floor-procs': { type: 'string' },
+      // --ab "NODE FLAGS": an A/B of the server's node or V8 flags (e.g. "--max-semi-space-size=32"):
+      // each scenario runs without them, then with them, alternating, --rounds times (default 3),
+      // between the two floors; medians are printed
+      ab: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
     },
   });
   const terminals = Number(values.terminals);
@@ -75,6 +80,7 @@ export async function main(args: string[]): Promise<void> {
   for (const s of scenarios) if (!known[s]) throw new Error(`unknown scenario ${s} (idle, busy, unthrottled)`);
   console.log(`${terminals} typists at 10 characters a second each, in ${procs} client process(es); ${seconds} s measured per run after ${WARMUP_MS / 1000} s of warm-up`);
 
+  if (values.ab !== undefined) return abRuns(terminals, procs, seconds, scenarios.map((x) => ({ name: x, ...known[x]! })), values.ab.split(' ').filter(Boolean), Number(values.rounds));
   const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
   const results: Record<string, EchoFigures | string> = {};
@@ -111,6 +117,34 @@ export async function main(args: string[]): Promise<void> {
     console.log(`${s}: p99 ${ratio99}x the floor (target <= ${target}), p99.9 ${ratio999}x (target <= 3)`);
   }
   console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete with the server and the clients)`);
+  console.log(JSON.stringify(out));
+}
+
+/** Each scenario without and with `flags` on the server's node, alternating, with medians. */
+async function abRuns(terminals: number, procs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], flags: string[], rounds: number): Promise<void> {
+  const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
+  console.log(show('floor (bare ws echo), before', floorBefore));
+  const runs = new Map<string, EchoFigures[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const sc of scenarios) {
+      for (const [label, nodeArgs] of [['A (as is)', []], [`B (${flags.join(' ')})`, flags]] as [string, string[]][]) {
+        const key = `${sc.name} ${label}`;
+        const f = await timeshareRun(terminals, procs, sc.jobs, seconds, sc.args, undefined, nodeArgs);
+        console.log(show(`${key}, round ${round + 1}`, f));
+        runs.set(key, [...(runs.get(key) ?? []), f]);
+      }
+    }
+  }
+  const floorAfter = await measureFloor(terminals, procs, WARMUP_MS, seconds);
+  console.log(show('floor (bare ws echo), after', floorAfter));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const out: Record<string, unknown> = { bench: 'echo-ab', flags: flags.join(' '), rounds, floor_before: floorBefore, floor_after: floorAfter };
+  for (const [key, fs] of runs) {
+    const m = { p50_ms: median(fs.map((f) => f.p50_ms)), p99_ms: median(fs.map((f) => f.p99_ms)), p999_ms: median(fs.map((f) => f.p999_ms)) };
+    console.log(`${key}, medians of ${fs.length}: p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms`);
+    out[key] = m;
+  }
+  console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(JSON.stringify(out));
 }
 
