@@ -18,6 +18,10 @@ export const ZONE_WIDTH_EXTENDED = 14;
 /** INPUT reads a reply of up to this many characters (the continuation lines `??` asks for included). */
 export const INPUT_CAPACITY = 1024;
 export const MAX_STRING = 255;
+/** ECMA-55 7.4: a string variable holds 0 to 18 characters (6.6: longer constants belong in PRINT
+ * lists only). The ecma55 dialect keeps to it: a longer INPUT datum is asked for again (15.5), a
+ * longer READ datum or assigned constant is a fatal STRING OVERFLOW (16.5). */
+export const ECMA_STRING = 18;
 
 export interface Runtime {
   strcopy: number; strset: number; concat: number; strcmp: number; substr: number;
@@ -352,8 +356,7 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
 }
 
 // input(r1 = descriptor [count, type per item: 0 number, 1 string], r2 = prompt string)
-// -> r4 = 0 with the items in inres, or 1 at the end of input; in ecma55, r5 = how many numbers
-// overflowed (machine infinity was supplied for each). A bad reply is answered with a
+// -> r4 = 0 with the items in inres, or 1 at the end of input. A bad reply is answered with a
 // message and the prompt again (ECMA-55 15.5: the whole reply is re-requested, nothing assigned).
 // The extended dialect answers as Microsoft BASIC does: `?? ` asks for the items still missing on a
 // new line, `?EXTRA IGNORED` drops items past the last, and `?REDO FROM START` asks again.
@@ -366,12 +369,11 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   const utd = L(); const storestr = L(); const after = L(); const done = L(); const eof = L();
   const notnum = L(); const badq = L(); const toomany = L(); const toofew = L(); const toolarge = L();
   const numEmpty = L(); const toolong = L(); const badchar = L(); const strlong = L(); const more = L();
-  const uok = L(); const readLine = L();
+  const uok = L(); const readLine = L(); const missing = L();
   e.bind(input);
   e.op(MOV, 6, 1);
   e.op(MOV, 7, 2);
   e.bind(retry);
-  if (strict) e.op(LI, 5, 0, 0, 0);
   e.op(LD, 2, 7, 0, 0);
   e.op(ADD, 1, 7, 0, 1);
   e.op(SVC, 0, 0, 0, Svc.PUTS);
@@ -468,7 +470,10 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   e.op(SUB, 13, 13, 12, 0);
   e.opL(BGE, 10, 11, 0, toomany);
   e.op(LD, 1, 6, 10, 1);
-  e.opL(BNE, 1, 0, 0, storestr);
+  // ECMA-55 3: an unquoted string has at least one character, so an empty item for a string
+  // variable (`A,,B`, a blank reply) is an exception in ecma55; Microsoft BASIC reads it as ""
+  if (strict) { const nonEmpty = L(); e.opL(BEQ, 1, 0, 0, nonEmpty); e.opL(BEQ, 13, 0, 0, missing); e.opL(JMP, 0, 0, 0, storestr); e.bind(nonEmpty); }
+  else e.opL(BNE, 1, 0, 0, storestr);
   e.opL(BEQ, 13, 0, 0, numEmpty);
   e.opL(LA, 1, 12, 0, inbuf);
   e.op(MOV, 2, 13);
@@ -480,7 +485,7 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   e.opL(STF, 1, 1, 0, inres);
   e.opL(JMP, 0, 0, 0, after);
   e.bind(storestr);
-  e.op(LI, 2, 0, 0, MAX_STRING);
+  e.op(LI, 2, 0, 0, strict ? ECMA_STRING : MAX_STRING);
   e.opL(BGT, 13, 2, 0, strlong);
   e.op(SHL, 1, 10, 0, 1);
   e.opL(LA, 2, 12, 0, inbuf);
@@ -525,22 +530,14 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   complain(notnum, 'NOT A NUMBER');
   complain(badq, 'MISPLACED QUOTE');
   if (strict) complain(toomany, 'TOO MANY ITEMS');
+  if (strict) complain(missing, 'AN ITEM IS EMPTY');
   if (strict) complain(toofew, 'TOO FEW ITEMS');
   else e.bind(toofew);
-  if (strict) {
-    // ECMA-55 15.5: a numeric datum that overflows is an exception, nonfatal: it is reported and
-    // machine infinity of its sign is supplied (the reply is not asked for again)
-    // (counted in r5: the INPUT statement reports them, naming its line)
-    e.bind(toolarge);
-    e.op(FSGN, 14, 1);
-    e.op(FMUL, 14, 14, 15);
-    e.op(ADD, 5, 5, 0, 1);
-    e.op(SHL, 1, 10, 0, 1);
-    e.opL(STF, 14, 1, 0, inres);
-    e.opL(JMP, 0, 0, 0, after);
-  } else complain(toolarge, 'NUMBER TOO LARGE');
+  // ECMA-55 15.5: a numeric datum that overflows is a nonfatal exception whose recovery is to ask for
+  // the whole reply again (unlike READ, which supplies machine infinity): nothing is assigned
+  complain(toolarge, strict ? 'NUMERIC OVERFLOW' : 'NUMBER TOO LARGE');
   complain(toolong, 'REPLY TOO LONG');
-  complain(strlong, `STRING LONGER THAN ${MAX_STRING} CHARACTERS`);
+  complain(strlong, `STRING LONGER THAN ${strict ? ECMA_STRING : MAX_STRING} CHARACTERS`);
   complain(badchar, 'A STRING WITH THAT CHARACTER NEEDS QUOTES');
   return input;
 }

@@ -8,6 +8,7 @@ import { Loops } from './loops.ts';
 import { Matrices } from './matrices.ts';
 import { DESC_WORDS, HEAP_WORDS } from './storage.ts';
 import { MAX_MARGIN, MIN_MARGIN } from './options.ts';
+import { ECMA_STRING } from './runtime.ts';
 
 const { LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FTOI, FFLOOR, FBLT, FBGT, JMP, BEQ, BNE, BLT, BGT, BGE, CALL, RET, SVC, HALT } = Op;
 
@@ -158,6 +159,12 @@ export class Statements {
       this.storeNum(target, FREG0, 1);
       return;
     }
+    if (c.strict && value.k === 'str' && value.v.length > ECMA_STRING) {
+      // ECMA-55 7.4 / 6.6: a string variable holds at most 18 characters; a longer constant may be
+      // printed but not assigned (fatal, as for READ, 16.5)
+      c.e.opL(JMP, 0, 0, 0, c.errStub(`STRING LONGER THAN ${ECMA_STRING} CHARACTERS`));
+      return;
+    }
     this.x.str(value, 0);
     this.strTargetAddr(target, 1, 2);
     c.e.op(MOV, 1, c.sr(0));
@@ -242,21 +249,6 @@ export class Statements {
     e.opL(LA, 2, 0, 0, e.str(prompt));
     e.opL(CALL, 0, 0, 0, c.rt.input);
     e.opL(BNE, 4, 0, 0, c.errStub('END OF INPUT'));
-    if (c.strict) {
-      // ECMA-55 15.5: each number in the reply that overflowed is reported (machine infinity of its
-      // sign was supplied)
-      const back = e.label();
-      const warn = c.stub(() => {
-        const again = e.label();
-        e.bind(again);
-        c.svcMessage(Svc.WARN, 'OVERFLOW IN INPUT');
-        e.op(SUB, 5, 5, 0, 1);
-        e.opL(BNE, 5, 0, 0, again);
-        e.opL(JMP, 0, 0, 0, back);
-      });
-      e.opL(BNE, 5, 0, 0, warn);
-      e.bind(back);
-    }
     s.targets.forEach((t, k) => {
       c.numDepth = 0;
       c.strDepth = 0;
@@ -305,6 +297,12 @@ export class Statements {
         this.storeNum(t, FREG0, 1);
       } else {
         e.opL(LD, 1, 3, 0, dataTable, 1);
+        if (c.strict && c.prog.data.some((d) => d.str.length > ECMA_STRING)) {
+          // ECMA-55 16.5: a string datum with too many characters (more than 18, 7.4) is fatal
+          e.op(LD, 4, 1, 0, 0);
+          e.op(LI, 5, 0, 0, ECMA_STRING);
+          e.opL(BGT, 4, 5, 0, c.errStub(`STRING LONGER THAN ${ECMA_STRING} CHARACTERS IN READ`));
+        }
         e.op(MOV, 2, c.sr(0));
         e.opL(CALL, 0, 0, 0, c.rt.strcopy);
       }
