@@ -315,7 +315,9 @@ class Parser {
 
   private ifStmt(): Stmt {
     const pos = this.peek().pos;
-    const cond = this.expr();
+    this.relationDepth = this.exprDepth + 1;
+    let cond: Expr;
+    try { cond = this.expr(); } finally { this.relationDepth = -1; }
     if (cond.t !== 'n') this.typeFail('IF NEEDS A CONDITION, NOT A STRING', pos);
     if (this.strict && !(cond.k === 'bin' && RELOPS.has(cond.op))) this.fail('IF NEEDS A RELATION (=, <>, <, >, <=, >=) IN ECMA-55 BASIC', pos);
     let then: Stmt[];
@@ -514,6 +516,8 @@ class Parser {
   // The compiler recurses over expressions; bounding nesting and size turns a pathological line
   // (a thousand parentheses, a file with a 5,000-term sum) into a message, not a host stack overflow.
   private exprDepth = 0;
+  /** the expression depth at which a relation is the IF's condition (ECMA-55 has relations there only) */
+  private relationDepth = -1;
   private exprNodes = 0;
 
   expr(): Expr {
@@ -557,6 +561,9 @@ class Parser {
     const t = this.peek();
     if (t.k === 'op' && RELOPS.has(t.v)) {
       this.i++;
+      // ECMA-55 12.2 has relations only as an IF's condition; a relation as a value (`PRINT A > 1`,
+      // Microsoft's -1 or 0) is an extension
+      if (this.exprDepth !== this.relationDepth) this.standard('A RELATION USED AS A VALUE', t.pos);
       const r = this.addExpr();
       if (l.t !== r.t) this.typeFail('A STRING CANNOT BE COMPARED WITH A NUMBER', t.pos);
       if (l.t === 's' && t.v !== '=' && t.v !== '<>') this.standard(`${t.v} BETWEEN STRINGS`, t.pos);

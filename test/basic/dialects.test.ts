@@ -42,6 +42,9 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
     ['SPC', '20 PRINT SPC(3)', /SPC IS NOT PART/],
     ['IF without a relation', '20 IF 1 THEN 30\n30 PRINT', /IF NEEDS A RELATION/],
+    ['a relation as a value', '20 PRINT 2 > 1', /A RELATION USED AS A VALUE IS NOT PART/],
+    ['a relation assigned', '20 LET A = (2 = 2)', /A RELATION USED AS A VALUE IS NOT PART/],
+    ['relations compared in IF', '20 IF (2 > 1) = (3 > 1) THEN 30\n30 PRINT', /A RELATION USED AS A VALUE IS NOT PART/],
         ['a string variable with a digit', '20 LET A1$ = "X"', /A STRING VARIABLE IN ECMA-55 BASIC IS A LETTER AND \$/],
     ['one letter for a variable and an array', '20 LET A = 1\n25 LET A(1) = 2', /A NAMES BOTH A SIMPLE VARIABLE AND AN ARRAY/],
   ];
