@@ -1,5 +1,6 @@
 // `npm start`: the Timeshare server. The front end (this thread) serves the terminal lines; the
 // mainframe (a worker thread) runs the jobs; the store keeps accounts and programs in DATA.
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import pino, { type Logger } from 'pino';
@@ -7,7 +8,7 @@ import pretty from 'pino-pretty';
 import { DirectoryLibrary } from './library/library.ts';
 import { makeConfig } from './monitor/config.ts';
 import { Mainframe } from './monitor/mainframe.ts';
-import { parseOptions, USAGE, type MainOptions } from './frontend/options.ts';
+import { parseOptions, USAGE, type MainOptions, type MainframePriority } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
 import { openStore } from './store/open.ts';
 import { loadRates } from './accounting/rates.ts';
@@ -44,21 +45,32 @@ function threadIds(): number[] {
 }
 
 /**
- * The mainframe's thread runs at a lower priority than the front end (nice +MAINFRAME_NICE; on
- * Linux nice values are per thread). When guest code and the front end compete for a core, as
- * they do on a busy two-core host, an echo then waits for no slice of guest code, as on DTSS where
- * the Datanet-30 was a machine of its own. The mainframe still gets every otherwise idle cycle.
- * Nice 19 rather than 10: with 50 busy jobs and 1,000 typists on two cores, echo p99.9 measured
- * 7-10 ms at 19 against 10-15 ms at 10, at no cost in guest throughput when the front end is idle.
+ * The mainframe's thread yields the host's cores to everything else, as on DTSS, where the
+ * Datanet-30 was a machine of its own: an echo must never wait for a slice of guest code. On Linux
+ * a thread has its own scheduling policy and nice value.
+ * - `idle` (the default): SCHED_IDLE, set with util-linux's `chrt` (Node has no call for it). The
+ *   kernel's scheduler lets any other thread that wakes take the core from an idle-policy thread at
+ *   once; a nice-19 thread, by contrast, keeps the core for the rest of its time slice (EEVDF, Linux
+ *   6.6 and later), which an echo arriving on that core waits for. Nice 19 is set first, and stays
+ *   if `chrt` is missing or refused.
+ * - `low`: nice 19 only. With 50 busy jobs and 1,000 typists on two cores, echo p99.9 measured
+ *   7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest throughput on an idle host.
+ * - `normal`: the server's own priority.
+ * The mainframe still gets every cycle nobody else wants.
  */
 const MAINFRAME_NICE = 19;
-function lowerPriority(tids: number[]): void {
+function yieldCores(tids: number[], how: MainframePriority): void {
+  if (how === 'normal') return;
   for (const tid of tids) {
     try {
       setPriority(tid, Math.min(19, getPriority(tid) + MAINFRAME_NICE));
     } catch (err) {
       log.debug({ err, tid }, 'could not lower the mainframe thread priority');
     }
+    if (how !== 'idle') continue;
+    execFile('chrt', ['--idle', '--pid', '0', String(tid)], (err) => {
+      if (err) log.info({ tid, why: err.message.split('\n')[0] }, 'the mainframe thread stays at nice 19: chrt --idle failed');
+    });
   }
 }
 
@@ -98,7 +110,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   if (shared) await store.leases?.releaseAll(o.systemName);
   const before = threadIds();
   const mainframe = await Mainframe.start(mfConfig);
-  lowerPriority(threadIds().filter((t) => !before.includes(t)));
+  yieldCores(threadIds().filter((t) => !before.includes(t)), o.mainframePriority);
   let attached: ReturnType<typeof attachAccounting> | null = null;
   // The accountant attaches before the jobs kept in the store come back, so that it knows what
   // was charged for them (README.md: work redone after a restore is not charged twice).

@@ -33,7 +33,11 @@ export interface MainOptions {
   rates?: string;
   /** behind a TLS-terminating reverse proxy: Secure cookies, client address from X-Forwarded-For */
   trustProxy: boolean;
+  /** the mainframe thread's place in the host's scheduler (main.ts): idle (default), low, normal */
+  mainframePriority: MainframePriority;
 }
+
+export type MainframePriority = 'idle' | 'low' | 'normal';
 
 export const USAGE = `usage: npm start -- [options]
   --host HOST         address to listen on (default 127.0.0.1; anything else is reachable from
@@ -58,6 +62,11 @@ export const USAGE = `usage: npm start -- [options]
                       executes at most this many cycles per wall second, the rest counted idle
   --unthrottled       run the mainframe flat out instead (benchmarks); meters and bills are
                       the same cycles either way
+  --mainframe-priority idle|low|normal
+                      the mainframe thread's priority on the host (Linux): idle (default) runs
+                      guest code only on cycles nothing else wants, and any other thread of the
+                      host, the lines' first, takes the core at once; low is nice 19; normal is
+                      the server's own
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
   --swap-residence-ms MS  when jobs wait for core, jobs idle (waiting for input or asleep) are swapped
@@ -120,6 +129,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'output-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
       unthrottled: { type: 'boolean', default: false },
+      'mainframe-priority': { type: 'string', default: 'idle' },
       'detached-hours': { type: 'string' },
       'snapshot-s': { type: 'string' },
       'swap-residence-ms': { type: 'string' },
@@ -186,6 +196,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
     mainframe,
     rates: values.rates,
     trustProxy: values['trust-proxy']!,
+    mainframePriority: mainframePriority(values['mainframe-priority']!),
     server: {
       ...DEFAULT_FRONTEND,
       host: values.host!,
@@ -216,4 +227,9 @@ export function parseOptions(argv: string[]): MainOptions | null {
       detachedHours,
     },
   };
+}
+
+function mainframePriority(v: string): MainframePriority {
+  if (v === 'idle' || v === 'low' || v === 'normal') return v;
+  throw new Error(`--mainframe-priority is idle, low or normal, not "${v}"`);
 }

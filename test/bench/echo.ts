@@ -59,10 +59,12 @@ export async function main(args: string[]): Promise<void> {
       // --floor-procs 1,2: only the floor, once per client-process count, alternating, three
       // rounds: shows whether spreading the typists over processes changes the floor itself
       'floor-procs': { type: 'string' },
-      // --ab "NODE FLAGS": an A/B of the server's node or V8 flags (e.g. "--max-semi-space-size=32"):
+      // --ab="NODE FLAGS": an A/B of the server's node or V8 flags (e.g. "--max-semi-space-size=32"):
       // each scenario runs without them, then with them, alternating, --rounds times (default 3),
       // between the two floors; medians are printed
       ab: { type: 'string' },
+      // --ab-args="SERVER ARGS": the same with server arguments (e.g. --mainframe-priority=low)
+      'ab-args': { type: 'string' },
       rounds: { type: 'string', default: '3' },
     },
   });
@@ -80,7 +82,10 @@ export async function main(args: string[]): Promise<void> {
   for (const s of scenarios) if (!known[s]) throw new Error(`unknown scenario ${s} (idle, busy, unthrottled)`);
   console.log(`${terminals} typists at 10 characters a second each, in ${procs} client process(es); ${seconds} s measured per run after ${WARMUP_MS / 1000} s of warm-up`);
 
-  if (values.ab !== undefined) return abRuns(terminals, procs, seconds, scenarios.map((x) => ({ name: x, ...known[x]! })), values.ab.split(' ').filter(Boolean), Number(values.rounds));
+  if (values.ab !== undefined || values['ab-args'] !== undefined) {
+    const words = (x: string | undefined) => (x ?? '').split(' ').filter(Boolean);
+    return abRuns(terminals, procs, seconds, scenarios.map((x) => ({ name: x, ...known[x]! })), words(values.ab), words(values['ab-args']), Number(values.rounds));
+  }
   const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
   const results: Record<string, EchoFigures | string> = {};
@@ -121,15 +126,15 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /** Each scenario without and with `flags` on the server's node, alternating, with medians. */
-async function abRuns(terminals: number, procs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], flags: string[], rounds: number): Promise<void> {
+async function abRuns(terminals: number, procs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], flags: string[], serverArgs: string[], rounds: number): Promise<void> {
   const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
   const runs = new Map<string, EchoFigures[]>();
   for (let round = 0; round < rounds; round++) {
     for (const sc of scenarios) {
-      for (const [label, nodeArgs] of [['A (as is)', []], [`B (${flags.join(' ')})`, flags]] as [string, string[]][]) {
+      for (const [label, nodeArgs, args] of [['A (as is)', [], []], [`B (${[...flags, ...serverArgs].join(' ')})`, flags, serverArgs]] as [string, string[], string[]][]) {
         const key = `${sc.name} ${label}`;
-        const f = await timeshareRun(terminals, procs, sc.jobs, seconds, sc.args, undefined, nodeArgs);
+        const f = await timeshareRun(terminals, procs, sc.jobs, seconds, [...sc.args, ...args], undefined, nodeArgs);
         console.log(show(`${key}, round ${round + 1}`, f));
         runs.set(key, [...(runs.get(key) ?? []), f]);
       }
@@ -138,7 +143,7 @@ async function abRuns(terminals: number, procs: number, seconds: number, scenari
   const floorAfter = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), after', floorAfter));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const out: Record<string, unknown> = { bench: 'echo-ab', flags: flags.join(' '), rounds, floor_before: floorBefore, floor_after: floorAfter };
+  const out: Record<string, unknown> = { bench: 'echo-ab', flags: flags.join(' '), server_args: serverArgs.join(' '), rounds, floor_before: floorBefore, floor_after: floorAfter };
   for (const [key, fs] of runs) {
     const m = { p50_ms: median(fs.map((f) => f.p50_ms)), p99_ms: median(fs.map((f) => f.p99_ms)), p999_ms: median(fs.map((f) => f.p999_ms)) };
     console.log(`${key}, medians of ${fs.length}: p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms`);

@@ -4,11 +4,13 @@
 // never be faster than its clock, whereas a busy shared host may always be slower.
 // Also: type-ahead with the real BASIC, and Ctrl-C on a paced line.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool } from './pool.ts';
 import { ROOT } from './spawn.ts';
+import { until } from '../helpers/until.ts';
 
 const pool = new Pool();
 afterEach(() => pool.cleanup());
@@ -105,4 +107,42 @@ describe('lines, through the server', () => {
     const xs = (t.out.match(/X/g) ?? []).length;
     expect(xs).toBeLessThanOrEqual(120 * (seconds + 1));
   });
+});
+
+describe('the mainframe yields the host to the lines (Linux)', () => {
+  /** The server's threads: policy (0 normal, 5 SCHED_IDLE), nice and CPU ticks used so far. */
+  const threads = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { tid: Number(tid), ticks: Number(f[11]) + Number(f[12]), nice: Number(f[16]), policy: Number(f[38]) };
+  });
+  /** The thread that runs a tight loop: the one whose CPU grows the most over half a second. */
+  async function guestThread(pid: number) {
+    const a = threads(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    const b = threads(pid);
+    const grown = b.map((t) => ({ ...t, grew: t.ticks - (a.find((x) => x.tid === t.tid)?.ticks ?? 0) }));
+    return grown.sort((x, y) => y.grew - x.grew)[0];
+  }
+
+  it('guest code runs under the idle scheduling policy by default, at nice 19 with --mainframe-priority low; the lines stay normal', async () => {
+    for (const [args, policy] of [[[], 5], [['--mainframe-priority', 'low'], 0]] as [string[], number][]) {
+      const s = await pool.server(args);
+      const t = await user(s.url, 'spin');
+      await t.command('NEW SPIN.S');
+      t.line('10 start: JMP start');
+      t.line('RUN');
+      await t.expect('RUN\r\n');
+      const pid = s.child.pid!;
+      const g = await until(async () => {
+        const x = await guestThread(pid);
+        return x.policy === policy && x.nice === 19 ? x : null;
+      }, `the guest thread at policy ${policy}, nice 19`);
+      expect(g.tid).not.toBe(pid);
+      const main = threads(pid).find((x) => x.tid === pid)!;
+      expect(main.policy).toBe(0);
+      expect(main.nice).toBe(getPriority()); // the lines keep the priority the server was started with
+      await pool.stop(s);
+    }
+  }, 60_000);
 });
