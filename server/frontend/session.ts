@@ -215,7 +215,10 @@ export class Session implements LineView {
       else this.queue.push(ev);
     }
     this.queue.pauseIfFull();
-    void this.pump();
+    // Most frames are one keystroke and complete no line: nothing to dispatch, and no promise made
+    // for it (a thousand typists send ten thousand such frames a second).
+    if (this.queue.length) void this.pump();
+    else if (!this.busy) this.queue.settle();
   }
 
   /** Typed again after a login step: what arrived while it was being decided. */
