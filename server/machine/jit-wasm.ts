@@ -79,7 +79,7 @@ export function wasmJitFor(core: Int32Array): WasmJit | null {
 }
 
 /** Process-wide count of regions translated to WebAssembly (for tests and the bench). */
-export const wasmCounters = { regions: 0 };
+export const wasmCounters = { regions: 0, calls: 0, declined: 0 };
 
 /** One memory's back end: its exchange area, its helpers, its compiled regions. */
 export class WasmJit {
@@ -141,17 +141,41 @@ export class WasmJit {
       this.code = code; this.cover = cover; this.J = J; this.cacheEnd = ctx.cacheEnd;
       const b = budget > MAX_BUDGET ? MAX_BUDGET : budget;
       let st = run(ctx.pc, b, ctx.base, ctx.limit, ctx.stackLow, ctx.stackHigh);
+      wasmCounters.calls++;
       for (let i = 0; i < wroteR.length; i++) r[wroteR[i]] = xr[wroteR[i]];
       for (let i = 0; i < wroteF.length; i++) f[wroteF[i]] = xf[wroteF[i]];
       ctx.pc = xr[X_PC >> 2];
       J.used = xr[X_USED >> 2];
       if (st === Stop.TRAP) { ctx.trapKind = xr[X_TK >> 2]; ctx.trapPc = ctx.pc; ctx.trapAddr = xr[X_TA >> 2]; }
       else if (st === Stop.SVC) ctx.svcNumber = xr[X_TK >> 2];
-      // a budget cut to fit: the block that did not fit may fit in the rest; pc is at its start
-      else if (st === REGION_TAIL && b !== budget) st = REGION_LEFT;
+      else if (st === REGION_TAIL) {
+        if (xr[X_TK >> 2] === DECLINED) wasmCounters.declined++;
+        // a budget cut to fit: the block that did not fit may fit in the rest; pc is at its start
+        else if (b !== budget) st = REGION_LEFT;
+      }
       return st;
     };
   }
+}
+
+/** tk of a region that declined to run (a fixed address outside the partition) */
+const DECLINED = -1;
+
+/** An address known when translating, small enough that its byte offset is a memory immediate. */
+const isFixed = (x: Ins): boolean => x.b === 0 && x.c === 0 && x.imm >= 0 && x.imm < 2 ** 28;
+
+/** LDF/STF at a fixed even address (STF above the code, so it needs no check for self-modification). */
+const fixedDouble = (x: Ins, codeEnd: number): boolean =>
+  isFixed(x) && (x.imm & 1) === 0 && (x.op === Op.LDF || (x.op === Op.STF && x.imm >= codeEnd + 1));
+
+/** The highest word the region's fixed-address loads and stores touch, or -1 if none. */
+function fixedNeed(seen: Map<number, Ins>, codeEnd: number): number {
+  let need = -1;
+  for (const x of seen.values()) {
+    if ((x.op === Op.LD || x.op === Op.ST) && isFixed(x)) need = Math.max(need, x.imm);
+    else if (fixedDouble(x, codeEnd)) need = Math.max(need, x.imm + 1);
+  }
+  return need;
 }
 
 /** Where one instruction stands in its block (as in jit.ts). */
@@ -174,7 +198,16 @@ class RegionWriter {
     const w = this.w, starts = this.starts;
     const blocks = blocksOf(starts, seen);
     const lo = starts[0], span = starts[starts.length - 1] - lo + 1;
-    w.block('exit').loop('disp').block('leave');
+    w.block('exit');
+    // The fixed addresses (a BASIC program's variables) are checked against the limit once, at
+    // entry, not at every access: if one is outside the partition, the region declines to run and
+    // the slice is interpreted, which traps exactly where it must (nothing has run yet).
+    const need = fixedNeed(seen, this.codeEnd);
+    if (need >= 0) {
+      w.i32(need).get(P_LIMIT).op(O.i32_ge_s).if_();
+      w.i32(DECLINED).set(L_TK).i32(REGION_TAIL).set(L_ST).br('exit').end();
+    }
+    w.loop('disp').block('leave');
     for (let i = blocks.length - 1; i >= 0; i--) w.block(`c${blocks[i].start}`);
     // dispatch: one table entry per word from the lowest start; pc elsewhere leaves the region
     const table: string[] = new Array<string>(span).fill('leave');
@@ -281,7 +314,7 @@ class RegionWriter {
     const { op, a, b, c, imm, pc } = s.ins;
     // a fixed address: known when translating (a BASIC variable, a constant); small enough that
     // its byte offset is a memory immediate
-    const fixed = b === 0 && c === 0 && imm >= 0 && imm < 2 ** 28;
+    const fixed = isFixed(s.ins);
     const setR = (value: () => void) => { const d = this.dst(a); if (d !== null) { value(); w.set(d); } };
     switch (op) {
       case Op.NOP: return;
@@ -306,8 +339,7 @@ class RegionWriter {
       case Op.LA: setR(() => this.addr(b, c, imm)); return;
       case Op.LD: {
         const d = this.dst(a);
-        if (fixed) {
-          w.i32(imm).get(P_LIMIT).op(O.i32_ge_s); this.trapIf(s, Trap.ADDRESS, () => w.i32(imm));
+        if (fixed) { // inside the partition: checked at entry
           if (d !== null) w.get(L_MB).mem(O.i32_load, 2, imm * 4).set(d);
           return;
         }
@@ -316,8 +348,7 @@ class RegionWriter {
         return;
       }
       case Op.ST:
-        if (fixed) {
-          w.i32(imm).get(P_LIMIT).op(O.i32_ge_s); this.trapIf(s, Trap.ADDRESS, () => w.i32(imm));
+        if (fixed) { // inside the partition: checked at entry
           w.get(L_MB); this.rd(a); w.mem(O.i32_store, 2, imm * 4);
           // a fixed address above the code (a BASIC variable) needs no check for self-modification
           if (imm < this.codeEnd) { w.i32(imm).call(FN_SMC).if_(); this.leave(s); w.end(); }
@@ -328,10 +359,8 @@ class RegionWriter {
         w.get(L_V).i32(this.codeEnd).op(O.i32_lt_s).if_().get(L_V).call(FN_SMC).if_(); this.leave(s); w.end().end();
         return;
       case Op.LDF: case Op.STF: {
-        if (fixed && (imm & 1) === 0 && (op === Op.LDF || imm >= this.codeEnd + 1)) {
-          // both words inside the partition, known aligned: one check
-          w.i32(imm + 1).get(P_LIMIT).op(O.i32_ge_s);
-          this.trapIf(s, Trap.ADDRESS, () => { w.i32(imm).i32(imm + 1).i32(imm).get(P_LIMIT).op(O.i32_ge_s).op(O.select); });
+        if (fixedDouble(s.ins, this.codeEnd)) {
+          // both words inside the partition (checked at entry), known aligned
           if (op === Op.LDF) w.get(L_MB).mem(O.f64_load, 3, imm * 4).set(this.fw(a));
           else { w.get(L_MB); this.fr(a); w.mem(O.f64_store, 3, imm * 4); }
           return;

@@ -44,6 +44,8 @@ export const REGION_TAIL = -2;
 
 /** instructions in one region */
 const MAX_REGION = 120;
+/** instructions in one region translated to WebAssembly (compiled without speculation, in microseconds) */
+const MAX_REGION_WASM = 240;
 /** instructions one job may have translated, in all (bounds compile time and memory per job) */
 const MAX_PER_JOB = 50_000;
 /** times an entry's region may be dropped by stores into it before that entry stays interpreted */
@@ -160,15 +162,24 @@ export class JitState {
     const leaders = new Set<number>([entryPc]);
     const queue = [entryPc];
     const inRange = (p: number) => p >= 0 && p < cacheEnd;
-    // Only code the interpreter has been seen to reach goes in: a branch target or a branch's
-    // fall-through that no one arrived at stays outside (leaving the region there). V8 optimises a
-    // region once it is hot and gives up that optimisation ("insufficient type feedback") the
-    // first time a path it never ran is taken, then optimises it again, each time for tens of
-    // milliseconds: code that is not run yet is better left out.
+    // JavaScript: only code the interpreter has been seen to reach goes in: a branch target or a
+    // branch's fall-through that no one arrived at stays outside (leaving the region there). V8
+    // optimises a region once it is hot and gives up that optimisation ("insufficient type
+    // feedback") the first time a path it never ran is taken, then optimises it again, each time
+    // for tens of milliseconds: code that is not run yet is better left out.
+    // WebAssembly is compiled without speculation, so code not reached yet goes in too, after all
+    // the code that was: first branches' fall-throughs and backward branches' targets (`cold`:
+    // how the loops around a hot inner loop go on after it and start again), then the other
+    // branch targets (`colder`: also error reports and slow paths). The loops around a hot loop
+    // join its region at once instead of becoming regions of their own as they warm up, each one
+    // a translation in a process that has not optimised the translator yet.
+    const wasm = this.wasm !== null;
+    const max = wasm ? MAX_REGION_WASM : MAX_REGION;
+    const cold: number[] = [], colder: number[] = [];
     const warm = (p: number) => hot[p] !== 0;
-    while (queue.length > 0 && seen.size < MAX_REGION) {
-      let p = queue.shift()!;
-      while (inRange(p) && !seen.has(p) && seen.size < MAX_REGION) {
+    while ((queue.length > 0 || cold.length > 0 || colder.length > 0) && seen.size < max) {
+      let p = queue.length > 0 ? queue.shift()! : cold.length > 0 ? cold.shift()! : colder.shift()!;
+      while (inRange(p) && !seen.has(p) && seen.size < max) {
         this.dec.slot(ctx, core, p);
         const h = code[p << 1];
         const op = kop[h & 127];
@@ -180,10 +191,12 @@ export class JitState {
         if (target >= 0 && inRange(target)) {
           leaders.add(target);
           if (warm(target)) queue.push(target);
+          else if (wasm) (target < p ? cold : colder).push(target);
         }
         // return points: a subroutine or the supervisor comes back there
         if (op === Op.CALL || op === Op.SVC) { leaders.add(p + 2); queue.push(p + 2); }
-        if (ENDS_WALK.has(op) || (cond && !warm(p + 2))) break;
+        if (ENDS_WALK.has(op)) break;
+        if (cond && !warm(p + 2)) { if (wasm) cold.push(p + 2); break; }
         p += 2;
       }
     }

@@ -79,21 +79,35 @@ export class Bytes {
 /** One function's code with named labels: br('x') computes the branch depth from the open blocks. */
 export class FuncWriter extends Bytes {
   private labels: (string | null)[] = [];
+  /** the innermost open block of each label name (labels are reused: 'self' in every loop) */
+  private at = new Map<string, number[]>();
   op(o: O): this { return this.u8(o); }
   get(i: number): this { return this.u8(O.local_get).u32(i); }
   set(i: number): this { return this.u8(O.local_set).u32(i); }
   tee(i: number): this { return this.u8(O.local_tee).u32(i); }
   i32(x: number): this { return this.u8(O.i32_const).s32(x); }
   f64c(x: number): this { return this.u8(O.f64_const).f64(x); }
-  block(label: string | null = null, type = VOID): this { this.labels.push(label); return this.u8(O.block).u8(type); }
-  loop(label: string | null = null): this { this.labels.push(label); return this.u8(O.loop).u8(VOID); }
-  if_(type = VOID): this { this.labels.push(null); return this.u8(O.if).u8(type); }
+  private open(label: string | null): void {
+    if (label !== null) {
+      const stack = this.at.get(label);
+      if (stack === undefined) this.at.set(label, [this.labels.length]);
+      else stack.push(this.labels.length);
+    }
+    this.labels.push(label);
+  }
+  block(label: string | null = null, type = VOID): this { this.open(label); return this.u8(O.block).u8(type); }
+  loop(label: string | null = null): this { this.open(label); return this.u8(O.loop).u8(VOID); }
+  if_(type = VOID): this { this.open(null); return this.u8(O.if).u8(type); }
   else_(): this { return this.u8(O.else); }
-  end(): this { this.labels.pop(); return this.u8(O.end); }
+  end(): this {
+    const label = this.labels.pop();
+    if (label !== null && label !== undefined) this.at.get(label)!.pop();
+    return this.u8(O.end);
+  }
   depth(label: string): number {
-    const i = this.labels.lastIndexOf(label);
-    if (i < 0) throw new Error(`wasm: no label ${label}`);
-    return this.labels.length - 1 - i;
+    const stack = this.at.get(label);
+    if (stack === undefined || stack.length === 0) throw new Error(`wasm: no label ${label}`);
+    return this.labels.length - 1 - stack[stack.length - 1];
   }
   br(label: string): this { return this.u8(O.br).u32(this.depth(label)); }
   brIf(label: string): this { return this.u8(O.br_if).u32(this.depth(label)); }

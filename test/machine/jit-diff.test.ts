@@ -150,7 +150,7 @@ describe('JIT differential: random instruction streams', () => {
   });
 
   it('agree on registers, core, pc, cycles, stops, traps and supervisor calls', () => {
-    const before = jitCounters.regions, beforeWasm = wasmCounters.regions;
+    const before = jitCounters.regions, beforeWasm = wasmCounters.regions, beforeCalls = wasmCounters.calls, beforeDeclined = wasmCounters.declined;
     fc.assert(fc.property(program, ({ body, regs, seed }) => {
       const words = new Int32Array(2 * CODE + 64);
       body.forEach((x, i) => {
@@ -166,6 +166,9 @@ describe('JIT differential: random instruction streams', () => {
     }), { numRuns: Number(process.env.JIT_FUZZ_RUNS ?? 250) });
     expect(jitCounters.regions - before, 'regions compiled').toBeGreaterThan(100);
     expect(wasmCounters.regions - beforeWasm, 'regions compiled to WebAssembly').toBeGreaterThan(100);
+    // and ran: a region declines to run (the slice is interpreted) only when a fixed address it
+    // uses is outside the partition
+    expect(wasmCounters.calls - beforeCalls - (wasmCounters.declined - beforeDeclined), 'WebAssembly region runs').toBeGreaterThan(100);
   });
 
   it('agree on loops that rewrite their own code', () => {
