@@ -23,8 +23,9 @@ const X_R = 0, X_F = 64, X_PC = 192, X_USED = 196, X_TK = 200, X_TA = 204, X_BYT
 
 /** The largest budget handed to a region (its cycle count is an i32). */
 const MAX_BUDGET = 2 ** 30;
-/** regions whose blocks span more words than this stay JavaScript (the dispatch table is per word) */
-const MAX_SPAN = 8192;
+/** Tuning, for tests: blocks spanning at most `denseSpan` words are dispatched by a table (one
+ *  entry per word), others by a binary search. */
+export const wasmOptions = { denseSpan: 1024 };
 /** compiled modules kept per memory (least recently used go first) */
 const CACHE_SIZE = 512;
 
@@ -116,7 +117,6 @@ export class WasmJit {
 
   /** The region's function, or null if it cannot be translated here (the caller uses JavaScript). */
   region(starts: number[], seen: Map<number, Ins>, codeEnd: number): RegionFn | null {
-    if (starts[starts.length - 1] - starts[0] > MAX_SPAN) return null;
     const w = new RegionWriter(starts, codeEnd, this.xb);
     const bytes = w.module(seen);
     const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
@@ -209,10 +209,14 @@ class RegionWriter {
     }
     w.loop('disp').block('leave');
     for (let i = blocks.length - 1; i >= 0; i--) w.block(`c${blocks[i].start}`);
-    // dispatch: one table entry per word from the lowest start; pc elsewhere leaves the region
-    const table: string[] = new Array<string>(span).fill('leave');
-    for (const b of blocks) table[b.start - lo] = `c${b.start}`;
-    w.get(P_PC).i32(lo).op(O.i32_sub).brTable(table, 'leave');
+    // Dispatch on pc to the blocks' labels (block i's label is i deep, 'leave' n deep): a table
+    // with an entry per word from the lowest start when the starts are close together (one
+    // region's own code), else a binary search (a region that also holds subroutines far away).
+    if (span <= wasmOptions.denseSpan) {
+      const depths = new Int32Array(span).fill(blocks.length);
+      for (let i = 0; i < blocks.length; i++) depths[blocks[i].start - lo] = i;
+      w.get(P_PC).i32(lo).op(O.i32_sub).brTableDepths(depths, blocks.length);
+    } else this.search(blocks.map((b) => b.start), 0, blocks.length - 1);
     for (const block of blocks) {
       w.end(); // the code of this case follows the end of its label's block
       const { start, ins, cost, selfLoop, next } = block;
@@ -246,6 +250,17 @@ class RegionWriter {
     f.i32(0).get(L_TA).mem(O.i32_store, 2, this.xb + X_TA);
     f.get(L_ST);
     return moduleBytes(TYPES, IMPORTS, 3, LOCALS, f);
+  }
+
+  /** Branches to the block of starts[i..j] that pc names, or leaves. */
+  private search(starts: number[], i: number, j: number): void {
+    const w = this.w;
+    if (i === j) { w.get(P_PC).i32(starts[i]).op(O.i32_eq).brIf(`c${starts[i]}`).br('leave'); return; }
+    const m = (i + j) >> 1;
+    w.get(P_PC).i32(starts[m + 1]).op(O.i32_lt_s).if_();
+    this.search(starts, i, m);
+    w.end();
+    this.search(starts, m + 1, j);
   }
 
   // registers: reading r0 gives 0; writes to r0 (its sink is 16) are dropped

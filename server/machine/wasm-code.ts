@@ -116,6 +116,12 @@ export class FuncWriter extends Bytes {
     for (const t of targets) this.u32(this.depth(t));
     return this.u32(this.depth(dflt));
   }
+  /** br_table with the depths given (the labels' depths at this point) */
+  brTableDepths(depths: Int32Array, dflt: number): this {
+    this.u8(O.br_table).u32(depths.length);
+    for (let i = 0; i < depths.length; i++) this.u32(depths[i]);
+    return this.u32(dflt);
+  }
   call(fn: number): this { return this.u8(O.call).u32(fn); }
   /** memory access: align is log2 of the natural alignment, offset a byte offset */
   mem(o: O, align: number, offset: number): this { return this.u8(o).u32(align).u32(offset); }

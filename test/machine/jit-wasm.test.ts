@@ -4,11 +4,13 @@
 // JavaScript back end, jit-diff.test.ts compares both with the interpreter.
 import { afterAll, expect } from 'vitest';
 import { CPU } from '../../server/machine/cpu.ts';
-import { wasmCounters } from '../../server/machine/jit-wasm.ts';
+import { wasmCounters, wasmOptions } from '../../server/machine/jit-wasm.ts';
 import { harness } from './harness.ts';
 
 CPU.defaults = { jit: true, hotThreshold: 1, jitAfter: 0 };
 harness.wasmCore = true;
+// regions find their blocks by binary search here (jit-diff.test.ts covers the dispatch table)
+wasmOptions.denseSpan = 0;
 const before = wasmCounters.regions;
 await import('./cpu.test.ts');
 await import('./assembler.test.ts');
