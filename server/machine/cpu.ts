@@ -127,6 +127,11 @@ export class CPU {
   // has not compiled it yet), at 100-300 ns a cycle: the first 200,000 cycles of the benchmarks'
   // programs cost 20-80 ms, most of their time in the interpreter for 1-3% of their cycles.
   static defaults: Required<CPUOptions> = { jit: true, hotThreshold: 50, jitAfter: 20_000 };
+  /** The same for a core in a WebAssembly.Memory (jit-wasm.ts). A WebAssembly region costs a
+   *  fraction of a millisecond to build and never deoptimises, so translating early wins: an
+   *  unoptimised interpreter in a fresh process costs far more per cycle. 2,000 cycles still
+   *  spare a one-line program the tables. */
+  static wasmDefaults: Required<CPUOptions> = { jit: true, hotThreshold: 10, jitAfter: 2_000 };
   /** exact cycles used by the last run() */
   cycles = 0;
   /** whether hot code is translated to JavaScript; may be switched between runs */
@@ -148,9 +153,10 @@ export class CPU {
     this.core = core;
     this.f64 = new Float64Array(core.buffer, core.byteOffset, core.length >> 1);
     this.wasm = wasmJitFor(core);
-    this.jit = opts.jit ?? CPU.defaults.jit;
-    this.hotThreshold = Math.max(1, Math.floor(opts.hotThreshold ?? CPU.defaults.hotThreshold));
-    this.jitAfter = Math.max(0, opts.jitAfter ?? CPU.defaults.jitAfter);
+    const d = this.wasm !== null ? CPU.wasmDefaults : CPU.defaults;
+    this.jit = opts.jit ?? d.jit;
+    this.hotThreshold = Math.max(1, Math.floor(opts.hotThreshold ?? d.hotThreshold));
+    this.jitAfter = Math.max(0, opts.jitAfter ?? d.jitAfter);
   }
 
   /** Runs the job until `budget` cycles are used (the last instruction may overshoot), an SVC,

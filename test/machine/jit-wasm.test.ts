@@ -7,7 +7,7 @@ import { CPU } from '../../server/machine/cpu.ts';
 import { wasmCounters, wasmOptions } from '../../server/machine/jit-wasm.ts';
 import { harness } from './harness.ts';
 
-CPU.defaults = { jit: true, hotThreshold: 1, jitAfter: 0 };
+CPU.wasmDefaults = { jit: true, hotThreshold: 1, jitAfter: 0 };
 harness.wasmCore = true;
 // regions find their blocks by binary search here (jit-diff.test.ts covers the dispatch table)
 wasmOptions.denseSpan = 0;
