@@ -204,7 +204,8 @@ describe('the account pages', () => {
     expect(post).toBe(403);
   });
 
-  test('an operator sees a line in the console and broadcasts to it', async () => {
+  // two browsers, a teletype and a console: 30 s was not enough on a host at load 22
+  test('an operator sees a line in the console and broadcasts to it', { timeout: 90_000 }, async () => {
     // ALICE on a web teletype
     const tty = await openTeletype(await context());
     await tty.keyboard.type('alice\rsecret1\r');
