@@ -84,7 +84,7 @@ export function chargeLines(groups: readonly LedgerGroup[], byHost = false): Cha
 
 export async function buildStatement(ledger: Ledger, user: string, month: string, zone: string, budget?: number | null): Promise<Statement> {
   const { first, last } = monthRange(month);
-  const [days, jobs] = await Promise.all([ledger.byDay(user, first, last), ledger.byJob(user, first, last)]);
+  const { days, jobs } = await ledger.groups(user, first, last);
   return statementFrom(user, month, zone, days, jobs, budget);
 }
 

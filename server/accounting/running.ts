@@ -100,7 +100,7 @@ export class RunningStatements {
     const key = `${user}/${month}`;
     this.months.delete(key);
     this.months.set(key, m);
-    const [days, jobs] = await Promise.all([this.ledger.byDay(user, first, last), this.ledger.byJob(user, first, last)]);
+    const { days, jobs } = await this.ledger.groups(user, first, last);
     for (const g of days) {
       m.days.set(`${g.day}\u0000${groupKey(g)}`, { ...g });
       m.total += g.amount;

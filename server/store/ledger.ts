@@ -66,6 +66,9 @@ export interface Ledger {
   byDay(user: string, first: string, last: string): Promise<DayGroup[]>;
   /** A user's job charges for a day range grouped by job, kind and rate (day = the job's first day). */
   byJob(user: string, first: string, last: string): Promise<JobGroup[]>;
+  /** byDay and byJob read from one snapshot of the ledger, so that a bill's job lines never add up
+   *  to more than its days (two separate reads straddled another host's commit once). */
+  groups(user: string, first: string, last: string): Promise<{ days: DayGroup[]; jobs: JobGroup[] }>;
   /** Everyone's charges for a day range grouped by user, kind and rate. */
   byUser(first: string, last: string): Promise<UserGroup[]>;
   /** The highest cumulative reading charged for a job or session and kind (0 if none). */
@@ -221,6 +224,14 @@ export class SqliteLedger implements Ledger {
 
   async byJob(user: string, first: string, last: string): Promise<JobGroup[]> {
     return this.q.byJob!.all(user, first, last) as JobGroup[];
+  }
+
+  async groups(user: string, first: string, last: string): Promise<{ days: DayGroup[]; jobs: JobGroup[] }> {
+    // one read transaction: another connection's commit (an admin tool's) cannot fall between them
+    return this.db.transaction(() => ({
+      days: this.q.byDay!.all(user, first, last) as DayGroup[],
+      jobs: this.q.byJob!.all(user, first, last) as JobGroup[],
+    }))();
   }
 
   async byUser(first: string, last: string): Promise<UserGroup[]> {

@@ -11,6 +11,11 @@ const GROUP_COLS = `host, kind, unit, SUM(quantity) AS quantity, SUM(amount) AS 
   COUNT(*) AS entries`;
 const GROUP_BY = `host, kind, unit, per, rate, discount, rate_id`;
 
+const BY_DAY = `SELECT day, ${GROUP_COLS} FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3
+  GROUP BY day, ${GROUP_BY} ORDER BY day, kind, host NULLS FIRST`;
+const BY_JOB = `SELECT job, MIN(job_no) AS "jobNo", MIN(job_name) AS "jobName", MIN(day) AS day, ${GROUP_COLS}
+  FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3 AND job IS NOT NULL GROUP BY job, ${GROUP_BY} ORDER BY MIN(id)`;
+
 export class PgLedger implements Ledger {
   constructor(private readonly db: PgDb) {}
 
@@ -45,15 +50,23 @@ export class PgLedger implements Ledger {
   }
 
   async byDay(user: string, first: string, last: string): Promise<DayGroup[]> {
-    const r = await this.db.q<DayGroup>(`SELECT day, ${GROUP_COLS} FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3
-      GROUP BY day, ${GROUP_BY} ORDER BY day, kind, host NULLS FIRST`, [user, first, last]);
+    const r = await this.db.q<DayGroup>(BY_DAY, [user, first, last]);
     return r.rows;
   }
 
   async byJob(user: string, first: string, last: string): Promise<JobGroup[]> {
-    const r = await this.db.q<JobGroup>(`SELECT job, MIN(job_no) AS "jobNo", MIN(job_name) AS "jobName", MIN(day) AS day, ${GROUP_COLS}
-      FROM ledger WHERE user_name = $1 AND day BETWEEN $2 AND $3 AND job IS NOT NULL GROUP BY job, ${GROUP_BY} ORDER BY MIN(id)`, [user, first, last]);
+    const r = await this.db.q<JobGroup>(BY_JOB, [user, first, last]);
     return r.rows;
+  }
+
+  async groups(user: string, first: string, last: string): Promise<{ days: DayGroup[]; jobs: JobGroup[] }> {
+    // REPEATABLE READ: both queries see one snapshot, whatever other hosts commit meanwhile
+    return this.db.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const days = await c.query<DayGroup>(BY_DAY, [user, first, last]);
+      const jobs = await c.query<JobGroup>(BY_JOB, [user, first, last]);
+      return { days: days.rows, jobs: jobs.rows };
+    });
   }
 
   async byUser(first: string, last: string): Promise<UserGroup[]> {

@@ -261,6 +261,8 @@ for (const make of BACKENDS) {
       expect(jobs.filter((g) => g.kind === 'cpu').map((g) => [g.jobNo, g.jobName, g.host, g.quantity, g.day])).toEqual([
         [1, 'PROG1', 'ALPHA', 3 * CLOCK, '2026-10-14'], [2, 'PROG2', 'BETA', 2 * CLOCK, '2026-10-15'],
       ]);
+      // both groupings at once (one snapshot: what a bill is built from) are the same as each alone
+      expect(await s.ledger.groups('ANN', '2026-10-01', '2026-10-31')).toEqual({ days, jobs });
       const users = await s.ledger.byUser('2026-10-01', '2026-10-31');
       expect(users.filter((g) => g.kind === 'cpu').map((g) => [g.user, g.host, g.quantity])).toEqual([
         ['ANN', 'ALPHA', 3 * CLOCK], ['ANN', 'BETA', 2 * CLOCK], ['BEN', 'BETA', CLOCK],
@@ -269,6 +271,12 @@ for (const make of BACKENDS) {
       expect(await s.ledger.total('ANN', '2026-11-01', '2026-11-30')).toBe(33_333 + 4_096);
       const totals = await s.ledger.totals(['ANN', 'BEN', 'NOBODY'], '2026-11-01', '2026-11-30');
       expect([...totals]).toEqual([['ANN', 33_333 + 4_096], ['BEN', 0], ['NOBODY', 0]]);
+      // and while another host commits, the jobs read with the days never add up to more than they
+      const appending = s.ledger.append(charges(m, 'ANN', 5, CLOCK, PRIME + DAY, 'BETA'));
+      const g = await s.ledger.groups('ANN', '2026-10-01', '2026-10-31');
+      await appending;
+      const sum = (xs: { amount: number }[]) => xs.reduce((t, x) => t + x.amount, 0);
+      expect(sum(g.jobs)).toBeLessThanOrEqual(sum(g.days));
     });
 
     it('keeps each host\'s heartbeat, replaces it, forgets it', async () => {
