@@ -114,6 +114,39 @@ export class JobTable {
     mainframe.onMessage((m) => this.receive(m));
   }
 
+  /** Limits read lately, by owner (see LIMITS_TTL_MS). */
+  private limitCache = new Map<string, { at: number; limits: { jobs: number; core: number } }>();
+
+  /** The owner's limits, read from the store at most once per LIMITS_TTL_MS (an operator's LIMIT
+   *  on this host is seen at once: forgetLimits). */
+  private async limitsFor(owner: string): Promise<{ jobs: number; core: number } | null> {
+    if (!this.limitsOf) return null;
+    const now = Date.now();
+    const hit = this.limitCache.get(owner);
+    if (hit && now - hit.at < LIMITS_TTL_MS) return hit.limits;
+    const limits = await this.limitsOf(owner);
+    if (this.limitCache.size >= 4096) for (const [k, v] of this.limitCache) if (now - v.at >= LIMITS_TTL_MS) this.limitCache.delete(k);
+    this.limitCache.set(owner, { at: now, limits });
+    return limits;
+  }
+
+  /** The owner's limits changed (LIMIT): the next start reads them again. */
+  forgetLimits(owner: string): void {
+    this.limitCache.delete(owner);
+  }
+
+  /** Why `owner` may not start another job now (at their limit of live jobs), or null. */
+  async refusal(owner: string): Promise<string | null> {
+    let limits: { jobs: number; core: number } | null;
+    try {
+      limits = await this.limitsFor(owner);
+    } catch {
+      return null; // start() says what went wrong
+    }
+    const have = this.jobsOf(owner);
+    return limits && have >= limits.jobs ? tooManyJobs(have, limits.jobs) : null;
+  }
+
   /** Live jobs of `owner`, counting those being started. */
   jobsOf(owner: string): number {
     let n = this.starting.get(owner) ?? 0;
@@ -128,15 +161,13 @@ export class JobTable {
     // (each queued start would hold its whole source in memory).
     let limits: { jobs: number; core: number } | null = null;
     try {
-      limits = this.limitsOf ? await this.limitsOf(spec.owner) : null;
+      limits = await this.limitsFor(spec.owner);
     } catch (err) {
       this.log.error({ err, user: spec.owner }, 'could not read the user\'s limits: the job is refused');
       return HOOK_REFUSAL;
     }
     const have = this.jobsOf(spec.owner);
-    if (limits && have >= limits.jobs) {
-      return `YOU HAVE ${have} JOB${have === 1 ? '' : 'S'} (${limits.jobs} AT MOST). WAIT FOR ONE TO END, OR KILL ONE (SEE JOBS).`;
-    }
+    if (limits && have >= limits.jobs) return tooManyJobs(have, limits.jobs);
     this.starting.set(spec.owner, (this.starting.get(spec.owner) ?? 0) + 1);
     try {
       return await this.start_(spec, limits);
@@ -504,4 +535,12 @@ export class JobTable {
       }
     }
   }
+}
+
+/** A user's limits are read from the store at most this often per user: a script SUBMITting in a
+ *  loop at its limit was refused 500 times a second, each refusal a round trip to the store. */
+export const LIMITS_TTL_MS = 2000;
+
+function tooManyJobs(have: number, most: number): string {
+  return `YOU HAVE ${have} JOB${have === 1 ? '' : 'S'} (${most} AT MOST). WAIT FOR ONE TO END, OR KILL ONE (SEE JOBS).`;
 }

@@ -55,6 +55,8 @@ describe('bounds per user', () => {
     for (let i = 0; i < 3; i++) expect(await t.command('SUBMIT SLEEP.S')).toMatch(/JOB \d+ SUBMITTED/);
     expect(await t.command('SUBMIT SLEEP.S')).toContain('YOU HAVE 3 JOBS (3 AT MOST). WAIT FOR ONE TO END, OR KILL ONE (SEE JOBS).');
     expect(await t.command('RUN')).toContain('YOU HAVE 3 JOBS (3 AT MOST).');
+    // at the cap the refusal comes before the program is looked for: a SUBMIT loop costs the store nothing
+    expect(await t.command('SUBMIT NOSUCH.S')).toContain('YOU HAVE 3 JOBS (3 AT MOST).');
     expect(await op.command('LIMIT DAN JOBS 5')).toContain('DAN: JOBS 5, CORE 1048576 (DEFAULT) WORDS, STORAGE 1000000 (DEFAULT) WORDS.');
     for (let i = 0; i < 2; i++) expect(await t.command('SUBMIT SLEEP.S')).toMatch(/JOB \d+ SUBMITTED/);
     expect(await t.command('SUBMIT SLEEP.S')).toContain('YOU HAVE 5 JOBS (5 AT MOST)');

@@ -78,7 +78,7 @@ export interface CommandSystem {
   /** for HELP */
   readonly commands: { list(operator: boolean): Command[] };
   /** the live jobs: start, list, kill, and the mainframe's SYSTAT */
-  readonly jobs: Pick<JobTable, 'live' | 'start' | 'kill' | 'systat'>;
+  readonly jobs: Pick<JobTable, 'live' | 'start' | 'kill' | 'systat' | 'refusal' | 'forgetLimits'>;
   /** the lines in use, by number */
   readonly lines: ReadonlyMap<number, OtherLine>;
   /** detached jobs, and jobs that ended while detached */

@@ -33,6 +33,9 @@ export const jobCommands: Command[] = [
       if ('error' in r) return session.println(ctx.args ? r.error : 'SUBMIT NEEDS THE NAME OF A SAVED PROGRAM.');
       const lang = langOf(r.name);
       if (lang === 'text') return session.println(`${r.name} IS A JOB'S OUTPUT, NOT A PROGRAM.`);
+      // at the limit of live jobs: said before the program is fetched (a SUBMIT loop costs no store call)
+      const refused = await sys.jobs.refusal(session.user!);
+      if (refused) return session.println(refused);
       const p = await sys.store.programs.get(session.user!, r.name);
       if (!p) return session.println(`NO SAVED PROGRAM ${r.name}. SAVE IT FIRST.`);
       const sink = new OutputCollector(sys.store, session.user!, p.name, sys.config.maxJobOutput, session.log, () => sys.stopping,

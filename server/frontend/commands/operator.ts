@@ -65,6 +65,7 @@ export const operatorCommands: Command[] = [
         set[key] = v === 'DEFAULT' ? null : Number(v);
       }
       if (Object.keys(set).length && !(await sys.store.accounts.setLimits(u.name, set))) return session.println(`NO USER ${u.name}.`);
+      sys.jobs.forgetLimits(u.name);
       const account = await sys.store.accounts.get(u.name);
       if (!account) return session.println(`NO USER ${u.name}.`);
       if (Object.keys(set).length) session.log.info({ target: u.name, limits: set }, 'limits set');
