@@ -38,6 +38,7 @@ const L_F = (i: number) => 29 + i; // f0..f15: 29..44
 const LOCALS: [number, number][] = [[22, I32], [17, F64]];
 
 // Imported functions, by index.
+// (a module imports only those it calls: instantiating compiles a wrapper for each import)
 const FN_SIN = 0, FN_COS = 1, FN_TAN = 2, FN_ATAN = 3, FN_EXP = 4, FN_LOG = 5, FN_POW = 6, FN_SMC = 7, FN_SMCF = 8;
 const TYPES = [
   { params: [F64], results: [F64] },
@@ -189,6 +190,8 @@ class RegionWriter {
   readonly wroteF = new Set<number>();
   private readonly isLeader: Set<number>;
   private readonly w = new FuncWriter();
+  /** the helpers called, in the order of their function indices in the module */
+  readonly imports: number[] = [];
 
   constructor(private readonly starts: number[], private readonly codeEnd: number, private readonly xb: number) {
     this.isLeader = new Set(starts);
@@ -249,7 +252,14 @@ class RegionWriter {
     f.i32(0).get(L_TK).mem(O.i32_store, 2, this.xb + X_TK);
     f.i32(0).get(L_TA).mem(O.i32_store, 2, this.xb + X_TA);
     f.get(L_ST);
-    return moduleBytes(TYPES, IMPORTS, 3, LOCALS, f);
+    return moduleBytes(TYPES, this.imports.map((i) => IMPORTS[i]), 3, LOCALS, f);
+  }
+
+  /** The module's function index of helper FN_x (imported on first use). */
+  private fn(helper: number): number {
+    let i = this.imports.indexOf(helper);
+    if (i < 0) { i = this.imports.length; this.imports.push(helper); }
+    return i;
   }
 
   /** Branches to the block of starts[i..j] that pc names, or leaves. */
@@ -366,12 +376,12 @@ class RegionWriter {
         if (fixed) { // inside the partition: checked at entry
           w.get(L_MB); this.rd(a); w.mem(O.i32_store, 2, imm * 4);
           // a fixed address above the code (a BASIC variable) needs no check for self-modification
-          if (imm < this.codeEnd) { w.i32(imm).call(FN_SMC).if_(); this.leave(s); w.end(); }
+          if (imm < this.codeEnd) { w.i32(imm).call(this.fn(FN_SMC)).if_(); this.leave(s); w.end(); }
           return;
         }
         this.checkedAddr(s);
         this.byteAddr(L_V); this.rd(a); w.mem(O.i32_store, 2, 0);
-        w.get(L_V).i32(this.codeEnd).op(O.i32_lt_s).if_().get(L_V).call(FN_SMC).if_(); this.leave(s); w.end().end();
+        w.get(L_V).i32(this.codeEnd).op(O.i32_lt_s).if_().get(L_V).call(this.fn(FN_SMC)).if_(); this.leave(s); w.end().end();
         return;
       case Op.LDF: case Op.STF: {
         if (fixedDouble(s.ins, this.codeEnd)) {
@@ -387,12 +397,12 @@ class RegionWriter {
         this.trapIf(s, Trap.ALIGNMENT, () => w.get(L_V));
         if (op === Op.LDF) { this.byteAddr(L_V); w.mem(O.f64_load, 3, 0).set(this.fw(a)); return; }
         this.byteAddr(L_V); this.fr(a); w.mem(O.f64_store, 3, 0);
-        w.get(L_V).i32(this.codeEnd).op(O.i32_le_s).if_().get(L_V).call(FN_SMCF).if_(); this.leave(s); w.end().end();
+        w.get(L_V).i32(this.codeEnd).op(O.i32_le_s).if_().get(L_V).call(this.fn(FN_SMCF)).if_(); this.leave(s); w.end().end();
         return;
       }
       case Op.FMOV: this.fr(b); w.set(this.fw(a)); return;
       case Op.FADD: case Op.FSUB: case Op.FMUL: case Op.FDIV: this.fr(b); this.fr(c); w.op(FLT_BIN[op]).set(this.fw(a)); return;
-      case Op.FPOW: this.fr(b); this.fr(c); w.call(FN_POW).set(this.fw(a)); return;
+      case Op.FPOW: this.fr(b); this.fr(c); w.call(this.fn(FN_POW)).set(this.fw(a)); return;
       case Op.FNEG: this.fr(b); w.op(O.f64_neg).set(this.fw(a)); return;
       case Op.FABS: this.fr(b); w.op(O.f64_abs).set(this.fw(a)); return;
       case Op.FSGN:
@@ -403,7 +413,7 @@ class RegionWriter {
       case Op.FFLOOR: this.fr(b); w.op(O.f64_floor).set(this.fw(a)); return;
       case Op.FSQRT: this.fr(b); w.op(O.f64_sqrt).set(this.fw(a)); return;
       case Op.FSIN: case Op.FCOS: case Op.FTAN: case Op.FATN: case Op.FEXP: case Op.FLOG:
-        this.fr(b); w.call(UNARY[op]).set(this.fw(a)); return;
+        this.fr(b); w.call(this.fn(UNARY[op])).set(this.fw(a)); return;
       case Op.ITOF: this.rd(b); w.op(O.f64_convert_i32_s).set(this.fw(a)); return;
       // saturating, NaN to 0: exactly the interpreter's FTOI
       case Op.FTOI: setR(() => { this.fr(b); w.truncSat(); }); return;

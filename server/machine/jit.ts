@@ -191,7 +191,8 @@ export class JitState {
         if (target >= 0 && inRange(target)) {
           leaders.add(target);
           if (warm(target)) queue.push(target);
-          else if (wasm) (target < p ? cold : colder).push(target);
+          // a subroutine nobody called yet (a BASIC program's PRINT at the end) stays out
+          else if (wasm && op !== Op.CALL) (target < p ? cold : colder).push(target);
         }
         // return points: a subroutine or the supervisor comes back there
         if (op === Op.CALL || op === Op.SVC) { leaders.add(p + 2); queue.push(p + 2); }
