@@ -185,14 +185,14 @@ export async function main(): Promise<void> {
   }
   const compileMs = Math.round(median(times) * 100) / 100;
   console.log(`compile 2,000 lines: median ${compileMs} ms wall, ${Math.round(median(cpu) * 100) / 100} ms CPU, of 9 (${check.image?.words.length} words of image)`);
-  const programs: Record<string, { dialect: Dialect; guest_instructions: number; guest_cycles: number; cpu_seconds: number; host_ms: number; host_cpu_ms: number; process_ms: number; process_cpu_ms: number | null }> = {};
+  const programs: Record<string, { dialect: Dialect; guest_instructions: number; guest_cycles: number; cpu_seconds: number; host_ms: number; host_cpu_ms: number; process_ms: number; process_cpu_ms: number | null; start_ms: number; start_cpu_ms: number | null }> = {};
   const all: [string, string, Dialect][] = [
     ...Object.entries(PROGRAMS).map(([n, t]) => [n, t, 'extended'] as [string, string, Dialect]),
     ...Object.entries(STANDARD).map(([n, t]) => [n, t, 'ecma55'] as [string, string, Dialect]),
   ];
-  const start = processMs('10 PRINT "HELLO"\n20 END\n', 'extended');
   const round = (x: number): number => Math.round(x * 10) / 10;
-  console.log(`a whole \`npm run -s job\` process for a one-line program (start-up): median ${round(start.wall)} ms wall, ${start.cpu === null ? '?' : round(start.cpu)} ms CPU of 5`);
+  const q = (x: number | null): string => (x === null ? '?' : String(round(x)));
+  console.log(`whole processes: ${ROUNDS} rounds of each program, each round after a one-line program's (start-up); CPU from ${cpuTool === 'perf' ? 'perf stat task-clock, all threads' : cpuTool === 'time' ? 'GNU time, user + system, 10 ms steps' : 'nothing (no perf or GNU time here)'}`);
   for (const [name, text, dialect] of all) {
     const runs: { ms: number; cpu: number; cycles: number; secs: number; out: string }[] = [];
     for (let i = 0; i < 5; i++) {
@@ -208,27 +208,24 @@ export async function main(): Promise<void> {
     const cpuMs = round(median(runs.map((r) => r.cpu)));
     const counted = await countInstructions(text, dialect);
     if (counted.cycles !== runs[0].cycles) throw new Error(`${name}: the counting run used ${counted.cycles} cycles, the timed runs ${runs[0].cycles}`);
-    const p = processMs(text, dialect);
-    const proc = round(p.wall - start.wall);
-    const procCpu = p.cpu === null || start.cpu === null ? null : round(p.cpu - start.cpu);
-    programs[name] = { dialect, guest_instructions: counted.instructions, guest_cycles: runs[0].cycles, cpu_seconds: runs[0].secs, host_ms: ms, host_cpu_ms: cpuMs, process_ms: proc, process_cpu_ms: procCpu };
-    console.log(`${name} (${dialect}): ${counted.instructions} instructions, ${runs[0].cycles} cycles, ${runs[0].secs} CPU seconds; host time median ${ms} ms wall (${cpuMs} ms CPU) of 5 in this process; as a whole process minus start-up ${proc} ms wall, ${procCpu ?? '?'} ms CPU (prints ${runs[0].out})`);
+    const p = processVsStart(text, dialect);
+    const proc = round(p.wall - p.startWall);
+    const procCpu = p.cpu === null || p.startCpu === null ? null : round(p.cpu - p.startCpu);
+    programs[name] = { dialect, guest_instructions: counted.instructions, guest_cycles: runs[0].cycles, cpu_seconds: runs[0].secs, host_ms: ms, host_cpu_ms: cpuMs, process_ms: proc, process_cpu_ms: procCpu, start_ms: round(p.startWall), start_cpu_ms: p.startCpu === null ? null : round(p.startCpu) };
+    console.log(`${name} (${dialect}): ${counted.instructions} instructions, ${runs[0].cycles} cycles, ${runs[0].secs} CPU seconds; host time median ${ms} ms wall (${cpuMs} ms CPU) of 5 in this process; as a whole process minus start-up ${proc} ms wall, ${q(procCpu)} ms CPU (medians: ${round(p.wall)} ms, start-up ${round(p.startWall)} ms; CPU ${q(p.cpu)} ms, start-up ${q(p.startCpu)} ms) (prints ${runs[0].out})`);
   }
   // The same Minimal BASIC programs in a C interpreter on this host, whole process minus its own
-  // start-up (the same one-line program), medians of 5 interleaved with ours.
+  // start-up (the same one-line program), measured as ours are, again beside ours.
   const cPath = cBasic();
   const c_basic: Record<string, { process_ms: number; process_cpu_ms: number | null; ours_process_ms: number; ours_process_cpu_ms: number | null; ratio_wall: number | null; ratio_cpu: number | null }> = {};
   if (cPath === null) console.log('no C BASIC on this host (apt-get install bwbasic, or TIMESHARE_C_BASIC=path): no comparison');
   else {
-    const cStart = processMs('10 PRINT "HELLO"\n20 END\n', 'ecma55', cPath);
-    const ours0 = processMs('10 PRINT "HELLO"\n20 END\n', 'ecma55');
-    console.log(`${cPath}: start-up median ${round(cStart.wall)} ms wall, ${cStart.cpu === null ? '?' : round(cStart.cpu)} ms CPU of 5 (ours ${round(ours0.wall)} ms, ${ours0.cpu === null ? '?' : round(ours0.cpu)} ms CPU)`);
     for (const [name, text] of Object.entries(STANDARD)) {
-      const theirs = processMs(text, 'ecma55', cPath);
-      const ours = processMs(text, 'ecma55');
-      const tw = round(theirs.wall - cStart.wall), ow = round(ours.wall - ours0.wall);
-      const tc = theirs.cpu === null || cStart.cpu === null ? null : round(theirs.cpu - cStart.cpu);
-      const oc = ours.cpu === null || ours0.cpu === null ? null : round(ours.cpu - ours0.cpu);
+      const theirs = processVsStart(text, 'ecma55', cPath);
+      const ours = processVsStart(text, 'ecma55');
+      const tw = round(theirs.wall - theirs.startWall), ow = round(ours.wall - ours.startWall);
+      const tc = theirs.cpu === null || theirs.startCpu === null ? null : round(theirs.cpu - theirs.startCpu);
+      const oc = ours.cpu === null || ours.startCpu === null ? null : round(ours.cpu - ours.startCpu);
       // a difference at or below zero is a start-up median above the program's: noise, no ratio
       const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || a <= 0 || b <= 0 ? null : Math.round((a / b) * 100) / 100);
       c_basic[name] = { process_ms: tw, process_cpu_ms: tc, ours_process_ms: ow, ours_process_cpu_ms: oc, ratio_wall: ratio(ow, tw), ratio_cpu: ratio(oc, tc) };
@@ -238,27 +235,44 @@ export async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'basic', compile_2000_lines_ms: compileMs, programs, ...(cPath ? { c_basic_path: cPath, c_basic } : {}) }));
 }
 
+/** Rounds of whole processes behind each whole-process figure. */
+const ROUNDS = 9;
+const HELLO = '10 PRINT "HELLO"\n20 END\n';
+
+/** How CPU time of a child process is measured: `perf stat` task-clock (all threads, to the
+ *  microsecond) when the host has perf, else GNU time (user + system, in 10 ms steps), else none. */
+const cpuTool: 'perf' | 'time' | null = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', 'true'], { encoding: 'utf8' }).status === 0
+  ? 'perf' : spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0 ? 'time' : null;
+
+/** One whole process of `cmd`: wall ms and CPU ms (null without a tool). */
+function oneProcess(cmd: string[]): { wall: number; cpu: number | null } {
+  const wrap = cpuTool === 'perf' ? ['perf', 'stat', '-x,', '-e', 'task-clock', ...cmd] : cpuTool === 'time' ? ['/usr/bin/time', '-f', 'TIMES %U %S', ...cmd] : cmd;
+  const t0 = performance.now();
+  const r = spawnSync(wrap[0], wrap.slice(1), { encoding: 'utf8', input: '' });
+  const wall = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`job process failed: ${r.stderr}`);
+  const perf = /^([\d.]+),msec,task-clock/m.exec(r.stderr);
+  const time = /TIMES ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: perf ? Number(perf[1]) : time ? (Number(time[1]) + Number(time[2])) * 1000 : null };
+}
+
 /**
- * Medians of 5 whole `npm run -s job` processes (the built command, as npm runs it): wall ms, and CPU
- * ms (user + system, from GNU time when the host has it), which a busy shared machine disturbs less.
+ * A program as whole `npm run -s job` processes (the built command, as npm runs it; or `interpreter
+ * FILE`), each round also running the one-line program (start-up) just before it, so that a host
+ * whose load changes disturbs both alike: medians of ROUNDS of each, wall and CPU ms, which a busy
+ * shared machine disturbs less.
  */
-function processMs(text: string, dialect: Dialect, interpreter?: string): { wall: number; cpu: number | null } {
+function processVsStart(text: string, dialect: Dialect, interpreter?: string): { wall: number; cpu: number | null; startWall: number; startCpu: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'ts-bench-basic-'));
-  const file = join(dir, 'p.bas');
+  const file = join(dir, 'p.bas'), hello = join(dir, 'hello.bas');
   writeFileSync(file, text);
-  const haveTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
-  const walls: number[] = [];
-  const cpus: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const cmd = interpreter ? [interpreter, file] : [process.execPath, 'server/launch.mjs', 'job', '--dialect', dialect, file];
-    const t0 = performance.now();
-    const r = haveTime
-      ? spawnSync('/usr/bin/time', ['-f', 'TIMES %U %S', ...cmd], { encoding: 'utf8', input: '' })
-      : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', input: '' });
-    walls.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`job process failed: ${r.stderr}`);
-    const m = /TIMES ([\d.]+) ([\d.]+)/.exec(r.stderr);
-    if (m) cpus.push((Number(m[1]) + Number(m[2])) * 1000);
+  writeFileSync(hello, HELLO);
+  const cmd = (f: string) => (interpreter ? [interpreter, f] : [process.execPath, 'server/launch.mjs', 'job', '--dialect', dialect, f]);
+  const prog: { wall: number; cpu: number | null }[] = [], start: { wall: number; cpu: number | null }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    start.push(oneProcess(cmd(hello)));
+    prog.push(oneProcess(cmd(file)));
   }
-  return { wall: median(walls), cpu: cpus.length ? median(cpus) : null };
+  const cpuOf = (xs: { cpu: number | null }[]) => (xs.every((x) => x.cpu !== null) ? median(xs.map((x) => x.cpu!)) : null);
+  return { wall: median(prog.map((x) => x.wall)), cpu: cpuOf(prog), startWall: median(start.map((x) => x.wall)), startCpu: cpuOf(start) };
 }
