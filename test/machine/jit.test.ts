@@ -1,12 +1,14 @@
 // The JIT tier's own behaviour: what gets compiled and when, reuse across jobs, invalidation,
-// partition moves, switching it off, and the bound on recompiling self-modifying code.
+// partition moves, switching it off, the bound on recompiling self-modifying code, and what the
+// WebAssembly back end does differently.
 import { describe, expect, it } from 'vitest';
 import { Context } from '../../server/machine/context.ts';
 import { CPU, type CPUOptions } from '../../server/machine/cpu.ts';
-import { Stop } from '../../server/machine/isa.ts';
+import { Stop, Trap } from '../../server/machine/isa.ts';
 import { jitCounters } from '../../server/machine/jit.ts';
+import { wasmCore, wasmCounters } from '../../server/machine/jit-wasm.ts';
 import { loadImage } from '../../server/machine/loader.ts';
-import { machine, mustAssemble, type Machine } from './harness.ts';
+import { harness, machine, mustAssemble, type Machine } from './harness.ts';
 
 const LOOP = `
       .stack 8
@@ -168,5 +170,93 @@ out:  HALT`;
     expect(finish(m, 37)).toEqual(finish(withCpu(src, { jit: false }), 37));
     expect(m.ctx.r[1]).toBe(20000);
     expect(m.ctx.jit!.stats().regions).toBe(1);
+  });
+});
+
+describe('the WebAssembly back end', () => {
+  /** A machine whose core is a WebAssembly.Memory, as the monitor's is. */
+  function wasmMachine(src: string, opts: CPUOptions, size?: number): Machine {
+    harness.wasmCore = true;
+    try {
+      const m = machine(src, size === undefined ? {} : { size });
+      return { ...m, cpu: new CPU(m.core, opts) };
+    } finally {
+      harness.wasmCore = false;
+    }
+  }
+
+  it('runs a hot loop as WebAssembly with the interpreter\'s result and cycle count', () => {
+    const src = `.equ N, 5000\n${LOOP}`;
+    const runs = wasmCounters.calls;
+    const m = wasmMachine(src, {});
+    expect(finish(m)).toEqual(finish(withCpu(src, { jit: false })));
+    expect(m.ctx.r[2]).toBe((5000 * 4999) / 2);
+    expect(wasmCounters.calls - runs).toBeGreaterThan(0);
+  });
+
+  it('takes a loop nest into one region when the inner loop gets hot, with the code after it', () => {
+    // three nested loops: the inner one is hot first; the outer two and the code after them have
+    // not run yet, but they join its region at once, so nothing is translated twice
+    const src = `
+      .stack 8
+      LI   r1, 0
+      LI   r9, 0
+i:    LI   r2, 0
+j:    LI   r3, 0
+k:    ADD  r9, r9, 1
+      ADD  r3, r3, 1
+      LI   r8, 30
+      BLT  r3, r8, k
+      ADD  r2, r2, 1
+      BLT  r2, r8, j
+      ADD  r1, r1, 1
+      BLT  r1, r8, i
+      ST   r9, sum
+      HALT
+sum:  .word 0`;
+    const m = wasmMachine(src, { hotThreshold: 10, jitAfter: 0 });
+    expect(finish(m)).toEqual(finish(withCpu(src, { jit: false })));
+    expect(m.ctx.r[9]).toBe(27000);
+    expect(m.ctx.jit!.stats().regions).toBe(1);
+  });
+
+  it('a region whose fixed addresses are outside the partition declines, and the job traps where the interpreter does', () => {
+    const src = `
+      .stack 8
+      LI   r1, 0
+      LI   r3, 500
+loop: ADD  r1, r1, 1
+      BLT  r1, r3, loop
+      LD   r2, 100000        ; outside a 64-word partition: ADDRESS here, after the loop
+      HALT`;
+    const declined = wasmCounters.declined;
+    const m = wasmMachine(src, { hotThreshold: 2, jitAfter: 0 }, 64);
+    const ref = withCpu(src, { jit: false });
+    expect(finish(m, 97)).toEqual(finish(ref, 97));
+    expect(m.ctx.trapKind).toBe(Trap.ADDRESS);
+    expect([m.ctx.trapPc, m.ctx.trapAddr, m.ctx.r[1]]).toEqual([ref.ctx.trapPc, ref.ctx.trapAddr, 500]);
+    expect(wasmCounters.declined - declined).toBeGreaterThan(0);
+  });
+
+  it('keeps running correctly when the partition moves between slices', () => {
+    const src = `.equ N, 3000\n${LOOP}`;
+    const image = mustAssemble(src);
+    const core = wasmCore(4096);
+    const ctx = new Context();
+    loadImage(core, ctx, image, 1000, 64);
+    const cpu = new CPU(core, { hotThreshold: 2, jitAfter: 0 });
+    const runs = wasmCounters.calls;
+    let base = 1000;
+    let stop: Stop;
+    do {
+      stop = cpu.run(ctx, 777);
+      const to = base === 1000 ? 2000 : 1000;
+      core.copyWithin(to, base, base + 64);
+      core.fill(-1, base, base + 64);
+      ctx.base = base = to;
+    } while (stop === Stop.BUDGET);
+    expect(stop).toBe(Stop.HALT);
+    expect(core[base + image.words.length - 1]).toBe((3000 * 2999) / 2);
+    expect(wasmCounters.calls - runs).toBeGreaterThan(3);
   });
 });
