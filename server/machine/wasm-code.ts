@@ -30,8 +30,9 @@ const f64View = new DataView(f64Bytes.buffer);
 /** A growing byte buffer with the format's integer encodings. (The JIT writes modules while a
  *  program waits, often before V8 has optimised this code: plain loops over a typed array.) */
 export class Bytes {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   n = 0;
+  constructor(capacity = 256) { this.buf = new Uint8Array(capacity); }
   u8(x: number): this {
     if (this.n === this.buf.length) this.grow(1);
     this.buf[this.n++] = x;
@@ -78,6 +79,7 @@ export class Bytes {
 
 /** One function's code with named labels: br('x') computes the branch depth from the open blocks. */
 export class FuncWriter extends Bytes {
+  constructor() { super(16384); }
   private labels: (string | null)[] = [];
   /** the innermost open block of each label name (labels are reused: 'self' in every loop) */
   private at = new Map<string, number[]>();
@@ -133,7 +135,7 @@ export interface FuncType { params: number[]; results: number[] }
 /** A module: imported memory "m.mem", imported functions "m.NAME", one exported function "run". */
 export function moduleBytes(types: FuncType[], imports: { name: string; type: number }[], runType: number,
   locals: [count: number, type: number][], body: FuncWriter): Uint8Array {
-  const m = new Bytes();
+  const m = new Bytes(body.n + 512);
   for (const x of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) m.u8(x);
   const ty = new Bytes().u32(types.length);
   for (const t of types) {
@@ -149,9 +151,9 @@ export function moduleBytes(types: FuncType[], imports: { name: string; type: nu
   m.section(2, im);
   m.section(3, new Bytes().u32(1).u32(runType));
   m.section(7, new Bytes().u32(1).name('run').u8(0x00).u32(imports.length));
-  const fn = new Bytes().u32(locals.length);
+  const fn = new Bytes(body.n + 64).u32(locals.length);
   for (const [n, t] of locals) fn.u32(n).u8(t);
   fn.bytes(body).u8(O.end);
-  m.section(10, new Bytes().u32(1).u32(fn.n).bytes(fn));
+  m.section(10, new Bytes(fn.n + 16).u32(1).u32(fn.n).bytes(fn));
   return m.result();
 }
