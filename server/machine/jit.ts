@@ -168,17 +168,19 @@ export class JitState {
     // feedback") the first time a path it never ran is taken, then optimises it again, each time
     // for tens of milliseconds: code that is not run yet is better left out.
     // WebAssembly is compiled without speculation, so code not reached yet goes in too, after all
-    // the code that was: first branches' fall-throughs and backward branches' targets (`cold`:
-    // how the loops around a hot inner loop go on after it and start again), then the other
-    // branch targets (`colder`: also error reports and slow paths). The loops around a hot loop
-    // join its region at once instead of becoming regions of their own as they warm up, each one
-    // a translation in a process that has not optimised the translator yet.
+    // the code that was (`cold`): branches' fall-throughs, backward branches' targets and jumps'
+    // targets, which is how the loops around a hot inner loop go on after it and start again. So
+    // they join its region at once instead of becoming regions of their own as they warm up, each
+    // one a translation in a process that has not optimised the translator yet. Forward targets of
+    // conditional branches nobody took stay out: error reports and slow paths (which made V8's
+    // optimising compile of MATMUL's region four times as long), and any other code they lead to
+    // is reached by a fall-through too, or becomes a region of its own if it gets hot.
     const wasm = this.wasm !== null;
     const max = wasm ? MAX_REGION_WASM : MAX_REGION;
-    const cold: number[] = [], colder: number[] = [];
+    const cold: number[] = [];
     const warm = (p: number) => hot[p] !== 0;
-    while ((queue.length > 0 || cold.length > 0 || colder.length > 0) && seen.size < max) {
-      let p = queue.length > 0 ? queue.shift()! : cold.length > 0 ? cold.shift()! : colder.shift()!;
+    while ((queue.length > 0 || cold.length > 0) && seen.size < max) {
+      let p = queue.length > 0 ? queue.shift()! : cold.shift()!;
       while (inRange(p) && !seen.has(p) && seen.size < max) {
         this.dec.slot(ctx, core, p);
         const h = code[p << 1];
@@ -191,8 +193,8 @@ export class JitState {
         if (target >= 0 && inRange(target)) {
           leaders.add(target);
           if (warm(target)) queue.push(target);
-          // a subroutine nobody called yet (a BASIC program's PRINT at the end) stays out
-          else if (wasm && op !== Op.CALL) (target < p ? cold : colder).push(target);
+          // (a subroutine nobody called yet, a BASIC program's PRINT at the end, stays out too)
+          else if (wasm && (op === Op.JMP || (cond && target < p))) cold.push(target);
         }
         // return points: a subroutine or the supervisor comes back there
         if (op === Op.CALL || op === Op.SVC) { leaders.add(p + 2); queue.push(p + 2); }
