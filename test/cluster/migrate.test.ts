@@ -51,7 +51,16 @@ describe('a job put away on one host goes on on another', () => {
     await onA.expect(/JOB (\d+) DETACHED/);
     const n = Number(/JOB (\d+) DETACHED/.exec(onA.out)![1]);
 
-    // on BETA the owner sees the job where it runs, and is sent there
+    // on BETA the owner sees the job where it runs, and is sent there (once ALPHA's note that the
+    // job started is in the store: it is written as the job starts, and the first half can now be
+    // done in a few milliseconds, before that write lands on a busy host)
+    const c0 = new pg.Client({ connectionString: store });
+    await c0.connect();
+    try {
+      await expect.poll(async () => (await c0.query('SELECT job FROM snapshots WHERE job = $1', [n])).rowCount, { timeout: 10_000, interval: 100 }).toBe(1);
+    } finally {
+      await c0.end();
+    }
     const onB = await user(b.url, 'ann');
     expect(onB.out).toContain('YOUR JOBS ON OTHER HOSTS:');
     expect(onB.out).toMatch(new RegExp(`\\n +${n} +SUMS +ALPHA +`));
