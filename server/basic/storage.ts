@@ -24,9 +24,11 @@ export interface ArrayPlace {
 }
 export const DESC_WORDS = 6;
 
-/** Loop records on the FOR stack of the extended dialect: var address, body pc, limit, step, loop id. */
+/** Loop records on the FOR stack of the extended dialect: var address, body pc, limit, step, loop id.
+ * 256 of them (8 KB of core): a subroutine that GOTOs out of its own loops leaves them open, as in 8K
+ * BASIC, and H-I-Q does it on every illegal move (64 ended a long game). */
 export const LOOP_WORDS = 8;
-export const MAX_LOOPS = 64;
+export const MAX_LOOPS = 256;
 /** Words the extended dialect's DIM with expressions may take in all. */
 export const HEAP_WORDS = 64 * 1024;
 
