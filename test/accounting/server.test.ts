@@ -71,7 +71,11 @@ describe('accounting in the server', () => {
     // CPU stops exactly at the budget; core-time is charged by wall time on top, so the promise is
     // the budget plus at most one checkpoint (1 s) of this job's 4,096 words: 8,192 micro-dollars.
     expect(jobs).toBeLessThanOrEqual(10_000 + 8_192);
-    expect(bill).toContain('BUDGET $0.01 A MONTH, EXHAUSTED');
+    // The job's CPU limit is what the budget left pays for in CPU; the core-time and connect time
+    // its run adds are charged by wall time besides: a slow run (a loaded host, or the JIT before
+    // it translated to WebAssembly) ends a little over the budget, a fast one a few micro-dollars
+    // under it (it failed once so: "$0.000004 LEFT").
+    expect(bill).toMatch(/BUDGET \$0\.01 A MONTH, (EXHAUSTED|\$0\.0000\d\d LEFT)/);
     expect(await op.command('BUDGET BOB')).toMatch(/BOB: BUDGET \$0\.01 A MONTH, \$0\.\d{6} CHARGED THIS MONTH\./);
     expect(await op.command('BUDGET BOB NONE')).toContain('BOB: BUDGET NONE (UNLIMITED).');
     await t.command('NEW HELLO.S');
