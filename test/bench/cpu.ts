@@ -2,10 +2,11 @@
 // written in the machine's assembly and run by the interpreter alone and with the JIT, against the
 // same algorithm in plain JavaScript in this process. Medians of RUNS (default 5) interleaved
 // rounds, wall clock and process CPU time. The guest's instruction count is measured once by
-// single-stepping. The JSON line reports the CPU's default configuration.
+// single-stepping. The JSON line reports the monitor's configuration (the JIT on a WebAssembly core).
 import { assemble } from '../../server/machine/assembler.ts';
 import { Context } from '../../server/machine/context.ts';
 import { CPU } from '../../server/machine/cpu.ts';
+import { wasmCore } from '../../server/machine/jit-wasm.ts';
 import type { Image } from '../../server/machine/image.ts';
 import { Stop } from '../../server/machine/isa.ts';
 import { loadImage, partitionWords } from '../../server/machine/loader.ts';
@@ -70,7 +71,11 @@ export async function main(args: string[]): Promise<void> {
   const image: Image = { ...res.image, bssWords: n, stackWords: 16 };
   const size = partitionWords(image);
   const core = new Int32Array(size + 1024);
-  const tiers = { interpreter: new CPU(core, { jit: false }), jit: new CPU(core, { jit: true }) };
+  // the JIT on a plain core translates to JavaScript; on the monitor's kind of core (a
+  // WebAssembly.Memory) to WebAssembly
+  const wcore = wasmCore(size + 1024);
+  const tiers = { interpreter: new CPU(core, { jit: false }), jit: new CPU(core, { jit: true }), wasm: new CPU(wcore, { jit: true }) };
+  const cores = { interpreter: core, jit: core, wasm: wcore };
   const ctx = new Context();
 
   // Exact instruction count, once, by single-stepping (run(ctx, 1) executes exactly one instruction).
@@ -91,11 +96,11 @@ export async function main(args: string[]): Promise<void> {
   console.log(`sieve of ${n}: ${expected} primes; guest ${instructions} instructions, ${cycles} cycles`);
 
   // Rounds interleave the three so that a change in the host's load hits all of them alike.
-  const times: Record<'interpreter' | 'jit' | 'native', Timing[]> = { interpreter: [], jit: [], native: [] };
+  const times: Record<'interpreter' | 'jit' | 'wasm' | 'native', Timing[]> = { interpreter: [], jit: [], wasm: [], native: [] };
   for (let k = 0; k < runs; k++) {
-    for (const tier of ['interpreter', 'jit'] as const) {
+    for (const tier of ['interpreter', 'jit', 'wasm'] as const) {
       const cpu = tiers[tier];
-      loadImage(core, ctx, image, 0, size);
+      loadImage(cores[tier], ctx, image, 0, size);
       let stop = Stop.BUDGET as Stop;
       let used = 0;
       times[tier].push(timed(() => {
@@ -107,22 +112,22 @@ export async function main(args: string[]): Promise<void> {
     times.native.push(timed(() => { c = nativeSieve(n); }));
     if (c !== expected) throw new Error('native sieve went wrong');
     const show = (t: Timing) => `${t.wall.toFixed(1)} ms (cpu ${t.cpu.toFixed(1)})`;
-    console.log(`run ${k + 1}: interpreter ${show(times.interpreter[k])}, jit ${show(times.jit[k])}, native ${show(times.native[k])}`);
+    console.log(`run ${k + 1}: interpreter ${show(times.interpreter[k])}, jit (JavaScript) ${show(times.jit[k])}, jit (WebAssembly) ${show(times.wasm[k])}, native ${show(times.native[k])}`);
   }
   console.log(`host load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (after)`);
   const med = (tier: keyof typeof times, key: keyof Timing) => median(times[tier].map((t) => t[key]));
   const a = med('native', 'wall');
-  for (const tier of ['interpreter', 'jit'] as const) {
+  for (const tier of ['interpreter', 'jit', 'wasm'] as const) {
     const g = med(tier, 'wall'), gc = med(tier, 'cpu');
     console.log(`${tier.padEnd(11)} medians: wall ${g.toFixed(1)} ms = ${(instructions / g / 1000).toFixed(0)} MIPS, slowdown ${(g / a).toFixed(2)}x;` +
       ` cpu ${gc.toFixed(1)} ms = ${(instructions / gc / 1000).toFixed(0)} MIPS, slowdown ${(gc / med('native', 'cpu')).toFixed(2)}x`);
   }
   console.log(`native      medians: wall ${a.toFixed(1)} ms, cpu ${med('native', 'cpu').toFixed(1)} ms`);
-  // The JSON reports the CPU's default configuration.
-  const dflt = CPU.defaults.jit ? 'jit' : 'interpreter';
+  // The JSON reports the monitor's configuration: its core is a WebAssembly.Memory.
+  const dflt = CPU.wasmDefaults.jit ? 'wasm' : 'interpreter';
   const g = med(dflt, 'wall');
   const mips = instructions / g / 1000;
-  console.log(`default configuration: ${dflt} (the JSON line's figures are wall-clock medians)`);
+  console.log(`the monitor's configuration: ${dflt} (the JSON line's figures are its wall-clock medians)`);
   console.log(JSON.stringify({
     bench: 'cpu',
     guest_instructions: instructions,
