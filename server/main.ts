@@ -14,6 +14,7 @@ import { openStore } from './store/open.ts';
 import { loadRates } from './accounting/rates.ts';
 import { attachAccounting } from './accounting/attach.ts';
 import { LedgerSpool, replaySpool, spoolPath } from './accounting/spool.ts';
+import { HotelSpool, hotelSpoolPath } from './frontend/hotel-spool.ts';
 import { attachWeb } from './web/web.ts';
 import { attachCluster, claimSystemName, type Cluster } from './cluster/attach.ts';
 import { installLastResort } from './lastresort.ts';
@@ -119,6 +120,9 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
     beforeRestore: (f) => {
       f.readOnly = readOnly;
       attached = attachAccounting(f, { ledger: store.ledger, rates, log, host: o.systemName, shared, spool });
+      // final snapshots a stop during an outage could not write: written (fenced) before the jobs
+      // come back, after the ledger's spool (what they were charged) above
+      if (readOnly === null) f.hotel.spool = new HotelSpool(hotelSpoolPath(o.data, o.systemName), o.systemName);
     },
   });
   const accounting = attached as unknown as ReturnType<typeof attachAccounting>;

@@ -19,6 +19,7 @@ import type { Hub, RestoredFrom } from './hub.ts';
 import type { JobKeeper, JobSink, JobTable, LiveJob, SnapshotMsg } from './jobs.ts';
 import { outputName } from './names.ts';
 import { decodeJob } from '../monitor/snapshot.ts';
+import type { HotelSpool } from './hotel-spool.ts';
 
 export const META_VERSION = 1;
 
@@ -138,6 +139,11 @@ export class Hotel implements JobKeeper {
   private sweeper: NodeJS.Timeout | null = null;
   /** this system's name: with several hosts on one store, each keeps and restores its own jobs */
   host = 'local';
+  /** where final snapshots wait when the store is away at a stop (hotel-spool.ts) */
+  spool: HotelSpool | null = null;
+  /** per job, the latest row (or removal) that could not be written (the store was away): written
+   *  with the next checkpoint of every job, retried by the sweeper, spooled at a stop */
+  private unwritten = new Map<number, SnapshotRow | 'remove'>();
 
   constructor(private d: HotelDeps) {
     d.jobs.keeper = this;
@@ -149,14 +155,21 @@ export class Hotel implements JobKeeper {
 
   // ---- keeping rows in step with the jobs ----
 
-  /** Queues a store write for the job, after those queued before; resolves whether it was written. */
-  private queue(job: number, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+  /** Queues a store write for the job, after those queued before; resolves whether it was written.
+   *  `state`: the job's row as the write leaves it (or its removal), remembered if it fails. */
+  private queue(job: number, what: string, fn: () => Promise<unknown>, state?: SnapshotRow | 'remove'): Promise<boolean> {
     if (this.frozen) return Promise.resolve(false);
     const prev = this.chains.get(job) ?? Promise.resolve();
     let ok = false;
     const next: Promise<void> = prev
       .then(fn)
-      .then(() => void (ok = true), (err) => this.d.log.error({ err, job }, `hotel: could not ${what}`))
+      .then(() => {
+        ok = true;
+        if (state !== undefined) this.unwritten.delete(job);
+      }, (err) => {
+        if (state !== undefined) this.unwritten.set(job, state);
+        this.d.log.error({ err, job }, `hotel: could not ${what}`);
+      })
       .finally(() => {
         if (this.chains.get(job) === next) this.chains.delete(job);
       });
@@ -189,14 +202,14 @@ export class Hotel implements JobKeeper {
 
   started(job: LiveJob): void {
     const row = this.row(job, null);
-    this.queue(job.job, 'keep a job', () => this.d.store.hotel.put([row]));
+    this.queue(job.job, 'keep a job', () => this.d.store.hotel.put([row]), row);
   }
 
   snapshot(m: SnapshotMsg, job: LiveJob): Promise<boolean> {
     job.snapshotAt = m.at;
     if (this.collecting > 0) return Promise.resolve(false); // (the checkpoint writes it)
     const row = this.row(job, m);
-    return this.queue(job.job, 'keep a snapshot', () => this.d.store.hotel.put([row]));
+    return this.queue(job.job, 'keep a snapshot', () => this.d.store.hotel.put([row]), row);
   }
 
   /** The job's latest snapshot in the store (a swapped job's words), after the writes queued for it. */
@@ -207,12 +220,12 @@ export class Hotel implements JobKeeper {
 
   ended(job: LiveJob): void {
     if (this.done.has(job.job)) return; // ended detached: its row now says DONE
-    this.queue(job.job, 'forget a job', () => this.d.store.hotel.remove(job.job));
+    this.queue(job.job, 'forget a job', () => this.d.store.hotel.remove(job.job, this.host), 'remove');
   }
 
   private updateMeta(job: LiveJob): void {
     const meta = JSON.stringify(this.meta(job));
-    this.queue(job.job, 'update a job', () => this.d.store.hotel.setMeta(job.job, meta));
+    this.queue(job.job, 'update a job', () => this.d.store.hotel.setMeta(job.job, meta, this.host));
   }
 
   // ---- detach and attach ----
@@ -260,7 +273,7 @@ export class Hotel implements JobKeeper {
       job: done.job, host: this.host, owner: done.owner, name: done.name, takenAt: done.end.at, cycles: done.end.meters.cycles,
       meta: JSON.stringify(meta), image: null,
     };
-    this.queue(done.job, 'keep a finished job', () => this.d.store.hotel.put([row]));
+    this.queue(done.job, 'keep a finished job', () => this.d.store.hotel.put([row]), row);
   }
 
   /** An ended detached job has been seen (ATTACH) or given up (KILL, expiry): forget it. */
@@ -270,8 +283,8 @@ export class Hotel implements JobKeeper {
     this.done.delete(n);
     this.queue(n, 'forget a finished job', async () => {
       if (save) await this.saveOutput(done.owner, done.job, done.name, done.kept, done.end.message || done.end.reason.toUpperCase());
-      await this.d.store.hotel.remove(n);
-    });
+      await this.d.store.hotel.remove(n, this.host);
+    }, 'remove');
   }
 
   async saveOutput(owner: string, job: number, program: string, kept: string, ending: string): Promise<void> {
@@ -341,6 +354,7 @@ export class Hotel implements JobKeeper {
   }
 
   sweep(now: number): void {
+    this.retryUnwritten();
     const maxMs = this.d.config.detachedHours * 3_600_000;
     for (const j of this.d.jobs.live.values()) {
       if (!j.detached || now - j.detachedAt < maxMs || !(j.sink instanceof DetachedSink) || j.sink.saveOnEnd) continue;
@@ -349,6 +363,17 @@ export class Hotel implements JobKeeper {
       this.d.jobs.kill(j.job, `DETACHED FOR MORE THAN ${this.d.config.detachedHours} HOURS`);
     }
     for (const d of [...this.done.values()]) if (now - d.detachedAt >= maxMs) this.forgetDone(d.job, true);
+  }
+
+  /** Rows and removals that failed while the store was away, tried again (the store is back, or
+   *  they fail again and stay). An ended job's row must not outlive it: the next start would
+   *  bring the job back. */
+  private retryUnwritten(): void {
+    for (const [job, state] of this.unwritten) {
+      if (this.chains.has(job)) continue; // (a newer write is on its way)
+      if (state === 'remove') this.queue(job, 'forget a job', () => this.d.store.hotel.remove(job, this.host), 'remove');
+      else this.queue(job, 'keep a job', () => this.d.store.hotel.put([state]), state);
+    }
   }
 
   // ---- put away and take back ----
@@ -374,9 +399,26 @@ export class Hotel implements JobKeeper {
         // (a job without a snapshot keeps its row: it goes on from its last one, or from its start)
         if (s) rows.push(this.row(j, s));
       }
-      // halted (an orderly stop): every row of this host is marked put away in the same
-      // transaction, so that any host may take its jobs from now on (live migration)
-      await this.d.store.hotel.put(rows, [], halt ? { park: this.host } : {});
+      // what failed to be written earlier goes with it (a finished job's row, an ended job's removal)
+      const remove: number[] = [];
+      for (const [job, state] of this.unwritten) {
+        if (state === 'remove') remove.push(job);
+        else if (!last.has(job)) rows.push(state);
+      }
+      try {
+        // halted (an orderly stop): every row of this host is marked put away in the same
+        // transaction, so that any host may take its jobs from now on (live migration)
+        await this.d.store.hotel.put(rows, remove, halt ? { park: this.host } : {});
+        this.unwritten.clear();
+      } catch (err) {
+        // the store is away at a stop: the jobs have left the mainframe, so their final snapshots
+        // go to the local spool, written (fenced) at the next start; they come back from there
+        if (!halt || !this.spool) throw err;
+        this.spool.save(rows, remove);
+        this.frozen = true;
+        this.d.log.warn({ err: (err as Error).message, jobs: rows.length, file: this.spool.file }, 'the store is unavailable: job snapshots spooled to a local file; the next start writes them');
+        return rows.length;
+      }
       if (halt) this.frozen = true;
       this.d.log.info({ jobs: rows.length, bytes: rows.reduce((n, r) => n + (r.image?.byteLength ?? 0), 0), halt }, 'checkpoint written');
       return rows.length;
@@ -388,6 +430,7 @@ export class Hotel implements JobKeeper {
   /** At start: every job kept in the store comes back, detached (background jobs stay background).
    *  Rows put away here and since claimed by another host are not ours any more (takeBack). */
   async restoreAll(): Promise<{ restored: number; refused: number; done: number }> {
+    await this.replaySpool();
     const rows = await this.d.store.hotel.takeBack(this.host);
     let restored = 0, refused = 0, done = 0;
     await Promise.all(rows.map(async (row) => {
@@ -398,6 +441,26 @@ export class Hotel implements JobKeeper {
     }));
     this.d.log.info({ restored, refused, done }, 'jobs restored');
     return { restored, refused, done };
+  }
+
+  /** At start, before the jobs come back: the final snapshots a stop during an outage spooled
+   *  (hotel-spool.ts), written fenced; the file is removed once they are in the store. */
+  private async replaySpool(): Promise<void> {
+    const spool = this.spool;
+    if (!spool?.exists) return;
+    let kept;
+    try {
+      kept = spool.load();
+    } catch (err) {
+      const bad = spool.setAside();
+      this.d.log.error({ err: (err as Error).message, file: bad }, 'the hotel spool could not be read; it is kept aside for the operator');
+      return;
+    }
+    const written = await this.d.store.hotel.putBack(kept.rows, kept.remove, this.host);
+    const skipped = kept.rows.map((r) => r.job).filter((j) => !written.includes(j));
+    spool.clear();
+    this.d.log.info({ file: spool.file, rows: kept.rows.length, written: written.length, skipped, removed: kept.remove.length },
+      'job snapshots spooled during an outage are written' + (skipped.length ? ' (jobs taken over or ended meanwhile are left alone)' : ''));
   }
 
   /**

@@ -51,9 +51,19 @@ export interface HotelStore {
   takeBack(host: string): Promise<SnapshotRow[]>;
   /** Every row of one owner, on every host, without images (JOBS, the login greeting). */
   ofOwner(owner: string): Promise<SnapshotRow[]>;
-  /** Replaces a row's meta, keeping its image (e.g. a job detached or ended); false if no row. */
-  setMeta(job: number, meta: string): Promise<boolean>;
-  remove(job: number): Promise<void>;
+  /** Replaces a row's meta, keeping its image (e.g. a job detached or ended); false if no row.
+   *  `host`: only if the row is that host's (a job another host has taken is not its to touch). */
+  setMeta(job: number, meta: string, host?: string): Promise<boolean>;
+  /** Forgets a job's row (`host`: only if it is that host's). */
+  remove(job: number, host?: string): Promise<void>;
+  /**
+   * A host's writes that waited out an outage in a local spool (its final snapshots at a stop),
+   * written at its next start, in ONE transaction, FENCED: a row is only rewritten where it still
+   * exists and is still `host`'s (never inserted: a job that ended, or that another host took
+   * over meanwhile, is not brought back), and a removal only removes `host`'s row. Returns the
+   * jobs whose rows were written.
+   */
+  putBack(rows: readonly SnapshotRow[], remove: readonly number[], host: string): Promise<number[]>;
   get(job: number): Promise<SnapshotRow | null>;
   /** Every row of one host's jobs, by job number. */
   list(host: string): Promise<SnapshotRow[]>;
@@ -123,7 +133,10 @@ export class SqliteHotel implements HotelStore {
       takeBack: db.prepare<[string], Row>('UPDATE snapshots SET parked = 0 WHERE host = ? RETURNING *'),
       ofOwner: db.prepare<[string], Row>('SELECT job, host, owner, name, taken_at, cycles, meta, NULL AS image, parked FROM snapshots WHERE owner = ? ORDER BY job'),
       setMeta: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ?'),
+      setMetaOf: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ? AND host = ?'),
       del: db.prepare('DELETE FROM snapshots WHERE job = ?'),
+      delOf: db.prepare('DELETE FROM snapshots WHERE job = ? AND host = ?'),
+      rewrite: db.prepare(`UPDATE snapshots SET owner = ?, name = ?, taken_at = ?, cycles = ?, meta = ?, image = ? WHERE job = ? AND host = ?`),
       get: db.prepare<[number], Row>('SELECT * FROM snapshots WHERE job = ?'),
       list: db.prepare<[string], Row>('SELECT * FROM snapshots WHERE host = ? ORDER BY job'),
       keepWs: db.prepare(`INSERT INTO workspaces (owner, name, lang, text, kept_at) VALUES (?, ?, ?, ?, ?)
@@ -144,6 +157,21 @@ export class SqliteHotel implements HotelStore {
       for (const j of remove) q.del.run(j);
       if (park !== null) q.park.run(park);
     });
+    this.putBackTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[], host: string) => {
+      const written: number[] = [];
+      for (const r of rows) {
+        const image = r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength);
+        if (q.rewrite.run(r.owner, r.name, r.takenAt, r.cycles, r.meta, image, r.job, host).changes === 1) written.push(r.job);
+      }
+      for (const j of remove) q.delOf.run(j, host);
+      return written;
+    });
+  }
+
+  private readonly putBackTx: (rows: readonly SnapshotRow[], remove: readonly number[], host: string) => number[];
+
+  async putBack(rows: readonly SnapshotRow[], remove: readonly number[], host: string): Promise<number[]> {
+    return this.putBackTx(rows, remove, host);
   }
 
   async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string } = {}): Promise<void> {
@@ -167,12 +195,13 @@ export class SqliteHotel implements HotelStore {
     return this.q.ofOwner.all(owner).map(toRow);
   }
 
-  async setMeta(job: number, meta: string): Promise<boolean> {
-    return this.q.setMeta.run(meta, job).changes === 1;
+  async setMeta(job: number, meta: string, host?: string): Promise<boolean> {
+    return (host === undefined ? this.q.setMeta.run(meta, job) : this.q.setMetaOf.run(meta, job, host)).changes === 1;
   }
 
-  async remove(job: number): Promise<void> {
-    this.q.del.run(job);
+  async remove(job: number, host?: string): Promise<void> {
+    if (host === undefined) this.q.del.run(job);
+    else this.q.delOf.run(job, host);
   }
 
   async get(job: number): Promise<SnapshotRow | null> {

@@ -81,12 +81,28 @@ export class PgHotel implements HotelStore {
     return (await this.db.q<Row>('SELECT job, host, owner, name, taken_at, cycles, meta, NULL::bytea AS image, parked FROM snapshots WHERE owner = $1 ORDER BY job', [owner])).rows.map(toRow);
   }
 
-  async setMeta(job: number, meta: string): Promise<boolean> {
-    return (await this.db.q('UPDATE snapshots SET meta = $1 WHERE job = $2', [meta, job])).rowCount === 1;
+  async setMeta(job: number, meta: string, host?: string): Promise<boolean> {
+    if (host === undefined) return (await this.db.q('UPDATE snapshots SET meta = $1 WHERE job = $2', [meta, job])).rowCount === 1;
+    return (await this.db.q('UPDATE snapshots SET meta = $1 WHERE job = $2 AND host = $3', [meta, job, host])).rowCount === 1;
   }
 
-  async remove(job: number): Promise<void> {
-    await this.db.q('DELETE FROM snapshots WHERE job = $1', [job]);
+  async remove(job: number, host?: string): Promise<void> {
+    if (host === undefined) await this.db.q('DELETE FROM snapshots WHERE job = $1', [job]);
+    else await this.db.q('DELETE FROM snapshots WHERE job = $1 AND host = $2', [job, host]);
+  }
+
+  async putBack(rows: readonly SnapshotRow[], remove: readonly number[], host: string): Promise<number[]> {
+    return this.db.tx(async (c) => {
+      const written: number[] = [];
+      for (const r of rows) {
+        const image = r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength);
+        const u = await c.query(`UPDATE snapshots SET owner = $1, name = $2, taken_at = $3, cycles = $4, meta = $5, image = $6
+          WHERE job = $7 AND host = $8`, [r.owner, r.name, r.takenAt, r.cycles, r.meta, image, r.job, host]);
+        if (u.rowCount === 1) written.push(r.job);
+      }
+      if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[]) AND host = $2', [remove, host]);
+      return written;
+    });
   }
 
   async get(job: number): Promise<SnapshotRow | null> {

@@ -162,6 +162,31 @@ for (const make of BACKENDS) {
       expect(await t.hotel.ofOwner('BOB')).toEqual([]);
     });
 
+    it('writes a host\'s spooled rows back fenced: only over rows that still exist and are still its own', async () => {
+      const s = await openAt(await backend.fresh());
+      await s.accounts.create({ name: 'ANN', password: 'h' });
+      const row = (job: number, host = 'H1', cycles = 100 * job) => ({ job, host, owner: 'ANN', name: 'P', takenAt: 10 + job, cycles, meta: `{"j":${job}}`, image: new Uint8Array([job]) });
+      await s.hotel.put([row(1), row(2), row(3), row(4), row(5)]);
+      await s.hotel.remove(3); // ended meanwhile
+      await s.hotel.put([{ ...row(2), host: 'H2' }]); // (H2's own write cannot move H1's row)
+      expect((await s.hotel.get(2))!.host).toBe('H1');
+      await s.hotel.put([row(2)], [], { park: 'H1' });
+      expect(await s.hotel.claim(2, 'H2', 'ANN')).not.toBeNull(); // taken by another host
+      // fenced removals and meta: another host's row is left alone
+      await s.hotel.remove(2, 'H1');
+      expect(await s.hotel.setMeta(2, '{"late":1}', 'H1')).toBe(false);
+      expect((await s.hotel.get(2))).toMatchObject({ host: 'H2', meta: '{"j":2}' });
+      const written = await s.hotel.putBack([row(1, 'H1', 111), row(2, 'H1', 222), row(3, 'H1', 333), row(4, 'H1', 444)], [5], 'H1');
+      expect(written.sort()).toEqual([1, 4]);
+      expect((await s.hotel.get(1))).toMatchObject({ host: 'H1', cycles: 111 });
+      expect((await s.hotel.get(2))).toMatchObject({ host: 'H2', cycles: 200 }); // taken over: untouched
+      expect(await s.hotel.get(3)).toBeNull(); // ended: not brought back
+      expect((await s.hotel.get(4))!.cycles).toBe(444);
+      expect(await s.hotel.get(5)).toBeNull();
+      await s.hotel.putBack([], [2], 'H1');
+      expect(await s.hotel.get(2)).not.toBeNull();
+    });
+
     it('keeps programs per owner: SAVE refuses a duplicate, REPLACE overwrites, rename and delete say what happened', async () => {
       const s = await openAt(await backend.fresh());
       await s.accounts.create({ name: 'ANN', password: 'h' });
