@@ -81,6 +81,9 @@ export function attachAccounting(
     acct.logout(e.session.line, e.at);
   });
   sys.hub.on('jobStarted', (e) => acct.jobStarted(e.job.job, e.job.owner, e.job.line, e.job.name));
+  // a job that went to another host: charged here up to its snapshot (where the other host's
+  // meter starts), then forgotten here
+  sys.hub.on('jobLeft', (e) => void acct.jobEnded(e.job.job, e.meters, e.at));
   sys.hub.on('jobEnded', (e) => {
     acct.jobEnded(e.job.job, e.meters, e.at);
     if (e.job.line === null) budgetKilled.delete(e.job.job); // no afterRun for background jobs

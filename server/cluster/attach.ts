@@ -6,11 +6,14 @@ import type { Logger } from 'pino';
 import type { ClusterLink, System } from '../frontend/system.ts';
 import { isStoreUnavailable, STORE_UNAVAILABLE, type HostStatus, type Notice, type Store } from '../store/store.ts';
 import { hostStatus, otherHostsText } from './status.ts';
+import { letGo } from './release.ts';
 
 export const BEAT_MS = 2000;
 /** A host not heard from for this many beats (30 s) is shown as down: generous, as a host under
  *  heavy load may beat late, and a live host shown as down would mislead the operator. */
 const STALE_BEATS = 15;
+/** How long ATTACH waits for another host to let a job go (it snapshots and writes one job). */
+const RELEASE_WAIT_MS = 15_000;
 
 export interface Cluster extends ClusterLink {
   /** Stops beating and listening; removes this host's heartbeat (it stopped in good order). */
@@ -57,8 +60,23 @@ export async function attachCluster(
   const timer = setInterval(() => void beat(), beatMs);
   timer.unref();
 
+  /** answers awaited from other hosts to 'release', by request */
+  const awaiting = new Map<string, (error: string | null) => void>();
+  let reqs = 0;
   const receive = (n: Notice) => {
     if (n.from === host) return; // ours: already delivered here
+    if (n.kind === 'release' && n.host === host) {
+      log.info({ job: n.job, user: n.owner, to: n.from }, 'another host asks for a job');
+      void letGo(sys, n.job, n.owner, n.from, log)
+        .catch((err) => (log.error({ err, job: n.job }, 'a job could not be let go'), 'IT COULD NOT BE PUT AWAY'))
+        .then((error) => store.cluster.notify({ kind: 'released', from: host, host: n.from, job: n.job, req: n.req, error }))
+        .catch((err) => log.warn({ err: (err as Error).message, job: n.job }, 'the answer to a release could not be sent'));
+      return;
+    }
+    if (n.kind === 'released' && n.host === host) {
+      awaiting.get(n.req)?.(n.error);
+      return;
+    }
     if (n.kind === 'broadcast') {
       for (const s of sys.lines.values()) s.notify(`*** FROM OPERATOR ${n.by} ON ${n.from}: ${n.text}`);
       log.info({ from: n.from, by: n.by, lines: sys.lines.size }, 'broadcast from another host');
@@ -81,6 +99,24 @@ export async function attachCluster(
       if (!h) return 'no such host';
       await store.cluster.notify({ kind: 'hangup', from: host, by, host: target, line });
       return h.lines.some((l) => l.line === line) ? 'sent' : 'not in use';
+    },
+    async release(target, job, owner) {
+      const h = (await store.cluster.hosts()).find((x) => x.host === target);
+      if (!h || Date.now() - h.beatAt > STALE_BEATS * beatMs) return `HOST ${target} IS NOT HEARD FROM`;
+      const req = `${boot}.${++reqs}`;
+      const answer = new Promise<string | null>((resolve) => {
+        const timer = setTimeout(() => resolve(`HOST ${target} DID NOT ANSWER`), RELEASE_WAIT_MS);
+        awaiting.set(req, (error) => {
+          clearTimeout(timer);
+          resolve(error);
+        });
+      });
+      try {
+        await store.cluster.notify({ kind: 'release', from: host, host: target, job, owner, req });
+        return await answer;
+      } finally {
+        awaiting.delete(req);
+      }
     },
     async systat(shown) {
       try {

@@ -427,6 +427,43 @@ export class Hotel implements JobKeeper {
     }
   }
 
+  /**
+   * One job let go to another host (its owner ATTACHed it there): put away as an orderly stop puts
+   * away all of them: stopped between instructions, out of the mainframe, its row written with
+   * that final snapshot and marked put away in one transaction, so that the other host can claim
+   * it. Its charges here end at the snapshot's readings (`jobLeft`), where the other host's meter
+   * starts. If the store does not take the row, the job goes on here from the same snapshot.
+   * Returns null, or why not.
+   */
+  async putAway(j: LiveJob): Promise<string | null> {
+    if (this.frozen) return 'THIS HOST IS STOPPING';
+    const snaps = await this.d.jobs.checkpoint(true, 10_000, j.job);
+    const s = snaps?.at(-1);
+    if (!s) return snaps === null ? 'THE MAINFRAME DID NOT ANSWER' : 'THE JOB HAS ENDED';
+    await (this.chains.get(j.job) ?? Promise.resolve()); // (its snapshot's own write, queued first)
+    try {
+      await this.d.store.hotel.put([this.row(j, s)], [], { park: this.host, jobs: [j.job] });
+    } catch (err) {
+      this.d.log.error({ err, job: j.job }, 'a job could not be put away for another host: it goes on here');
+      const error = await this.d.jobs.restore(j, s.data, { background: j.line === null });
+      if (error !== null) this.d.log.error({ job: j.job, error }, 'and it could not go on here either');
+      return 'THE STORE DID NOT TAKE IT';
+    }
+    this.unwritten.delete(j.job);
+    const d = decodeJob(s.data);
+    const meters = typeof d === 'string' ? j.lastMeters : d.facts.meters;
+    if (meters) this.d.hub.emit('jobLeft', { job: j, at: Date.now(), meters });
+    this.d.log.info({ job: j.job, user: j.owner, cycles: s.cycles }, 'job put away for another host');
+    return null;
+  }
+
+  /** A job that ended detached here, let go to another host (its owner ATTACHed it there). */
+  async putAwayDone(n: number): Promise<void> {
+    await (this.chains.get(n) ?? Promise.resolve());
+    await this.d.store.hotel.put([], [], { park: this.host, jobs: [n] });
+    this.done.delete(n);
+  }
+
   /** At start: every job kept in the store comes back, detached (background jobs stay background).
    *  Rows put away here and since claimed by another host are not ours any more (takeBack). */
   async restoreAll(): Promise<{ restored: number; refused: number; done: number }> {

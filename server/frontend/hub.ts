@@ -41,6 +41,9 @@ export interface HubEvents {
   logout: { session: LineView; at: number; reason: LogoutReason };
   jobStarted: { job: JobView; at: number };
   jobEnded: { job: JobView; at: number; reason: EndReason; status: number; message: string; meters: Meters };
+  /** the job left this host without ending (put away for another host, which goes on with it);
+   *  `meters`: its final readings here, the snapshot's */
+  jobLeft: { job: JobView; at: number; meters: Meters };
   /** the mainframe's periodic checkpoint of every running job's cumulative meters */
   meters: Extract<FromMainframe, { t: 'meters' }>;
   /** an owner's purse runs low, or is empty with jobs waiting for more (see Purse.more) */

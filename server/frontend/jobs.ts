@@ -284,7 +284,7 @@ export class JobTable {
    * With `halt` the mainframe puts its jobs away and they leave this table without ending. Null if
    * the mainframe does not answer within `ms`.
    */
-  checkpoint(halt: boolean, ms = 10_000): Promise<SnapshotMsg[] | null> {
+  checkpoint(halt: boolean, ms = 10_000, job?: number): Promise<SnapshotMsg[] | null> {
     if (this.down) return Promise.resolve(null);
     const req = this.nextReq++;
     return new Promise((resolve) => {
@@ -300,11 +300,17 @@ export class JobTable {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (r && halt) this.live.clear();
-          resolve(r);
+          if (r && halt) {
+            if (job === undefined) this.live.clear();
+            else {
+              this.live.delete(job);
+              this.swapHeld.delete(job);
+            }
+          }
+          resolve(job === undefined || !r ? r : r.filter((s) => s.job === job));
         },
       });
-      this.mainframe.post({ t: 'checkpoint', req, halt });
+      this.mainframe.post({ t: 'checkpoint', req, halt, ...(job !== undefined ? { job } : {}) });
     });
   }
 

@@ -76,6 +76,9 @@ export interface ClusterLink {
   /** SYSTAT's lines about the other hosts; `shown(user)`: may the viewer see that user's name,
    *  programs and CPU (else they print as *, as on this host). */
   systat(shown: (user: string | null) => boolean): Promise<string[]>;
+  /** Asks host `host` to let `owner`'s job `job` go (put it away, for this host to claim):
+   *  resolves null once it has, or why not. */
+  release?(host: string, job: number, owner: string): Promise<string | null>;
 }
 
 export interface System {

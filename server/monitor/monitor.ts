@@ -173,7 +173,7 @@ export class Monitor implements SvcHost {
         this.emit(this.systat(msg.req));
         return;
       case 'checkpoint':
-        this.checkpointAll(msg.req, msg.halt === true);
+        this.checkpointAll(msg.req, msg.halt === true, msg.job);
         return;
       case 'restore':
         this.restore(msg.job, msg.data);
@@ -946,17 +946,26 @@ export class Monitor implements SvcHost {
     });
   }
 
-  /** Snapshots every job; with `halt` puts them all away (no 'end': they go on after a restart). */
-  private checkpointAll(req: number, halt: boolean): void {
+  /** Snapshots every job (or only job `only`); with `halt` puts them away (no 'end': they go on
+   *  after a restart, or on another host). */
+  private checkpointAll(req: number, halt: boolean, only?: number): void {
     this.flush();
     const m = this.checkpoint();
     if (m) this.emit(m);
-    const jobs = [...this.jobs.values()];
+    const one = only === undefined ? undefined : this.jobs.get(only);
+    const jobs = only === undefined ? [...this.jobs.values()] : one ? [one] : [];
     for (const job of jobs) this.snapshot(job);
     if (halt) {
       // put away, not ended: no 'end' (they go on after the restart)
-      for (const job of jobs) this.leave(job);
-      this.outputJobs.clear();
+      const now = this.now();
+      for (const job of jobs) {
+        const held = job.meters.coreWords > 0;
+        this.leave(job);
+        this.outputJobs.delete(job);
+        // one job put away while others run: its core is free for them, and no longer paid ahead
+        if (one && held && job.purse.renewAt !== Infinity) this.regrant(job.purse, now);
+      }
+      if (one) this.admitWaiting();
     }
     this.emit({ t: 'checkpointed', req, jobs: jobs.length });
   }

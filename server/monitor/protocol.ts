@@ -99,7 +99,7 @@ export type ToMainframe =
   | { t: 'systat'; req: number }
   /** Snapshot every job now (a 'snapshot' each, then 'checkpointed'); with `halt` the jobs are
    *  then put away: they leave the table without an 'end' (SIGTERM: they go on after a restart). */
-  | { t: 'checkpoint'; req: number; halt?: boolean }
+  | { t: 'checkpoint'; req: number; halt?: boolean; /** only this job (a host letting one job go to another) */ job?: number }
   /** Restores a job from a snapshot (snapshot.ts) under its own number; answered by 'restored'. */
   | { t: 'restore'; job: number; data: Uint8Array }
   /** The answer to the mainframe's 'swapin': the job's swap image (its last full snapshot), or

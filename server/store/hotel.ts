@@ -38,9 +38,9 @@ export interface HotelStore {
    * Writes rows and deletes jobs in ONE transaction (a checkpoint of every job is all or nothing).
    * A row is only ever replaced by its own host: once another host has claimed a job, late writes
    * of its old host leave it alone. `park`: then marks every row of that host put away (its
-   * orderly stop), in the same transaction.
+   * orderly stop), or only those of `jobs` (one job let go to another host), in the same transaction.
    */
-  put(rows: readonly SnapshotRow[], remove?: readonly number[], opts?: { park?: string }): Promise<void>;
+  put(rows: readonly SnapshotRow[], remove?: readonly number[], opts?: { park?: string; jobs?: readonly number[] }): Promise<void>;
   /**
    * Moves a put-away job of `owner` to `host` and returns its row (image included), or null when
    * there is no such job or it is not put away. Atomic: of several hosts claiming one job at
@@ -119,7 +119,7 @@ CREATE INDEX snapshots_host ON snapshots (host);
 
 export class SqliteHotel implements HotelStore {
   readonly nextJobNumber: (count?: number) => Promise<number>;
-  private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[], park: string | null) => void;
+  private readonly putTx: (rows: readonly SnapshotRow[], remove: readonly number[], park: string | null, jobs: readonly number[] | null) => void;
   private readonly q;
 
   constructor(db: Database.Database) {
@@ -129,6 +129,7 @@ export class SqliteHotel implements HotelStore {
         ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
         cycles = excluded.cycles, meta = excluded.meta, image = excluded.image WHERE snapshots.host = excluded.host`),
       park: db.prepare('UPDATE snapshots SET parked = 1 WHERE host = ?'),
+      parkJob: db.prepare('UPDATE snapshots SET parked = 1 WHERE host = ? AND job = ?'),
       claim: db.prepare<[string, number, string], Row>('UPDATE snapshots SET host = ?, parked = 0 WHERE job = ? AND owner = ? AND parked = 1 RETURNING *'),
       takeBack: db.prepare<[string], Row>('UPDATE snapshots SET parked = 0 WHERE host = ? RETURNING *'),
       ofOwner: db.prepare<[string], Row>('SELECT job, host, owner, name, taken_at, cycles, meta, NULL AS image, parked FROM snapshots WHERE owner = ? ORDER BY job'),
@@ -149,13 +150,14 @@ export class SqliteHotel implements HotelStore {
       const n = Math.max(1, Math.floor(count));
       return q.next.get(n)!.value - n + 1;
     };
-    this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[], park: string | null) => {
+    this.putTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[], park: string | null, jobs: readonly number[] | null) => {
       for (const r of rows) {
         q.upsert.run(r.job, r.host, r.owner, r.name, r.takenAt, r.cycles, r.meta,
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength));
       }
       for (const j of remove) q.del.run(j);
-      if (park !== null) q.park.run(park);
+      if (park !== null && jobs === null) q.park.run(park);
+      if (park !== null && jobs !== null) for (const j of jobs) q.parkJob.run(park, j);
     });
     this.putBackTx = db.transaction((rows: readonly SnapshotRow[], remove: readonly number[], host: string) => {
       const written: number[] = [];
@@ -174,8 +176,8 @@ export class SqliteHotel implements HotelStore {
     return this.putBackTx(rows, remove, host);
   }
 
-  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string } = {}): Promise<void> {
-    this.putTx(rows, remove, opts.park ?? null);
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string; jobs?: readonly number[] } = {}): Promise<void> {
+    this.putTx(rows, remove, opts.park ?? null, opts.jobs ?? null);
   }
 
   async claim(job: number, host: string, owner: string): Promise<SnapshotRow | null> {

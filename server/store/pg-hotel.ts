@@ -55,7 +55,7 @@ export class PgHotel implements HotelStore {
     return (await this.db.q<{ n: number }>(`UPDATE counters SET value = value + $1 WHERE name = 'job' RETURNING value AS n`, [n])).rows[0]!.n - n + 1;
   }
 
-  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string } = {}): Promise<void> {
+  async put(rows: readonly SnapshotRow[], remove: readonly number[] = [], opts: { park?: string; jobs?: readonly number[] } = {}): Promise<void> {
     if (rows.length === 0 && remove.length === 0 && opts.park === undefined) return;
     await this.db.tx(async (c) => {
       for (const r of rows) {
@@ -63,7 +63,10 @@ export class PgHotel implements HotelStore {
           r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength)]);
       }
       if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[])', [remove]);
-      if (opts.park !== undefined) await c.query('UPDATE snapshots SET parked = true WHERE host = $1', [opts.park]);
+      if (opts.park !== undefined && opts.jobs === undefined) await c.query('UPDATE snapshots SET parked = true WHERE host = $1', [opts.park]);
+      if (opts.park !== undefined && opts.jobs !== undefined) {
+        await c.query('UPDATE snapshots SET parked = true WHERE host = $1 AND job = ANY($2::bigint[])', [opts.park, opts.jobs]);
+      }
     });
   }
 

@@ -95,7 +95,11 @@ export interface HostStatus {
 /** A message from one host to the others (operator commands that reach every host). */
 export type Notice =
   | { kind: 'broadcast'; from: string; by: string; text: string }
-  | { kind: 'hangup'; from: string; by: string; host: string; line: number };
+  | { kind: 'hangup'; from: string; by: string; host: string; line: number }
+  /** `from` asks `host` to let `owner`'s job go (its owner typed ATTACH on `from`) */
+  | { kind: 'release'; from: string; host: string; job: number; owner: string; req: string }
+  /** the answer: the job is put away for `host` to claim (error null), or why not */
+  | { kind: 'released'; from: string; host: string; job: number; req: string; error: string | null };
 
 export interface ClusterStore {
   /** Records this host's status (insert or replace its row). */

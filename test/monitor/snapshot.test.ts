@@ -99,6 +99,37 @@ describe('job snapshots', () => {
     expect(b.end(7)!.meters.coreWordCycles).toBe(ref.end.meters.coreWordCycles);
   });
 
+  it('one job put away by itself (let go to another host) leaves; the others run on and core it held is free', () => {
+    const ref = straight(20000);
+    const a = new Box({ coreWords: 16384, defaultPartition: 8192, largestPartition: 8192 });
+    a.run(7, CHECKSUM);
+    a.run(8, CHECKSUM);
+    a.run(9, CHECKSUM); // no room: waits for core
+    for (const j of [7, 8]) a.send({ t: 'input', job: j, line: '20000' });
+    a.settle(ref.end.meters.cycles / 3);
+    expect(a.m.job(9)!.state).toBe('waiting for core');
+    a.send({ t: 'checkpoint', req: 5, halt: true, job: 7 });
+    a.m.checkInvariants();
+    expect(a.events.at(-1)).toEqual({ t: 'checkpointed', req: 5, jobs: 1 });
+    expect(a.snapshots(8)).toEqual([]);
+    expect(a.m.job(7)).toBeUndefined();
+    expect(a.end(7)).toBeUndefined();
+    expect(a.m.job(9)!.state).not.toBe('waiting for core'); // it has 7's partition
+    a.send({ t: 'input', job: 9, line: '10' });
+    a.settle();
+    a.send({ t: 'input', job: 8, line: 'NOW' });
+    a.settle();
+    expect(a.end(8)!.meters.cycles).toBe(ref.end.meters.cycles);
+    // and 7 goes on elsewhere exactly where it left
+    const b = new Box();
+    b.send({ t: 'restore', job: 7, data: a.snapshots(7).at(-1)!.data });
+    b.settle();
+    b.send({ t: 'input', job: 7, line: 'NOW' });
+    b.settle();
+    expect(a.output(7) + b.output(7)).toBe(ref.out);
+    expect(b.end(7)!.meters.cycles).toBe(ref.end.meters.cycles);
+  });
+
   it('a job waiting for input is restored waiting for input, and its type-ahead is kept', () => {
     const a = new Box();
     a.run(3, CHECKSUM);

@@ -66,6 +66,8 @@ export interface CommandCluster {
   readonly host: string;
   broadcast(text: string, by: string): Promise<string[]>;
   hangup(host: string, line: number, by: string): Promise<'sent' | 'no such host' | 'not in use'>;
+  /** asks another host to let the owner's job go (ATTACH of a job running there): null once it has */
+  release?(host: string, job: number, owner: string): Promise<string | null>;
   /** `shown(user)`: may the viewer see that user's name, programs and CPU (else *, as here) */
   systat(shown: (user: string | null) => boolean): Promise<string[]>;
 }

@@ -138,6 +138,19 @@ async function attachFromStore(ctx: Parameters<Command['run']>[0], n: number): P
   } catch {
     return session.println('THE STORE IS UNAVAILABLE JUST NOW: JOBS ON OTHER HOSTS CANNOT BE TAKEN. TRY AGAIN IN A MINUTE.');
   }
+  if (r !== null && 'elsewhere' in r && sys.cluster?.release) {
+    // running on another host: that host is asked to put it away for this one (as its orderly
+    // stop would), then it is claimed here like any job put away
+    const from = r.elsewhere;
+    session.println(`JOB ${n} RUNS ON HOST ${from}: ASKING IT TO LET THE JOB GO.`);
+    const why = await sys.cluster.release(from, n, session.user!).catch(() => 'THE STORE IS UNAVAILABLE JUST NOW');
+    if (why !== null) return session.println(`JOB ${n} STAYS ON HOST ${from} (${why}). ATTACH IT THERE.`);
+    try {
+      r = await sys.hotel.claim!(session.user!, n);
+    } catch {
+      return session.println(`THE STORE IS UNAVAILABLE JUST NOW: JOB ${n} IS PUT AWAY; TRY ATTACH ${n} AGAIN IN A MINUTE.`);
+    }
+  }
   if (r === null) return session.println(`NO DETACHED JOB ${n} OF YOURS.`);
   if ('elsewhere' in r) return session.println(`JOB ${n} RUNS ON HOST ${r.elsewhere}. ATTACH IT THERE.`);
   if ('refused' in r) return session.println(r.refused);

@@ -1,0 +1,110 @@
+// Releasing a running job from its host on request: its owner types ATTACH on another host, which
+// asks the job's host (LISTEN/NOTIFY) to put it away, then claims it and resumes it exactly where
+// it stopped, under the same number; each cycle is charged once, by the host that ran it. Only the
+// owner can do it. Two real servers on one real PostgreSQL.
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { login, Term } from '../frontend/client.ts';
+import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import { freshDatabase } from '../helpers/pg-db.ts';
+
+const servers: ServerProcess[] = [];
+const terms: Term[] = [];
+afterAll(async () => {
+  for (const t of terms.splice(0)) t.close();
+  for (const s of servers.splice(0)) {
+    await s.stop();
+    removeDir(s.dir);
+  }
+});
+
+async function user(url: string, name: string, register = false): Promise<Term> {
+  const t = await login(url, name, 'pass1234', register);
+  terms.push(t);
+  return t;
+}
+
+const M = 99_991;
+const ROUNDS = 1000;
+/** What the program prints after round K: K times the sum of 1..2,000, mod M (six digits at most:
+ *  BASIC prints it whole). */
+const after = (k: number) => (k * 2_001_000) % M;
+/** 1,000 rounds of adding 1..2,000 mod M (13 CPU seconds), printing each round's number and sum. */
+const PROGRAM = [
+  '10 S = 0', `20 FOR K = 1 TO ${ROUNDS}`, '30 FOR J = 1 TO 2000', '40 S = S + J',
+  `50 IF S >= ${M} THEN S = S - ${M}`, '60 NEXT J', '70 PRINT K; S', '80 NEXT K', '90 PRINT "DONE"; S', '100 END',
+];
+/** The rounds printed in `text`, with their sums. */
+const rounds = (text: string) => [...text.matchAll(/\r\n (\d+) +(\d+) (?=\r\n)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+
+describe('a running job let go by its host to another on request', () => {
+  it('ATTACH on BETA takes a job running on ALPHA: ALPHA puts it away, BETA resumes it where it stopped, same number, each cycle charged once; nobody else can', async () => {
+    const store = await freshDatabase('release');
+    // paced (a CPU second a second): the job runs long enough to be moved while it computes
+    const [a, b] = await Promise.all([
+      spawnServer(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true }),
+      spawnServer(['--store', store, '--system-name', 'BETA'], undefined, { paced: true }),
+    ]);
+    servers.push(a, b);
+    const onA = await user(a.url, 'ann', true);
+    await onA.command('NEW SUMS');
+    for (const l of PROGRAM) onA.line(l);
+    onA.line('RUN');
+    await onA.expect(/\r\n 3 +\d+ \r\n/);
+    const n = Number(/\n +(\d+) +SUMS +ALPHA +ON A LINE/.exec((await user(b.url, 'ann')).out)?.[1]);
+    expect(n).toBeGreaterThan(0);
+
+    // another user cannot take it: the job goes on on ALPHA
+    const bob = await user(b.url, 'bob', true);
+    expect(await bob.command(`ATTACH ${n}`)).toContain(`NO DETACHED JOB ${n} OF YOURS.`);
+    const seen = rounds(onA.out).length;
+    await expect.poll(() => rounds(onA.out).length, { timeout: 10_000 }).toBeGreaterThan(seen + 2);
+
+    // its owner on BETA takes it
+    const onB = await user(b.url, 'ann');
+    onB.line(`ATTACH ${n}`);
+    const took = await onB.expect(`JOB ${n} SUMS ATTACHED.`, 20_000);
+    expect(took).toContain(`JOB ${n} RUNS ON HOST ALPHA: ASKING IT TO LET THE JOB GO.`);
+    expect(took).toContain(`JOB ${n} COMES FROM HOST ALPHA.`);
+    // ALPHA's line is told where it went and is READY
+    await onA.expect(`*** JOB ${n} WAS TAKEN TO HOST BETA.`);
+    await onA.expect(/READY\.\r\n/);
+    const lastOnA = rounds(onA.out).at(-1)![0];
+    // ALPHA has let it go: the job is BETA's
+    expect(await onA.command('JOBS')).toMatch(new RegExp(`\\n +${n} +SUMS +HOST BETA`));
+    // on BETA it goes on from where ALPHA's line left it, to the right sum
+    const done = await onB.expect(/DONE +\d+ \r\n/, 60_000);
+    await onB.expect(/READY\.\r\n/);
+    const onBeta = rounds(done);
+    expect(onBeta[0]![0], done.slice(0, 300)).toBe(lastOnA + 1);
+    onBeta.forEach(([k, s], i) => {
+      expect(k).toBe(lastOnA + 1 + i);
+      expect(s).toBe(after(k));
+    });
+    expect(onBeta.at(-1)![0]).toBe(ROUNDS);
+    expect(done).toContain(`DONE ${after(ROUNDS)}`);
+
+    const c = new pg.Client({ connectionString: store });
+    await c.connect();
+    try {
+      type Row = { host: string; kind: string; q: string; lo: string; top: string };
+      let rows: Row[] = [];
+      // BETA charges the end with its next flush
+      await expect.poll(async () => {
+        rows = (await c.query<Row>(`SELECT host, kind, SUM(quantity) AS q, MIN(cum - quantity) AS lo, MAX(cum) AS top FROM ledger
+          WHERE job = $1 AND kind IN ('cpu', 'core') GROUP BY host, kind ORDER BY kind, MIN(id)`, [`J${n}`])).rows;
+        return rows.filter((r) => r.kind === 'cpu').map((r) => r.host);
+      }, { timeout: 15_000, interval: 250 }).toEqual(['ALPHA', 'BETA']);
+      for (const kind of ['cpu', 'core']) {
+        const [onAlpha, onBeta2] = rows.filter((r) => r.kind === kind);
+        // ALPHA charged from 0 to where it put the job away, BETA from there on: no gap, no overlap
+        expect(Number(onAlpha!.lo), kind).toBe(0);
+        expect(Number(onAlpha!.q), kind).toBe(Number(onAlpha!.top));
+        expect(Number(onBeta2!.lo), kind).toBe(Number(onAlpha!.top));
+        expect(Number(onBeta2!.q), kind).toBe(Number(onBeta2!.top) - Number(onAlpha!.top));
+      }
+    } finally {
+      await c.end();
+    }
+  }, 120_000);
+});
