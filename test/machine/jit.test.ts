@@ -238,6 +238,16 @@ loop: ADD  r1, r1, 1
     expect(wasmCounters.declined - declined).toBeGreaterThan(0);
   });
 
+  it('runs a slice larger than a region\'s cycle counter holds (2^30) to the end, exactly', () => {
+    const src = `.equ N, 200000\n${LOOP}`;
+    const m = wasmMachine(src, { hotThreshold: 2, jitAfter: 0 });
+    const ref = withCpu(src, { jit: false });
+    expect(m.cpu.run(m.ctx, 2 ** 40)).toBe(Stop.HALT);
+    expect(ref.cpu.run(ref.ctx, 2 ** 40)).toBe(Stop.HALT);
+    expect(m.cpu.cycles).toBe(ref.cpu.cycles);
+    expect(m.ctx.r[2]).toBe(ref.ctx.r[2]);
+  });
+
   it('keeps running correctly when the partition moves between slices', () => {
     const src = `.equ N, 3000\n${LOOP}`;
     const image = mustAssemble(src);
