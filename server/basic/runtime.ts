@@ -30,6 +30,8 @@ export interface Runtime {
   out: number;
   /** outnum(f1 = number): types a number as PRINT does, on a new line if it does not fit */
   outnum: number;
+  /** printItem(r1, r2): a string PRINT item; in ecma55 on a new line first if it does not fit */
+  printItem: number;
   /** newline(): a line end */
   newline: number;
   /** bss: INPUT's results, two words per item (a double, or a string's address and length) */
@@ -233,6 +235,27 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.op(SVC, 0, 0, 0, Svc.PUTC);
     e.op(RET);
   }
+  // printItem(r1, r2): a string print item. ECMA-55 14.4: an item that would take a nonempty line
+  // past the margin starts a new line first (then a longer one is cut every margin characters, as
+  // out does). Microsoft BASIC, and so the extended dialect, just folds the text at the margin.
+  const printItem = settings.strict ? L() : out;
+  if (settings.strict) {
+    const fitsItem = L();
+    e.bind(printItem);
+    e.op(MOV, 13, 1);
+    e.op(MOV, 14, 2);
+    e.op(SVC, 0, 0, 0, Svc.COLUMN);
+    e.opL(BEQ, 1, 0, 0, fitsItem);
+    marginTo(3);
+    e.op(SUB, 3, 3, 1, 0);
+    e.opL(BLE, 14, 3, 0, fitsItem);
+    e.op(LI, 1, 0, 0, 10);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.bind(fitsItem);
+    e.op(MOV, 1, 13);
+    e.op(MOV, 2, 14);
+    e.opL(JMP, 0, 0, 0, out);
+  }
   // outnum(f1 = number): a sign or space, the digits, a trailing space; on a new line first when
   // the digits do not fit in what is left of this one (ECMA-55 14.4)
   const outnum = L();
@@ -352,7 +375,7 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     }
   }
   const input = emitInput(e, inbuf, inres, settings);
-  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres, out, outnum, newline, marginCell };
+  return { strcopy, strset, concat, strcmp, substr, comma, tab, spaces, input, inres, out, printItem, outnum, newline, marginCell };
 }
 
 // input(r1 = descriptor [count, type per item: 0 number, 1 string], r2 = prompt string)

@@ -228,12 +228,12 @@ export class Statements {
         if (x.v.length === 0) continue;
         e.opL(LA, 1, 0, 0, e.str(x.v), 1);
         e.op(LI, 2, 0, 0, x.v.length);
-        e.opL(CALL, 0, 0, 0, c.rt.out);
+        e.opL(CALL, 0, 0, 0, c.rt.printItem);
       } else {
         this.x.str(x, 0);
         e.op(LD, 2, c.sr(0), 0, 0);
         e.op(ADD, 1, c.sr(0), 0, 1);
-        e.opL(CALL, 0, 0, 0, c.rt.out);
+        e.opL(CALL, 0, 0, 0, c.rt.printItem);
       }
     }
     const last = items[items.length - 1];
