@@ -761,7 +761,7 @@ export class Monitor implements SvcHost {
   private accrueCore(job: Job, now: number): void {
     const p = job.purse;
     const until = p.ceiling === Infinity ? now : Math.min(now, p.paidUntil);
-    if (job.meters.coreWords === 0 || until <= job.coreSince) return;
+    if (job.meters.coreWords === 0 || !job.ctx || until <= job.coreSince) return;
     const wordMs = job.meters.coreWords * (until - job.coreSince);
     const units = wordMs * p.corePerWordMs;
     job.meters.coreWordMs += wordMs;
@@ -984,6 +984,10 @@ export class Monitor implements SvcHost {
     if (x.partial) return refuse('THE SNAPSHOT LACKS THE JOB\'S CORE (IT WAS SWAPPED OUT)');
     const job = new Job(id, x.owner, null, x.name, x.lang, Math.min(x.cpuLimit, this.cfg.cpuLimit), x.outputLimit, x.meters.startedAt);
     Object.assign(job.meters, x.meters);
+    // It holds no core until load_() gives it a partition: the snapshot's words of core are what it
+    // held on the machine that took it. Kept, they made a restored job that waited for core (a full
+    // machine) break core-held, and a snapshot taken while it waited charged them from time 0.
+    job.meters.coreWords = 0;
     job.source = x.source;
     job.purse = this.purse(x.owner);
     job.basic = x.basic;

@@ -130,6 +130,30 @@ describe('job snapshots', () => {
     expect(b.end(7)!.meters.cycles).toBe(ref.end.meters.cycles);
   });
 
+  it('a job restored while core is full waits for core holding none and charged none, even when snapshotted while it waits', () => {
+    const ref = straight(20000);
+    const a = new Box();
+    a.run(7, CHECKSUM);
+    a.send({ t: 'input', job: 7, line: '20000' });
+    a.settle(ref.end.meters.cycles / 3);
+    a.send({ t: 'checkpoint', req: 1, halt: true });
+    const snap = a.snapshots(7).at(-1)!;
+    const snapWordMs = decodeJob(snap.data) as DecodedJob;
+    const before = snapWordMs.facts.meters.coreWordMs;
+
+    // the machine it comes back on is full: one partition, held by another job
+    const b = new Box({ coreWords: 8192, defaultPartition: 8192, largestPartition: 8192 });
+    b.run(1, CHECKSUM);
+    b.send({ t: 'restore', job: 7, data: snap.data });
+    expect(b.restored(7)!.error).toBeNull();
+    expect(b.m.job(7)!.state).toBe('waiting for core');
+    b.m.checkInvariants(); // core-held: waiting, it is charged for no core
+    b.clock += 60_000; // a minute waiting, then put away again (an orderly stop)
+    b.send({ t: 'checkpoint', req: 2, halt: true });
+    const again = decodeJob(b.snapshots(7).at(-1)!.data) as DecodedJob;
+    expect(again.facts.meters.coreWordMs).toBe(before); // no core-time for the minute it held none
+  });
+
   it('a job waiting for input is restored waiting for input, and its type-ahead is kept', () => {
     const a = new Box();
     a.run(3, CHECKSUM);
