@@ -51,9 +51,22 @@ export async function attachCluster(
       await store.cluster.beat(last);
       if (storeDown) log.info('the store is back: heartbeats resumed');
       storeDown = false;
+      await stopTakenOver();
     } catch (err) {
       if (!storeDown) log.warn({ err: (err as Error).message }, 'heartbeat not written');
       storeDown = isStoreUnavailable(err);
+    }
+  };
+  // Jobs another host took over while this one was not heard from (cut off from the database for
+  // longer than the takeover time): they run there now, so they stop here. The store already
+  // ignores this host's writes for them (rows and charges).
+  const stopTakenOver = async () => {
+    if (sys.jobs.live.size === 0) return;
+    for (const n of await store.hotel.fenced(host)) {
+      const j = sys.jobs.live.get(n);
+      if (!j) continue;
+      log.warn({ job: n, user: j.owner }, 'a job here was taken over by another host while this host was not heard from: stopped here');
+      sys.jobs.kill(n, 'IT WAS TAKEN OVER BY ANOTHER HOST WHILE THIS ONE WAS NOT HEARD FROM');
     }
   };
   await beat();

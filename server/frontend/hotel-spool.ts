@@ -6,7 +6,7 @@
 //
 // Fenced: at the next start the rows are written with HotelStore.putBack, which only rewrites a
 // row that still exists and is still this host's. A job another host has taken over meanwhile (its
-// heartbeat went stale: cluster/takeover.ts) or that ended and was forgotten is never brought
+// heartbeat went stale: HotelStore.claim with staleBefore) or that ended and was forgotten is never brought
 // back, so no job runs twice and nothing is charged twice.
 //
 // The file is written whole to a temporary name, synced and renamed over the old one (as the

@@ -121,7 +121,7 @@ export interface HotelDeps {
   jobs: JobTable;
   hub: Hub;
   log: Logger;
-  config: { maxJobOutput: number; detachedHours: number; ratedClock: number };
+  config: { maxJobOutput: number; detachedHours: number; ratedClock: number; takeoverSeconds?: number };
 }
 
 const STATE_WORDS: Record<string, string> = { 'waiting for input': 'WAITING FOR INPUT', stopped: 'DONE' };
@@ -570,17 +570,23 @@ export class Hotel implements JobKeeper {
    * on another host now (its owner attaches it there). null: the owner has no such job.
    */
   async claim(owner: string, n: number): Promise<
-    { live: LiveJob; from: string } | { done: DoneJob; from: string } | { refused: string } | { elsewhere: string } | null
+    { live: LiveJob; from: string; takenOver?: true } | { done: DoneJob; from: string } | { refused: string } | { elsewhere: string } | null
   > {
-    const row = await this.d.store.hotel.claim(n, this.host, owner);
+    // a host silent for the takeover time did not stop in good order (it crashed, or is cut off):
+    // its jobs with snapshots may be taken over, and the store fences it for them
+    const staleBefore = Date.now() - (this.d.config.takeoverSeconds ?? 120) * 1000;
+    const row = await this.d.store.hotel.claim(n, this.host, owner, staleBefore);
     if (!row) {
       const there = await this.d.store.hotel.get(n);
       return there && there.owner === owner && there.host !== this.host ? { elsewhere: there.host } : null;
     }
-    const from = (await this.fromHost(row)) ?? '?';
-    this.d.log.info({ job: n, user: owner, from }, 'job claimed from another host');
-    const r = await this.restoreRow(row, true);
-    if (r.kind === 'restored') return { live: r.job, from };
+    const from = row.takenFrom ?? (await this.fromHost(row)) ?? '?';
+    this.d.log.info({ job: n, user: owner, from, takenOver: row.takenFrom !== undefined }, row.takenFrom ? 'job taken over from a host not heard from' : 'job claimed from another host');
+    // Put away by its host: that host charged it up to its snapshot, where the meter here starts.
+    // Taken over: its host's charges stop where the ledger has them (it is fenced), so the meter
+    // here starts there, and the work between that and the snapshot is charged here, once.
+    const r = await this.restoreRow(row, row.takenFrom === undefined);
+    if (r.kind === 'restored') return { live: r.job, from, ...(row.takenFrom !== undefined ? { takenOver: true as const } : {}) };
     if (r.kind === 'done') return { done: r.done, from };
     return { refused: r.done.end.message };
   }

@@ -69,6 +69,8 @@ export const USAGE = `usage: npm start -- [options]
                       the server's own
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
+  --takeover-s S      several hosts: a host not heard from for S seconds is taken for crashed; its
+                      jobs' owners may ATTACH them elsewhere, from their last snapshots (default ${DEFAULT_FRONTEND.takeoverSeconds})
   --swap-residence-ms MS  when jobs wait for core, jobs idle (waiting for input or asleep) are swapped
                       out to the store, longest idle first, once they have held core this long
                       (default ${DEFAULT_CONFIG.swapResidenceMs})
@@ -132,6 +134,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'mainframe-priority': { type: 'string', default: 'idle' },
       'detached-hours': { type: 'string' },
       'snapshot-s': { type: 'string' },
+      'takeover-s': { type: 'string' },
       'swap-residence-ms': { type: 'string' },
       'no-swap': { type: 'boolean', default: false },
       rates: { type: 'string' },
@@ -225,6 +228,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       storageQuota: int('storage-quota', values['storage-quota'], 1) ?? DEFAULT_FRONTEND.storageQuota,
       ratedClock: clock ?? DEFAULT_FRONTEND.ratedClock,
       detachedHours,
+      takeoverSeconds: int('takeover-s', values['takeover-s'], 1) ?? DEFAULT_FRONTEND.takeoverSeconds,
     },
   };
 }

@@ -69,6 +69,9 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   ratedClock: 10_000_000,
   maxJobOutput: 200_000,
   detachedHours: 24,
+  // Four times SYSTAT's "DOWN?" (30 s) and twice a lease's void (60 s): a host so loaded that it
+  // misses heartbeats for two minutes is rare; one that crashed waits no longer than that.
+  takeoverSeconds: 120,
 };
 
 /** Adapts a ws socket to a session's Port, with back-pressure on both directions. */

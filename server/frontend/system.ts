@@ -63,6 +63,9 @@ export interface FrontendConfig {
   maxJobOutput: number;
   /** a detached job not attached for this many hours is ended and its output saved as NAME.OUT */
   detachedHours: number;
+  /** several hosts: a host whose heartbeat is this old (it did not stop in good order) is taken
+   *  for crashed, and its jobs with snapshots may be taken over by their owners elsewhere */
+  takeoverSeconds: number;
 }
 
 /** Hosts sharing one store (server/cluster/): what operator commands and SYSTAT need of them. */

@@ -22,6 +22,8 @@ export interface SnapshotRow {
   image: Uint8Array | null;
   /** put away by its host's orderly stop: any host may take it (claim), its own at its next start */
   parked?: boolean;
+  /** (claim's answer) taken over from this host, not heard from for the takeover time */
+  takenFrom?: string;
 }
 
 export interface KeptWorkspace {
@@ -44,9 +46,15 @@ export interface HotelStore {
   /**
    * Moves a put-away job of `owner` to `host` and returns its row (image included), or null when
    * there is no such job or it is not put away. Atomic: of several hosts claiming one job at
-   * once (or its old host taking it back at its start), exactly one gets it.
+   * once (or its old host taking it back at its start), exactly one gets it. `staleBefore` (ms):
+   * a job that is not put away but has a snapshot, on another host whose last heartbeat is older
+   * than that (it crashed, or is cut off), is taken over too (`takenFrom` says from whom), and that
+   * host is FENCED for it in the same transaction: its later writes for the job (rows, ledger
+   * entries) are ignored by the store. (SQLite: one host, nothing to take over.)
    */
-  claim(job: number, host: string, owner: string): Promise<SnapshotRow | null>;
+  claim(job: number, host: string, owner: string, staleBefore?: number): Promise<SnapshotRow | null>;
+  /** Jobs taken over from `host` (fenced): if it runs them still, it must stop them. */
+  fenced(host: string): Promise<number[]>;
   /** At a host's start: every row of that host, put away or not (its own again), by job number. */
   takeBack(host: string): Promise<SnapshotRow[]>;
   /** Every row of one owner, on every host, without images (JOBS, the login greeting). */
@@ -181,8 +189,13 @@ export class SqliteHotel implements HotelStore {
   }
 
   async claim(job: number, host: string, owner: string): Promise<SnapshotRow | null> {
+    // (one host owns a SQLite store: no other host can have gone stale, so staleBefore is moot)
     const r = this.q.claim.get(host, job, owner);
     return r ? toRow(r) : null;
+  }
+
+  async fenced(): Promise<number[]> {
+    return [];
   }
 
   async takeBack(host: string): Promise<SnapshotRow[]> {

@@ -41,9 +41,23 @@ const toRow = (r: Row): SnapshotRow => ({
   image: r.image === null ? null : new Uint8Array(r.image.buffer, r.image.byteOffset, r.image.byteLength),
   parked: r.parked,
 });
+// Migration 7 of pg-migrations.ts: a host not heard from whose jobs were taken over is fenced for
+// them: the store ignores its later writes for those jobs (snapshot rows, ledger entries).
+export const PG_JOB_FENCES = `
+  CREATE TABLE job_fences (
+    job_no  BIGINT NOT NULL,
+    host    TEXT NOT NULL,              -- the host that may no longer write for the job
+    at      BIGINT NOT NULL,            -- ms since 1970: when it was taken over
+    PRIMARY KEY (job_no, host)
+  );
+`;
+
 // A row is replaced only by its own host: a job another host has claimed is no longer the old
-// host's to write (its late writes change nothing).
-const UPSERT = `INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+// host's to write (its late writes change nothing), and a host fenced for a job cannot even bring
+// its row back once the job has ended elsewhere.
+const UPSERT = `INSERT INTO snapshots (job, host, owner, name, taken_at, cycles, meta, image)
+  SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::text, $8::bytea
+  WHERE NOT EXISTS (SELECT 1 FROM job_fences f WHERE f.job_no = $1::bigint AND f.host = $2::text)
   ON CONFLICT (job) DO UPDATE SET owner = excluded.owner, name = excluded.name, taken_at = excluded.taken_at,
   cycles = excluded.cycles, meta = excluded.meta, image = excluded.image WHERE snapshots.host = excluded.host`;
 
@@ -70,10 +84,28 @@ export class PgHotel implements HotelStore {
     });
   }
 
-  async claim(job: number, host: string, owner: string): Promise<SnapshotRow | null> {
-    // one UPDATE: the row lock makes a second claimer wait, then find it no longer put away
-    const r = await this.db.q<Row>('UPDATE snapshots SET host = $1, parked = false WHERE job = $2 AND owner = $3 AND parked RETURNING *', [host, job, owner]);
-    return r.rows[0] ? toRow(r.rows[0]) : null;
+  async claim(job: number, host: string, owner: string, staleBefore?: number): Promise<SnapshotRow | null> {
+    return this.db.tx(async (c) => {
+      // the row lock makes a second claimer wait, then find it no longer put away (nor stale)
+      const old = (await c.query<{ host: string; parked: boolean; imaged: boolean }>(
+        'SELECT host, parked, image IS NOT NULL AS imaged FROM snapshots WHERE job = $1 AND owner = $2 FOR UPDATE', [job, owner])).rows[0];
+      if (!old) return null;
+      let takenFrom: string | undefined;
+      if (!old.parked) {
+        if (staleBefore === undefined || old.host === host || !old.imaged) return null;
+        // its host did not stop in good order (its heartbeat row is still there) and is silent
+        const beat = (await c.query<{ beat_at: number }>('SELECT beat_at FROM hosts WHERE name = $1', [old.host])).rows[0];
+        if (!beat || beat.beat_at >= staleBefore) return null;
+        await c.query('INSERT INTO job_fences (job_no, host, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [job, old.host, Date.now()]);
+        takenFrom = old.host;
+      }
+      const r = await c.query<Row>('UPDATE snapshots SET host = $1, parked = false WHERE job = $2 RETURNING *', [host, job]);
+      return { ...toRow(r.rows[0]!), ...(takenFrom !== undefined ? { takenFrom } : {}) };
+    });
+  }
+
+  async fenced(host: string): Promise<number[]> {
+    return (await this.db.q<{ job_no: number }>('SELECT job_no FROM job_fences WHERE host = $1', [host])).rows.map((r) => Number(r.job_no));
   }
 
   async takeBack(host: string): Promise<SnapshotRow[]> {

@@ -27,10 +27,14 @@ export class PgLedger implements Ledger {
         e.discount, e.rateId, e.amount, e.at, e.day];
       for (let i = 0; i < 18; i++) cols[i]!.push(v[i]);
     }
+    // (a host fenced for a job taken over from it charges nothing more for it: the new host
+    // charges from the ledger's last reading, so each stretch of the job is charged once)
     const r = await this.db.q(`INSERT INTO ledger
       (key, user_name, host, session, job, job_no, job_name, kind, quantity, unit, cum, rate, per, discount, rate_id, amount, at, day)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
         $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::text[], $16::bigint[], $17::bigint[], $18::text[])
+        AS x(key, user_name, host, session, job, job_no, job_name, kind, quantity, unit, cum, rate, per, discount, rate_id, amount, at, day)
+      WHERE x.job_no IS NULL OR NOT EXISTS (SELECT 1 FROM job_fences f WHERE f.job_no = x.job_no AND f.host = x.host)
       ON CONFLICT (key) DO NOTHING`, cols);
     return r.rowCount ?? 0;
   }
@@ -99,8 +103,9 @@ export class PgLedger implements Ledger {
         const r = await c.query(`INSERT INTO ledger
           (key, user_name, host, session, job, job_no, job_name, kind, quantity, unit, cum, rate, per, discount, rate_id, amount, at, day)
           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12, $13, $14, $15, $16, $17, $18
-          WHERE $11::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = $8 AND l.cum - l.quantity < $11::bigint AND l.cum > $11::bigint - $9
-            AND (CASE WHEN $5::text IS NOT NULL THEN l.job = $5::text ELSE l.session = $4::text AND l.job IS NULL END))
+          WHERE NOT EXISTS (SELECT 1 FROM job_fences f WHERE f.job_no = $6::bigint AND f.host = $3::text)
+          AND ($11::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = $8 AND l.cum - l.quantity < $11::bigint AND l.cum > $11::bigint - $9
+            AND (CASE WHEN $5::text IS NOT NULL THEN l.job = $5::text ELSE l.session = $4::text AND l.job IS NULL END)))
           ON CONFLICT (key) DO NOTHING`,
         [e.key, e.user, e.host ?? null, e.session, e.job, e.jobNo, e.jobName, e.kind, e.quantity, e.unit, e.cum, e.rate, e.per,
           e.discount, e.rateId, e.amount, e.at, e.day]);

@@ -3,7 +3,7 @@
 // at once against one database, so migrating holds an advisory lock: the first migrates, the others
 // wait and then find nothing to do. Never edit a migration that has shipped; append a new one.
 import type pg from 'pg';
-import { PG_HOTEL_PARKED, PG_HOTEL_SCHEMA } from './pg-hotel.ts';
+import { PG_HOTEL_PARKED, PG_HOTEL_SCHEMA, PG_JOB_FENCES } from './pg-hotel.ts';
 import { PG_PURSES_SCHEMA } from './pg-purses.ts';
 
 export interface PgMigration {
@@ -104,6 +104,11 @@ export const PG_MIGRATIONS: PgMigration[] = [
     id: 6,
     name: 'budget leases',
     sql: PG_PURSES_SCHEMA,
+  },
+  {
+    id: 7,
+    name: 'jobs taken over from hosts not heard from',
+    sql: PG_JOB_FENCES,
   },
 ];
 

@@ -154,7 +154,8 @@ async function attachFromStore(ctx: Parameters<Command['run']>[0], n: number): P
   if (r === null) return session.println(`NO DETACHED JOB ${n} OF YOURS.`);
   if ('elsewhere' in r) return session.println(`JOB ${n} RUNS ON HOST ${r.elsewhere}. ATTACH IT THERE.`);
   if ('refused' in r) return session.println(r.refused);
-  session.println(`JOB ${n} COMES FROM HOST ${r.from}.`);
+  if ('takenOver' in r) session.println(`HOST ${r.from} IS NOT HEARD FROM: JOB ${n} IS TAKEN OVER FROM ITS LAST SNAPSHOT THERE.`);
+  else session.println(`JOB ${n} COMES FROM HOST ${r.from}.`);
   if ('done' in r) return session.attachDone(r.done);
   if (!r.live.detached) return session.println(`JOB ${n} GOES ON HERE IN THE BACKGROUND; ITS OUTPUT WILL BE SAVED AS ${outputName(r.live.name)}.`);
   session.attach(r.live);
