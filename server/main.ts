@@ -47,15 +47,16 @@ function threadIds(): number[] {
 
 /**
  * The mainframe's thread yields the host's cores to everything else, as on DTSS, where the
- * Datanet-30 was a machine of its own: an echo must never wait for a slice of guest code. On Linux
- * a thread has its own scheduling policy and nice value.
- * - `idle` (the default): SCHED_IDLE, set with util-linux's `chrt` (Node has no call for it). The
- *   kernel's scheduler lets any other thread that wakes take the core from an idle-policy thread at
- *   once; a nice-19 thread, by contrast, keeps the core for the rest of its time slice (EEVDF, Linux
- *   6.6 and later), which an echo arriving on that core waits for. Nice 19 is set first, and stays
- *   if `chrt` is missing or refused.
- * - `low`: nice 19 only. With 50 busy jobs and 1,000 typists on two cores, echo p99.9 measured
- *   7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest throughput on an idle host.
+ * Datanet-30 was a machine of its own: an echo must never wait for guest code. On Linux a thread
+ * has its own nice value and scheduling policy.
+ * - `low` (the default): nice 19. With 50 busy jobs and 1,000 typists on two cores, echo p99.9
+ *   measured 7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest throughput on an
+ *   otherwise idle host.
+ * - `idle`: nice 19, then SCHED_IDLE (set with util-linux's `chrt`; Node has no call for it): a
+ *   thread that wakes takes the core from it at once rather than after its time slice. Measured
+ *   against nice 19 in one A/B (echo bench, three alternating rounds, load 6): no better with 50
+ *   unthrottled jobs (p99 5.49 against 5.17 ms) and worse with 50 paced ones (5.50 against 2.68 ms),
+ *   so it is not the default.
  * - `normal`: the server's own priority.
  * The mainframe still gets every cycle nobody else wants.
  */

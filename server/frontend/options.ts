@@ -33,7 +33,7 @@ export interface MainOptions {
   rates?: string;
   /** behind a TLS-terminating reverse proxy: Secure cookies, client address from X-Forwarded-For */
   trustProxy: boolean;
-  /** the mainframe thread's place in the host's scheduler (main.ts): idle (default), low, normal */
+  /** the mainframe thread's place in the host's scheduler (main.ts): low (default), idle, normal */
   mainframePriority: MainframePriority;
 }
 
@@ -62,11 +62,10 @@ export const USAGE = `usage: npm start -- [options]
                       executes at most this many cycles per wall second, the rest counted idle
   --unthrottled       run the mainframe flat out instead (benchmarks); meters and bills are
                       the same cycles either way
-  --mainframe-priority idle|low|normal
-                      the mainframe thread's priority on the host (Linux): idle (default) runs
-                      guest code only on cycles nothing else wants, and any other thread of the
-                      host, the lines' first, takes the core at once; low is nice 19; normal is
-                      the server's own
+  --mainframe-priority low|idle|normal
+                      the mainframe thread's priority on the host (Linux): low (default) is
+                      nice 19; idle adds the SCHED_IDLE policy (any thread that wakes takes the
+                      core at once); normal is the server's own
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
   --takeover-s S      several hosts: a host not heard from for S seconds is taken for crashed; its
@@ -131,7 +130,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'output-limit': { type: 'string' },
       'rated-clock': { type: 'string' },
       unthrottled: { type: 'boolean', default: false },
-      'mainframe-priority': { type: 'string', default: 'idle' },
+      'mainframe-priority': { type: 'string', default: 'low' },
       'detached-hours': { type: 'string' },
       'snapshot-s': { type: 'string' },
       'takeover-s': { type: 'string' },
