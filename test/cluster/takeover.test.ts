@@ -135,4 +135,38 @@ describe('a crashed host\'s jobs', () => {
       await c.end();
     }
   }, 120_000);
+
+  it('a host only cut off, heard from again after its job was taken over, stops its copy; the store takes none of its charges for it', async () => {
+    const store = await freshDatabase('fenced');
+    const a = await spawnServer(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true });
+    servers.push(a);
+    const onA = await user(a.url, 'ann', true);
+    await onA.command('NEW SUMS');
+    for (const l of PROGRAM) onA.line(l);
+    onA.line('RUN');
+    await onA.expect(/\r\n 3 +\d+ \r\n/);
+    const c = new pg.Client({ connectionString: store });
+    await c.connect();
+    try {
+      const n = Number((await c.query<{ job: string }>(`SELECT job FROM snapshots WHERE host = 'ALPHA'`)).rows[0]!.job);
+      const entries = async () => Number((await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ledger WHERE job = $1 AND host = 'ALPHA'`, [`J${n}`])).rows[0]!.n);
+      // what a takeover by BETA leaves in the store while ALPHA was not heard from (as in the test
+      // above, where HotelStore.claim does it): the row is BETA's and ALPHA is fenced for the job
+      await c.query('BEGIN');
+      await c.query(`UPDATE snapshots SET host = 'BETA' WHERE job = $1`, [n]);
+      await c.query(`INSERT INTO job_fences (job_no, host, at) VALUES ($1, 'ALPHA', $2)`, [n, Date.now()]);
+      await c.query('COMMIT');
+      const fencedAt = await entries();
+      // its next heartbeat (every 2 s) finds it out: the job stops on ALPHA, its line says why
+      await onA.expect('KILLED: IT WAS TAKEN OVER BY ANOTHER HOST WHILE THIS ONE WAS NOT HEARD FROM', 15_000);
+      await onA.expect(/READY\.\r\n/);
+      // its last charges for the job (the checkpoints since, and the end) are not in the ledger,
+      // and its row stays BETA's (the end's removal, fenced, removed nothing)
+      await onA.command('BILL'); // (a statement flushes everything ALPHA has charged)
+      expect(await entries()).toBe(fencedAt);
+      expect((await c.query<{ host: string }>('SELECT host FROM snapshots WHERE job = $1', [n])).rows[0]!.host).toBe('BETA');
+    } finally {
+      await c.end();
+    }
+  }, 60_000);
 });
