@@ -4,10 +4,10 @@
 // stopped instead of from an older snapshot (or not at all). The ledger's spool
 // (accounting/spool.ts) keeps what they were charged up to that moment, and is replayed first.
 //
-// Fenced: at the next start the rows are written with HotelStore.putBack, which only rewrites a
-// row that still exists and is still this host's. A job another host has taken over meanwhile (its
-// heartbeat went stale: HotelStore.claim with staleBefore) or that ended and was forgotten is never brought
-// back, so no job runs twice and nothing is charged twice.
+// Fenced: at the next start the rows are written with HotelStore.putBack, which never writes over a
+// row another host holds, nor writes afresh a job another host took over meanwhile (this host's
+// heartbeat went stale: HotelStore.claim with staleBefore fences it), so no job runs twice and
+// nothing is charged twice. (A job that ended here is not in the spool: its removal is.)
 //
 // The file is written whole to a temporary name, synced and renamed over the old one (as the
 // ledger's spool): a crash during a write leaves the previous file, never half of one.

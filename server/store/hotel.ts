@@ -66,10 +66,10 @@ export interface HotelStore {
   remove(job: number, host?: string): Promise<void>;
   /**
    * A host's writes that waited out an outage in a local spool (its final snapshots at a stop),
-   * written at its next start, in ONE transaction, FENCED: a row is only rewritten where it still
-   * exists and is still `host`'s (never inserted: a job that ended, or that another host took
-   * over meanwhile, is not brought back), and a removal only removes `host`'s row. Returns the
-   * jobs whose rows were written.
+   * written at its next start, in ONE transaction, FENCED: a row is rewritten only where it is
+   * still `host`'s, and written afresh (a job whose first row never reached the store) only where
+   * `host` is not fenced for the job (a job another host took over is not brought back); a
+   * removal only removes `host`'s row. Returns the jobs whose rows were written.
    */
   putBack(rows: readonly SnapshotRow[], remove: readonly number[], host: string): Promise<number[]>;
   get(job: number): Promise<SnapshotRow | null>;
@@ -145,7 +145,6 @@ export class SqliteHotel implements HotelStore {
       setMetaOf: db.prepare('UPDATE snapshots SET meta = ? WHERE job = ? AND host = ?'),
       del: db.prepare('DELETE FROM snapshots WHERE job = ?'),
       delOf: db.prepare('DELETE FROM snapshots WHERE job = ? AND host = ?'),
-      rewrite: db.prepare(`UPDATE snapshots SET owner = ?, name = ?, taken_at = ?, cycles = ?, meta = ?, image = ? WHERE job = ? AND host = ?`),
       get: db.prepare<[number], Row>('SELECT * FROM snapshots WHERE job = ?'),
       list: db.prepare<[string], Row>('SELECT * FROM snapshots WHERE host = ? ORDER BY job'),
       keepWs: db.prepare(`INSERT INTO workspaces (owner, name, lang, text, kept_at) VALUES (?, ?, ?, ?, ?)
@@ -171,7 +170,9 @@ export class SqliteHotel implements HotelStore {
       const written: number[] = [];
       for (const r of rows) {
         const image = r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength);
-        if (q.rewrite.run(r.owner, r.name, r.takenAt, r.cycles, r.meta, image, r.job, host).changes === 1) written.push(r.job);
+        // (one host owns a SQLite store: nobody else can have taken the job, so a row its first
+        // write never made is written afresh, as the upsert does)
+        if (q.upsert.run(r.job, host, r.owner, r.name, r.takenAt, r.cycles, r.meta, image).changes === 1) written.push(r.job);
       }
       for (const j of remove) q.delOf.run(j, host);
       return written;

@@ -131,8 +131,9 @@ export class PgHotel implements HotelStore {
       const written: number[] = [];
       for (const r of rows) {
         const image = r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength);
-        const u = await c.query(`UPDATE snapshots SET owner = $1, name = $2, taken_at = $3, cycles = $4, meta = $5, image = $6
-          WHERE job = $7 AND host = $8`, [r.owner, r.name, r.takenAt, r.cycles, r.meta, image, r.job, host]);
+        // the fenced UPSERT: rewritten where still this host's, written afresh where the job never
+        // got a row (its first write failed in the outage), never where it was taken over
+        const u = await c.query(UPSERT, [r.job, host, r.owner, r.name, r.takenAt, r.cycles, r.meta, image]);
         if (u.rowCount === 1) written.push(r.job);
       }
       if (remove.length) await c.query('DELETE FROM snapshots WHERE job = ANY($1::bigint[]) AND host = $2', [remove, host]);
