@@ -12,9 +12,10 @@
 //
 // The file is written whole to a temporary name, synced and renamed over the old one: a crash
 // during a write leaves the previous spool, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ledger, LedgerEntry } from '../store/ledger.ts';
+import { replaceDurably } from '../durable.ts';
 
 const VERSION = 1;
 
@@ -50,17 +51,8 @@ export class LedgerSpool {
   /** Replaces the file with `entries` (removes it when there are none). */
   save(entries: readonly LedgerEntry[]): void {
     if (entries.length === 0) return this.clear();
-    mkdirSync(dirname(this.file), { recursive: true });
     const body: SpoolFile = { v: VERSION, host: this.host, savedAt: Date.now(), entries: [...entries] };
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(body));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    replaceDurably(this.file, JSON.stringify(body));
     this.present = true;
     this.saved = entries.length;
   }

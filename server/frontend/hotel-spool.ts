@@ -11,9 +11,10 @@
 //
 // The file is written whole to a temporary name, synced and renamed over the old one (as the
 // ledger's spool): a crash during a write leaves the previous file, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SnapshotRow } from '../store/hotel.ts';
+import { replaceDurably } from '../durable.ts';
 
 const VERSION = 1;
 
@@ -43,20 +44,11 @@ export class HotelSpool {
   }
 
   save(rows: readonly SnapshotRow[], remove: readonly number[]): void {
-    mkdirSync(dirname(this.file), { recursive: true });
     const body: HotelSpoolFile = {
       v: VERSION, host: this.host, savedAt: Date.now(), remove: [...remove],
       rows: rows.map((r) => ({ ...r, image: r.image === null ? null : Buffer.from(r.image.buffer, r.image.byteOffset, r.image.byteLength).toString('base64') })),
     };
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(body));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    replaceDurably(this.file, JSON.stringify(body));
   }
 
   /** What the file holds; throws with a plain reason when it is not a hotel spool of this host. */

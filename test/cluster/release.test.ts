@@ -7,6 +7,7 @@ import pg from 'pg';
 import { login, Term } from '../frontend/client.ts';
 import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
+import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
 
 const servers: ServerProcess[] = [];
 const terms: Term[] = [];
@@ -23,19 +24,6 @@ async function user(url: string, name: string, register = false): Promise<Term> 
   terms.push(t);
   return t;
 }
-
-const M = 99_991;
-const ROUNDS = 1000;
-/** What the program prints after round K: K times the sum of 1..2,000, mod M (six digits at most:
- *  BASIC prints it whole). */
-const after = (k: number) => (k * 2_001_000) % M;
-/** 1,000 rounds of adding 1..2,000 mod M (13 CPU seconds), printing each round's number and sum. */
-const PROGRAM = [
-  '10 S = 0', `20 FOR K = 1 TO ${ROUNDS}`, '30 FOR J = 1 TO 2000', '40 S = S + J',
-  `50 IF S >= ${M} THEN S = S - ${M}`, '60 NEXT J', '70 PRINT K; S', '80 NEXT K', '90 PRINT "DONE"; S', '100 END',
-];
-/** The rounds printed in `text`, with their sums. */
-const rounds = (text: string) => [...text.matchAll(/\r\n (\d+) +(\d+) (?=\r\n)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
 
 describe('a running job let go by its host to another on request', () => {
   it('ATTACH on BETA takes a job running on ALPHA: ALPHA puts it away, BETA resumes it where it stopped, same number, each cycle charged once; nobody else can', async () => {

@@ -10,6 +10,7 @@ import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 import { until } from '../helpers/until.ts';
 import { PgStore } from '../../server/store/postgres.ts';
+import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
 
 const servers: ServerProcess[] = [];
 const terms: Term[] = [];
@@ -29,15 +30,6 @@ async function user(url: string, name: string, register = false): Promise<Term> 
   return t;
 }
 
-const M = 99_991;
-const ROUNDS = 1000;
-/** What the program prints after round K (see release.test.ts). */
-const after = (k: number) => (k * 2_001_000) % M;
-const PROGRAM = [
-  '10 S = 0', `20 FOR K = 1 TO ${ROUNDS}`, '30 FOR J = 1 TO 2000', '40 S = S + J',
-  `50 IF S >= ${M} THEN S = S - ${M}`, '60 NEXT J', '70 PRINT K; S', '80 NEXT K', '90 PRINT "DONE"; S', '100 END',
-];
-const rounds = (text: string) => [...text.matchAll(/\r\n (\d+) +(\d+) (?=\r\n)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
 const TAKEOVER_S = 3;
 
 describe('a crashed host\'s jobs', () => {
