@@ -3,25 +3,13 @@
 // cycles are charged once, each by the host that ran them. Two real servers on one real PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterAll(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
-
-async function user(url: string, name: string, register = false): Promise<Term> {
-  const t = await login(url, name, 'pass1234', register);
-  terms.push(t);
-  return t;
-}
+const pool = new Pool();
+afterAll(() => pool.cleanup());
+const user = (url: string, name: string, register = false): Promise<Term> => pool.user(url, name, 'pass1234', register);
 
 const M = 1_000_003;
 const tri = (n: number) => Number((BigInt(n) * BigInt(n + 1) / 2n) % BigInt(M));
@@ -36,10 +24,9 @@ describe('a job put away on one host goes on on another', () => {
   it('ATTACH on BETA resumes the job ALPHA put away at its stop; ALPHA started again leaves it; its cycles are charged once', async () => {
     const store = await freshDatabase('migrate');
     const [a, b] = await Promise.all([
-      spawnServer(['--store', store, '--system-name', 'ALPHA']),
-      spawnServer(['--store', store, '--system-name', 'BETA']),
+      pool.server(['--store', store, '--system-name', 'ALPHA']),
+      pool.server(['--store', store, '--system-name', 'BETA']),
     ]);
-    servers.push(a, b);
     const onA = await user(a.url, 'ann', true);
     await onA.command('NEW SUMS');
     for (const l of PROGRAM) onA.line(l);
@@ -81,8 +68,7 @@ describe('a job put away on one host goes on on another', () => {
     expect(took).toContain(`JOB ${n} COMES FROM HOST ALPHA.`);
 
     // ALPHA starts again (its own data folder, its name): the job is BETA's now, not restored there
-    const a2 = await spawnServer(['--store', store, '--system-name', 'ALPHA'], a.dir);
-    servers.push(a2);
+    const a2 = await pool.server(['--store', store, '--system-name', 'ALPHA'], a.dir);
     expect(a2.stdout()).toMatch(/"restored":0,"refused":0,"done":0/);
     const onA2 = await user(a2.url, 'ann');
     expect(onA2.out).toMatch(new RegExp(`\\n +${n} +SUMS +BETA `));

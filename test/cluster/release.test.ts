@@ -4,36 +4,23 @@
 // owner can do it. Two real servers on one real PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
-afterAll(async () => {
-  for (const t of terms.splice(0)) t.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
-});
-
-async function user(url: string, name: string, register = false): Promise<Term> {
-  const t = await login(url, name, 'pass1234', register);
-  terms.push(t);
-  return t;
-}
+const pool = new Pool();
+afterAll(() => pool.cleanup());
+const user = (url: string, name: string, register = false): Promise<Term> => pool.user(url, name, 'pass1234', register);
 
 describe('a running job let go by its host to another on request', () => {
   it('ATTACH on BETA takes a job running on ALPHA: ALPHA puts it away, BETA resumes it where it stopped, same number, each cycle charged once; nobody else can', async () => {
     const store = await freshDatabase('release');
     // paced (a CPU second a second): the job runs long enough to be moved while it computes
     const [a, b] = await Promise.all([
-      spawnServer(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true }),
-      spawnServer(['--store', store, '--system-name', 'BETA'], undefined, { paced: true }),
+      pool.server(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true }),
+      pool.server(['--store', store, '--system-name', 'BETA'], undefined, { paced: true }),
     ]);
-    servers.push(a, b);
     const onA = await user(a.url, 'ann', true);
     await onA.command('NEW SUMS');
     for (const l of PROGRAM) onA.line(l);

@@ -5,30 +5,20 @@
 // stretch of the job is charged once. Two real servers on one real PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { login, Term } from '../frontend/client.ts';
-import { removeDir, spawnServer, type ServerProcess } from '../e2e/spawn.ts';
+import type { Term } from '../frontend/client.ts';
+import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 import { until } from '../helpers/until.ts';
 import { PgStore } from '../../server/store/postgres.ts';
 import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
 
-const servers: ServerProcess[] = [];
-const terms: Term[] = [];
+const pool = new Pool();
 const stores: PgStore[] = [];
 afterAll(async () => {
-  for (const t of terms.splice(0)) t.close();
   for (const s of stores.splice(0)) await s.close();
-  for (const s of servers.splice(0)) {
-    await s.stop();
-    removeDir(s.dir);
-  }
+  await pool.cleanup();
 });
-
-async function user(url: string, name: string, register = false): Promise<Term> {
-  const t = await login(url, name, 'pass1234', register);
-  terms.push(t);
-  return t;
-}
+const user = (url: string, name: string, register = false): Promise<Term> => pool.user(url, name, 'pass1234', register);
 
 const TAKEOVER_S = 3;
 
@@ -38,10 +28,9 @@ describe('a crashed host\'s jobs', () => {
     // paced, with a snapshot every CPU second: the job has one in the store when ALPHA dies
     const opts = ['--store', store, '--takeover-s', String(TAKEOVER_S), '--snapshot-s', '1'];
     const [a, b] = await Promise.all([
-      spawnServer([...opts, '--system-name', 'ALPHA'], undefined, { paced: true }),
-      spawnServer([...opts, '--system-name', 'BETA'], undefined, { paced: true }),
+      pool.server([...opts, '--system-name', 'ALPHA'], undefined, { paced: true }),
+      pool.server([...opts, '--system-name', 'BETA'], undefined, { paced: true }),
     ]);
-    servers.push(a, b);
     const onA = await user(a.url, 'ann', true);
     await onA.command('NEW SUMS');
     for (const l of PROGRAM) onA.line(l);
@@ -58,7 +47,7 @@ describe('a crashed host\'s jobs', () => {
 
       a.child.kill('SIGKILL');
       await new Promise((r) => a.child.once('exit', r));
-      servers.splice(servers.indexOf(a), 1);
+      pool.servers.splice(pool.servers.indexOf(a), 1); // killed: nothing to stop (its folder stays for the restart)
       const lastOnA = rounds(onA.out).at(-1)![0];
       const chargedByA = Number((await c.query<{ top: string }>(`SELECT COALESCE(MAX(cum), 0) AS top FROM ledger WHERE job = $1 AND kind = 'cpu'`, [`J${n}`])).rows[0]!.top);
 
@@ -86,8 +75,7 @@ describe('a crashed host\'s jobs', () => {
       expect((await s.hotel.get(Number(n)))!.host).toBe('BETA');
 
       // ALPHA started again (its folder, its name): the job is BETA's, not restored there
-      const a2 = await spawnServer([...opts, '--system-name', 'ALPHA'], a.dir, { paced: true });
-      servers.push(a2);
+      const a2 = await pool.server([...opts, '--system-name', 'ALPHA'], a.dir, { paced: true });
       expect(a2.stdout()).toMatch(/"restored":0,"refused":0,"done":0/);
       // on BETA it goes on from that snapshot (the rounds since are done again) to the right sum
       const done = await onB.expect(/DONE +\d+ \r\n/, 60_000);
@@ -130,8 +118,7 @@ describe('a crashed host\'s jobs', () => {
 
   it('a host only cut off, heard from again after its job was taken over, stops its copy; the store takes none of its charges for it', async () => {
     const store = await freshDatabase('fenced');
-    const a = await spawnServer(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true });
-    servers.push(a);
+    const a = await pool.server(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true });
     const onA = await user(a.url, 'ann', true);
     await onA.command('NEW SUMS');
     for (const l of PROGRAM) onA.line(l);
