@@ -235,23 +235,28 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.op(SVC, 0, 0, 0, Svc.PUTC);
     e.op(RET);
   }
+  // In line: a new line first unless the carriage is at the start of one or what remains of it
+  // holds `len` (a register) characters (ECMA-55 14.4). Uses r1 and r3.
+  const newLineUnlessFits = (len: number): void => {
+    const fits = L();
+    e.op(SVC, 0, 0, 0, Svc.COLUMN);
+    e.opL(BEQ, 1, 0, 0, fits);
+    marginTo(3);
+    e.op(SUB, 3, 3, 1, 0);
+    e.opL(BLE, len, 3, 0, fits);
+    e.op(LI, 1, 0, 0, 10);
+    e.op(SVC, 0, 0, 0, Svc.PUTC);
+    e.bind(fits);
+  };
   // printItem(r1, r2): a string print item. ECMA-55 14.4: an item that would take a nonempty line
   // past the margin starts a new line first (then a longer one is cut every margin characters, as
   // out does). Microsoft BASIC, and so the extended dialect, just folds the text at the margin.
   const printItem = settings.strict ? L() : out;
   if (settings.strict) {
-    const fitsItem = L();
     e.bind(printItem);
     e.op(MOV, 13, 1);
     e.op(MOV, 14, 2);
-    e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.opL(BEQ, 1, 0, 0, fitsItem);
-    marginTo(3);
-    e.op(SUB, 3, 3, 1, 0);
-    e.opL(BLE, 14, 3, 0, fitsItem);
-    e.op(LI, 1, 0, 0, 10);
-    e.op(SVC, 0, 0, 0, Svc.PUTC);
-    e.bind(fitsItem);
+    newLineUnlessFits(14);
     e.op(MOV, 1, 13);
     e.op(MOV, 2, 14);
     e.opL(JMP, 0, 0, 0, out);
@@ -261,7 +266,7 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
   const outnum = L();
   {
     e.bind(outnum);
-    const pos = L(); const fmt = L(); const fits = L(); const nospace = L();
+    const pos = L(); const fmt = L(); const nospace = L();
     e.opL(LA, 1, 0, 0, numbuf, 1);
     e.op(LI, 4, 0, 0, 32);
     e.opL(FBGE, 1, 0, 0, pos);
@@ -274,14 +279,7 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.bind(fmt);
     e.op(SVC, 0, 0, 0, Svc.FMTNUM);
     e.op(ADD, 5, 1, 0, 1); // with the sign
-    e.op(SVC, 0, 0, 0, Svc.COLUMN);
-    e.opL(BEQ, 1, 0, 0, fits);
-    marginTo(3);
-    e.op(SUB, 3, 3, 1, 0);
-    e.opL(BLE, 5, 3, 0, fits);
-    e.op(LI, 1, 0, 0, 10);
-    e.op(SVC, 0, 0, 0, Svc.PUTC);
-    e.bind(fits);
+    newLineUnlessFits(5);
     e.opL(LA, 1, 0, 0, numbuf);
     e.op(MOV, 2, 5);
     e.op(Op.PUSH, 5, 0, 0, 0);
