@@ -89,6 +89,8 @@ export const USAGE = `usage: npm start -- [options]
   --login-silence-ms N         a line typing nothing for N ms before login is hung up (default ${DEFAULT_FRONTEND.loginSilenceMs})
   --handshake-ms N             a connection must finish its WebSocket handshake in N ms (default ${DEFAULT_FRONTEND.handshakeMs})
   --max-handshakes N           connections mid-handshake from all addresses together (default ${DEFAULT_FRONTEND.maxHandshakes})
+  --commands-per-second N      commands one line has carried out per second, 3 s worth at once; faster ones
+                               wait their turn (default ${DEFAULT_FRONTEND.commandsPerSecond}; 0 = no limit)
   --trust-proxy                behind a TLS-terminating reverse proxy: web cookies are Secure, and the
                                web's client address is the last X-Forwarded-For hop
   --systat private|open        private (default): SYSTAT shows other users, their programs and CPU as * to non-operators
@@ -151,6 +153,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'login-silence-ms': { type: 'string' },
       'handshake-ms': { type: 'string' },
       'max-handshakes': { type: 'string' },
+      'commands-per-second': { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
       systat: { type: 'string' },
       'max-jobs': { type: 'string' },
@@ -221,6 +224,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       loginSilenceMs: int('login-silence-ms', values['login-silence-ms'], 100) ?? DEFAULT_FRONTEND.loginSilenceMs,
       handshakeMs: int('handshake-ms', values['handshake-ms'], 100) ?? DEFAULT_FRONTEND.handshakeMs,
       maxHandshakes: int('max-handshakes', values['max-handshakes'], 16) ?? DEFAULT_FRONTEND.maxHandshakes,
+      commandsPerSecond: int('commands-per-second', values['commands-per-second'], 0) ?? DEFAULT_FRONTEND.commandsPerSecond,
       systat: systatMode(values.systat),
       maxJobsPerUser: int('max-jobs', values['max-jobs'], 1) ?? DEFAULT_FRONTEND.maxJobsPerUser,
       maxCorePerUser: int('max-core-per-user', values['max-core-per-user'], 1024) ?? DEFAULT_FRONTEND.maxCorePerUser,

@@ -58,6 +58,9 @@ export const DEFAULT_FRONTEND: FrontendConfig = {
   // fast as they were cut made each newcomer evict one: about 1,000 accepts and closes a second on
   // the lines' thread; held until their handshake times out, a third of that.
   maxHandshakes: 4096,
+  // ten commands a second and thirty at once: more than anyone types, a hundredth of what a
+  // script's SUBMIT loop asked of the lines' thread (command-rate.ts)
+  commandsPerSecond: 10,
   systat: 'private',
   // 8 live jobs: plenty for a person (a program running, a few in the background), and a SUBMIT
   // loop cannot queue more (it once queued 15,537 jobs and 12.4 GB)

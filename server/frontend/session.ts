@@ -17,7 +17,8 @@ import { InputQueue } from './input.ts';
 import { LineDiscipline, MAX_INPUT_LINE, type LineEvent } from './line.ts';
 import { LoginDialog } from './login.ts';
 import { LineOutput, SPEEDS } from './output.ts';
-import type { Clock } from '../../shared/pacer.ts';
+import { realClock, type Clock } from '../../shared/pacer.ts';
+import { CommandRate, DEFAULT_COMMANDS_PER_SECOND } from './command-rate.ts';
 import type { System } from './system.ts';
 import { Workspace } from './workspace.ts';
 
@@ -52,6 +53,9 @@ const OUT_PIECE = 16 * 1024;
 /** Queued lines handled before the session yields to the event loop. */
 const LINES_PER_TURN = 64;
 
+/** A typed line that is a command (a program line or an empty line is not one). */
+const isCommand = (ev: LineEvent) => ev.kind === 'line' && ev.text.trim() !== '' && !Workspace.isNumbered(ev.text.trim());
+
 const detachedNote = (job: number) => `JOB ${job} DETACHED. IT GOES ON WITHOUT THIS LINE; ATTACH ${job} TO GO BACK TO IT.`;
 
 export class Session implements LineView {
@@ -76,6 +80,9 @@ export class Session implements LineView {
   /** bumped by Ctrl-C: a command typing a long reply stops */
   private outGen = 0;
   private askedBaud: string | null;
+  /** how fast this line's commands are carried out (command-rate.ts) */
+  private rate: CommandRate;
+  private clock: Clock;
 
   constructor(
     private sys: System,
@@ -88,6 +95,8 @@ export class Session implements LineView {
     this.out = new LineOutput({ send: (t, done) => port.write(t, done), buffered: () => port.buffered() }, opts.clock);
     this.askedBaud = opts.baud ?? null;
     this.queue = new InputQueue(port);
+    this.clock = opts.clock ?? realClock;
+    this.rate = new CommandRate(sys.config.commandsPerSecond ?? DEFAULT_COMMANDS_PER_SECOND, () => this.clock.now());
     // the parts see the line through narrow views, not the Session's whole surface
     const self = this;
     this.login = new LoginDialog(sys, {
@@ -275,6 +284,18 @@ export class Session implements LineView {
         if (this.mode === 'command' && this.out.pending > OUT_HIGH) {
           await this.out.below(OUT_LOW);
           continue;
+        }
+        // A command beyond the line's rate waits for its turn (type-ahead queues behind it, and a
+        // long queue stops the socket): a script's command loop costs its own line time, not the
+        // echoes of everybody else.
+        if (this.mode === 'command' && isCommand(this.queue.peek()!)) {
+          const wait = this.rate.take();
+          if (wait > 0) {
+            await new Promise<void>((r) => this.clock.setTimeout(r, wait));
+            // a Ctrl-C meanwhile threw the waiting commands away: the line is ready again
+            if (this.queue.length === 0 && this.mode === 'command') this.ready();
+            continue;
+          }
         }
         const ev = this.queue.take();
         if (ev.kind === 'toolong') {

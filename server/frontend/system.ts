@@ -47,6 +47,9 @@ export interface FrontendConfig {
   /** 'private' (default): SYSTAT shows others' users, programs and CPU as * to non-operators;
    *  'open': to everyone, as a classroom may prefer */
   systat: 'private' | 'open';
+  /** commands one line may have carried out per second on average, with a burst of three
+   *  seconds' worth; faster ones wait their turn (command-rate.ts). 0 = no limit */
+  commandsPerSecond?: number;
   /** live jobs per user at once, unless the operator set the user's own (LIMIT) */
   maxJobsPerUser: number;
   /** words of core all of a user's jobs may hold or wait for */

@@ -122,6 +122,8 @@ export async function main(args: string[]): Promise<void> {
     'cpu-prof': { type: 'string' },
     // --only flat|paced: one of the two runs (a profile of one case, or a quicker A/B)
     only: { type: 'string' },
+    // --server-args "ARGS": more arguments for the server (an A/B of one setting)
+    'server-args': { type: 'string' },
   } });
   const attacks = !values['no-attacks'];
   // --kinds 0,2,5: only those kinds (by their place in KINDS), to find which one costs the most
@@ -150,7 +152,8 @@ export async function main(args: string[]): Promise<void> {
 
   async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
   // the limits an attacker meets are the defaults, not the tests' lab settings
-  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8', '--fail-delay-ms', '250'], undefined, {
+  const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8', '--fail-delay-ms', '250',
+    ...(values['server-args'] ? values['server-args'].split(' ').filter(Boolean) : [])], undefined, {
     paced: pacedServer,
     ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
   });
