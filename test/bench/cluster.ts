@@ -48,7 +48,7 @@ async function runHosts(server: PgServer, names: string[], lines: number, busy: 
   const hosts: ServerProcess[] = [];
   try {
     // one at a time: the first migrates the database
-    for (const n of names) hosts.push(await spawnServer(['--store', db, '--system-name', n, '--max-lines', String(2 * lines + busy + 20), '--log-level', 'warn'], undefined, { paced: true }));
+    for (const n of names) hosts.push(await spawnServer(['--store', db, '--system-name', n, '--max-lines', String(2 * lines + busy + 20), '--log-level', 'warn'], undefined, { paced: true, built: true }));
     // logins: every host at once
     const logins = await Promise.all(hosts.map(async (h, i) => {
       const t0 = performance.now();

@@ -19,7 +19,7 @@ const WARMUP_MS = 2000;
 async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string, nodeArgs: string[] = []): Promise<EchoFigures> {
   // the server's default configuration is paced; `unthrottled` passes --unthrottled
   const server = await spawnServer(['--max-lines', String(terminals + busyJobs + 10), '--log-level', 'warn', ...serverArgs], undefined,
-    { paced: !serverArgs.includes('--unthrottled'), nodeArgs: [...nodeArgs, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])] });
+    { built: true, paced: !serverArgs.includes('--unthrottled'), nodeArgs: [...nodeArgs, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])] });
   try {
     const busy = await loginMany(server.url, busyJobs, 'busy');
     for (const t of busy) t.send('NEW LOOP.S\r10 start: ADD r1, r1, 1\r20 JMP start\rRUN\r');

@@ -155,6 +155,7 @@ export async function main(args: string[]): Promise<void> {
   const server = await spawnServer(['--max-lines', String(nTerms + nHostile + 100), '--log-level', 'warn', '--logins-per-account', '8', '--max-jobs', '8', '--fail-delay-ms', '250',
     ...(values['server-args'] ? values['server-args'].split(' ').filter(Boolean) : [])], undefined, {
     paced: pacedServer,
+    built: true,
     ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
   });
   const pid = server.child.pid!;

@@ -8,7 +8,7 @@ import { loginMany, rssKiB } from '../e2e/many.ts';
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '5000' } } });
   const n = Number(values.lines);
-  const server = await spawnServer(['--max-lines', String(n + 10), '--log-level', 'warn']);
+  const server = await spawnServer(['--max-lines', String(n + 10), '--log-level', 'warn'], undefined, { built: true });
   try {
     const pid = server.child.pid!;
     // one line first, so code paths (login, scrypt, sqlite) are loaded before the baseline

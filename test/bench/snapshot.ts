@@ -87,7 +87,7 @@ async function restart(jobs: number) {
   }
   await store.close();
   const args = ['--max-jobs', '1000', '--log-level', 'warn'];
-  const s1 = await spawnServer(args, dir);
+  const s1 = await spawnServer(args, dir, { built: true });
   let started = 0;
   await Promise.all(Array.from({ length: users }, async (_, u) => {
     const t = await login(s1.url, `B${u}`, 'secret', false);
@@ -103,7 +103,7 @@ async function restart(jobs: number) {
   const down = performance.now() - t0;
   if (code !== 0) throw new Error(`server exited ${code}`);
   const t1 = performance.now();
-  const s2 = await spawnServer(args, dir);
+  const s2 = await spawnServer(args, dir, { built: true });
   const up = performance.now() - t1;
   const checker = await login(s2.url, 'B0', 'secret', false);
   const jobsBack = Number(/(\d+) JOBS?:/.exec(await checker.command('SYSTAT'))?.[1] ?? 0);

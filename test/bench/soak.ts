@@ -53,7 +53,7 @@ export async function main(args: string[]): Promise<void> {
   const nUsers = Number(values.users);
   const nTyp = Number(values.typists);
   if (!(minutes > 0) || !(nUsers >= 1) || !(nTyp >= 1)) throw new Error('--minutes, --users and --typists must be positive');
-  const server = await spawnServer(['--max-lines', String(nTyp + nUsers + 10), '--log-level', 'warn']);
+  const server = await spawnServer(['--max-lines', String(nTyp + nUsers + 10), '--log-level', 'warn'], undefined, { built: true });
   const pid = server.child.pid!;
   const fds = () => readdirSync(`/proc/${pid}/fd`).length;
   try {

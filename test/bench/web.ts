@@ -55,7 +55,7 @@ export async function main(args: string[]): Promise<void> {
     console.log(`ledger: ${rows} entries for ${all} jobs (${heavyJobs} of them HEAVY's) this month, written in ${Math.round(performance.now() - t0)} ms`);
     await store.close();
 
-    const server = await spawnServer([], dir);
+    const server = await spawnServer([], dir, { built: true });
     try {
       const base = server.url.replace(/^ws/, 'http');
       const login = await http(base, 'POST', '/login', { headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=HEAVY&password=heavypw' });
