@@ -11,6 +11,7 @@ import { type MonitorConfig, makeConfig, evenUp } from './config.ts';
 import { CoreMap } from './core.ts';
 import { Job, type Purse, newPurse } from './job.ts';
 import { type Compilers, unavailable } from './compilers.ts';
+import { CompileCache } from './compile-cache.ts';
 import { type SvcHost, serve, finishGets, atPc, inLine } from './supervisor.ts';
 import { LoadAverage } from './load.ts';
 import { MachineClock } from './clock.ts';
@@ -44,6 +45,8 @@ export class Monitor implements SvcHost {
   private readonly cpu: CPU;
   private readonly coreMap: CoreMap;
   private readonly compilers: Compilers;
+  /** the last programs compiled, for their next RUN (compile-cache.ts) */
+  readonly compiled = new CompileCache();
   private readonly emit: (msg: FromMainframe) => void;
   readonly now: () => number;
 
@@ -221,12 +224,16 @@ export class Monitor implements SvcHost {
       this.end(job, 'rejected', -1, text);
       return;
     }
-    let result;
-    try {
-      result = compile(msg.source, msg.basic);
-    } catch (e) {
-      log.error({ err: e, job: job.id, lang: msg.lang }, 'compiler threw');
-      result = { errors: ['INTERNAL COMPILER ERROR: THE PROGRAM COULD NOT BE COMPILED'], warnings: [] };
+    const key = CompileCache.key(msg.lang, msg.source, msg.basic);
+    let result = this.compiled.get(key);
+    if (!result) {
+      try {
+        result = compile(msg.source, msg.basic);
+        this.compiled.set(key, result);
+      } catch (e) {
+        log.error({ err: e, job: job.id, lang: msg.lang }, 'compiler threw');
+        result = { errors: ['INTERNAL COMPILER ERROR: THE PROGRAM COULD NOT BE COMPILED'], warnings: [] };
+      }
     }
     const image = result.errors.length === 0 ? result.image : undefined;
     const words = image ? partitionWords(image) : 0;
@@ -1006,7 +1013,12 @@ export class Monitor implements SvcHost {
     // compiler that now gives other code could name wrong lines, so its image is then not used.
     let image = null;
     try {
-      const r = this.compilers[x.lang]?.(x.source, x.basic);
+      const key = CompileCache.key(x.lang, x.source, x.basic);
+      let r = this.compiled.get(key);
+      if (!r) {
+        r = this.compilers[x.lang]?.(x.source, x.basic);
+        if (r) this.compiled.set(key, r);
+      }
       if (r?.image && hashWords(r.image.words) === x.imageHash) image = r.image;
     } catch (e) {
       log.warn({ err: e, job: id }, 'restore: the program did not compile again');
