@@ -236,8 +236,12 @@ export class Statements {
         e.opL(CALL, 0, 0, 0, c.rt.printItem);
       }
     }
+    // ECMA-55 ends a line unless the list ends with a comma or semicolon. Microsoft's BASICs treat
+    // TAB( and SPC( like separators, so `PRINT TAB(4)` leaves the carriage at column 4 for the next
+    // PRINT (Calendar's day columns rely on it).
     const last = items[items.length - 1];
-    if (!last || (last.k !== ',' && last.k !== ';')) e.opL(CALL, 0, 0, 0, c.rt.newline);
+    const open = last && (last.k === ',' || last.k === ';' || (!c.strict && (last.k === 'tab' || last.k === 'spc')));
+    if (!open) e.opL(CALL, 0, 0, 0, c.rt.newline);
   }
 
   private inputStmt(s: Extract<Stmt, { k: 'input' }>): void {
