@@ -451,8 +451,10 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   e.op(LD, 1, 6, 10, 1);
   e.opL(BEQ, 1, 0, 0, notnum);
   e.opL(JMP, 0, 0, 0, storestr);
-  // an unquoted datum: up to the next comma, without its surrounding spaces; ECMA-55 allows
-  // letters, digits, spaces, + - and . in it (the extended dialect lower case too)
+  // an unquoted datum: up to the next comma, without its surrounding spaces. ECMA-55 allows
+  // letters, digits, spaces, + - and . in it. Microsoft BASIC takes any character but the comma
+  // and the colon (its other terminator, which is then not followed by a comma: ?REDO FROM START),
+  // so the extended dialect does too: Life's patterns are typed with `*`.
   e.bind(unq);
   e.op(MOV, 12, 9);
   e.bind(uf);
@@ -460,11 +462,15 @@ function emitInput(e: Emitter, inbuf: number, inres: number, settings: Settings)
   e.opL(LD, 1, 9, 0, inbuf);
   e.op(LI, 2, 0, 0, 44);
   e.opL(BEQ, 1, 2, 0, uend);
+  if (!strict) {
+    e.op(LI, 2, 0, 0, 58);
+    e.opL(BEQ, 1, 2, 0, badchar);
+    e.opL(JMP, 0, 0, 0, uok);
+  }
   e.op(LI, 2, 0, 0, 34);
   e.opL(BEQ, 1, 2, 0, badq);
   {
     const ranges: [number, number][] = [[65, 90], [48, 57], [32, 32], [43, 43], [45, 46]];
-    if (!strict) ranges.push([97, 122]);
     for (const [lo, hi] of ranges) {
       const next = L();
       e.op(LI, 2, 0, 0, lo);

@@ -94,11 +94,15 @@ describe('exceptions ECMA-55 requires (both dialects)', () => {
     const r = await runBasic('10 INPUT A\n20 PRINT A\n30 END\n', '1E999\n5\n');
     expect(r.stdout).toBe('? ?REDO FROM START\n?  5 \n');
   });
-  it('an unquoted string reply with characters the standard does not allow asks again', async () => {
+  it('an unquoted string reply with characters the standard does not allow asks again in ecma55', async () => {
     const r = await runEcma('10 INPUT A$\n20 PRINT A$\n30 END\n', 'AB?CD\nAB;CD\nK*L\n"K*L"\n');
     expect(r.stdout).toBe(`${'? A STRING WITH THAT CHARACTER NEEDS QUOTES - TYPE THE WHOLE REPLY AGAIN\n'.repeat(3)}? K*L\n`);
-    const x = await runBasic('10 INPUT A$\n20 PRINT A$\n30 END\n', 'AB?CD\nok, fine\n');
-    expect(x.stdout).toBe('? ?REDO FROM START\n? ?EXTRA IGNORED\nok\n');
+  });
+  it('the extended dialect takes any character but comma and colon in an unquoted reply, as Microsoft BASIC does', async () => {
+    // Life's patterns are typed as `.**`; a colon ends Microsoft's unquoted item without a comma after it
+    const x = await runBasic('10 INPUT A$\n20 PRINT A$\n25 GOTO 10\n', 'AB?CD\n.**;K*L\nA:B\nok, fine\nAB"C\n');
+    expect(x.stdout).toBe('? AB?CD\n? .**;K*L\n? ?REDO FROM START\n? ?EXTRA IGNORED\nok\n? AB"C\n? ');
+    expect(messages(x.stderr)).toEqual(['END OF INPUT IN LINE 10']);
   });
   it('a reply longer than a string can hold asks again, never cut silently', async () => {
     const long = 'A'.repeat(300);
