@@ -291,9 +291,11 @@ export class Expressions {
     const defs = (c.checked.fns.get(x.name) ?? []).filter((f) => f.params.length === x.args.length);
     if (defs.length === 0) c.fail(`${x.name} IS NOT DEFINED BY ANY DEF`);
     if (this.fnDepth.has(x.name)) c.fail(`${x.name} CANNOT USE ITSELF`);
+    // The arguments are evaluated before the body is entered, so a call in an argument of the
+    // same function (FNG(FNG(-10)), NBS program 151) has ended before this one begins: not recursion.
+    x.args.forEach((a, i) => this.num(a, d + i));
     this.fnDepth.add(x.name);
     try {
-      x.args.forEach((a, i) => this.num(a, d + i));
       const expand = (def: (typeof defs)[number]): void => {
         x.args.forEach((_, i) => e.opL(STF, c.fr(d + i), 0, 0, c.store.param(def.name, def.params[i])));
         this.num(def.body, d);
