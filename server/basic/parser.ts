@@ -296,6 +296,8 @@ class Parser {
     if (items === null) this.fail('A DATA ITEM HAS NO CLOSING QUOTE', raw.pos);
     for (const d of items) {
       if (d.str.length > MAX_STRING) this.fail(`A DATA ITEM IS LONGER THAN ${MAX_STRING} CHARACTERS`, raw.pos);
+      // ECMA-55 14.1: an unquoted datum has at least one character (`DATA ABC,,GHI`: NBS program 105).
+      if (d.kind === 'str' && !d.quoted && d.str === '') this.standard('AN EMPTY DATA ITEM', raw.pos);
       if (this.strict && d.kind === 'str' && !d.quoted && !/^[A-Z0-9+\-. ]*$/.test(d.str)) {
         this.fail(`THE DATUM ${d.str} NEEDS QUOTES IN ECMA-55 BASIC`, raw.pos);
       }

@@ -37,6 +37,8 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['RND with an argument', '20 PRINT RND(1)', /RND WITH AN ARGUMENT IS NOT PART/],
     ['INPUT with a prompt', '20 INPUT "N"; N', /A PROMPT IN INPUT IS NOT PART/],
     ['RESTORE n', '20 RESTORE 30\n30 DATA 1', /RESTORE WITH A LINE NUMBER IS NOT PART/],
+    ['an empty DATA item', '20 DATA ABC,,GHI', /AN EMPTY DATA ITEM IS NOT PART/],
+    ['a DATA list ending in a comma', '20 DATA 1,', /AN EMPTY DATA ITEM IS NOT PART/],
     ['MAT', '20 MAT A = ZER', /MAT IS NOT PART/],
     ['NEXT without a variable', '20 FOR I = 1 TO 2\n25 NEXT', /NEXT WITHOUT A VARIABLE IS NOT PART/],
     ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
