@@ -3,7 +3,7 @@
 // functions, loops, line numbers) are in checks.ts. Every error is collected; a bad line is skipped
 // and parsing goes on, so the user sees all errors at once.
 import type { DimSpec, Datum, Expr, FnDef, Line, LValue, MatRef, MatValue, PrintItem, Program, Stmt, Ty } from './ast.ts';
-import { ScanError, scanLine, type Token } from './scanner.ts';
+import { ScanError, scanLine, strictString, type Token } from './scanner.ts';
 import { parseNumber } from './numbers.ts';
 import type { Settings } from './options.ts';
 
@@ -83,6 +83,12 @@ class Parser {
       }
       last = num;
       this.lastDropped = false;
+      if (this.strict) {
+        // ECMA-55 4.4: a line has at most 72 characters and begins with its line number (NBS
+        // programs 202 and 187); the line is still parsed, so its other errors show too
+        if (raw.length > 72) this.err(`A LINE LONGER THAN 72 CHARACTERS (THIS ONE HAS ${raw.length}) IS NOT PART OF ECMA-55 MINIMAL BASIC`);
+        if (/^\s/.test(raw)) this.err('A SPACE BEFORE THE LINE NUMBER IS NOT PART OF ECMA-55 MINIMAL BASIC');
+      }
       const line: Line = { num, stmts: [] };
       this.prog.lines.push(line);
       this.text = m[2];
@@ -253,6 +259,9 @@ class Parser {
     while (!this.atEnd()) {
       if (this.acceptOp(',')) { items.push({ k: ',' }); continue; }
       if (this.acceptOp(';')) { items.push({ k: ';' }); continue; }
+      // ECMA-55 14.1: print items are separated by , or ; (Microsoft runs `PRINT "A"B` together)
+      const prev = items[items.length - 1];
+      if (prev !== undefined && prev.k !== ',' && prev.k !== ';') this.standard('TWO PRINT ITEMS WITHOUT , OR ; BETWEEN THEM');
       if ((this.isKw('TAB') || this.isKw('SPC')) && this.isOp('(', 1)) {
         const k = (this.next() as { v: string }).v === 'TAB' ? 'tab' : 'spc';
         if (k === 'spc') this.standard('SPC');
@@ -298,6 +307,9 @@ class Parser {
       if (d.str.length > MAX_STRING) this.fail(`A DATA ITEM IS LONGER THAN ${MAX_STRING} CHARACTERS`, raw.pos);
       // ECMA-55 14.1: an unquoted datum has at least one character (`DATA ABC,,GHI`: NBS program 105).
       if (d.kind === 'str' && !d.quoted && d.str === '') this.standard('AN EMPTY DATA ITEM', raw.pos);
+      if (this.strict && d.kind === 'str' && d.quoted) {
+        try { strictString(d.str); } catch (e) { this.fail((e as Error).message, raw.pos); }
+      }
       if (this.strict && d.kind === 'str' && !d.quoted && !/^[A-Z0-9+\-. ]*$/.test(d.str)) {
         this.fail(`THE DATUM ${d.str} NEEDS QUOTES IN ECMA-55 BASIC`, raw.pos);
       }
@@ -606,6 +618,10 @@ class Parser {
   private unary(): Expr {
     const t = this.peek();
     if (t.k === 'op' && (t.v === '-' || t.v === '+')) {
+      // ECMA-55 7: a sign only begins an expression; `4 ^ -2`, `A * -B`, `--A` are two operators in a
+      // row (NBS program 38)
+      const before = this.toks[this.i - 1];
+      if (before !== undefined && before.k === 'op' && '+-*/^'.includes(before.v)) this.standard(`${before.v} FOLLOWED BY ${t.v}`, t.pos);
       this.i++;
       this.countNode();
       const e = this.unary();
@@ -622,6 +638,7 @@ class Parser {
       const pos = this.next().pos;
       this.countNode();
       let neg = false;
+      if (this.isOp('-') || this.isOp('+')) this.standard(`^ FOLLOWED BY ${(this.peek() as { v: string }).v}`);
       while (this.isOp('-') || this.isOp('+')) if ((this.next() as { v: string }).v === '-') neg = !neg;
       let r = this.primary();
       if (l.t !== 'n' || r.t !== 'n') this.typeFail('^ NEEDS NUMBERS', pos);

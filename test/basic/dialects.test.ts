@@ -39,6 +39,15 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['RESTORE n', '20 RESTORE 30\n30 DATA 1', /RESTORE WITH A LINE NUMBER IS NOT PART/],
     ['an empty DATA item', '20 DATA ABC,,GHI', /AN EMPTY DATA ITEM IS NOT PART/],
     ['a DATA list ending in a comma', '20 DATA 1,', /AN EMPTY DATA ITEM IS NOT PART/],
+    ['two operators in a row', '20 LET A = 4 ^ -2', /\^ FOLLOWED BY - IS NOT PART/],
+    ['a sign after *', '20 LET A = 2 * -3', /\* FOLLOWED BY - IS NOT PART/],
+    ['two signs', '20 LET A = --3', /- FOLLOWED BY - IS NOT PART/],
+    ['a space before the line number', ' 20 PRINT 1', /A SPACE BEFORE THE LINE NUMBER IS NOT PART/],
+    ['a line longer than 72 characters', `20 PRINT "${'X'.repeat(60)}"; 123456`, /A LINE LONGER THAN 72 CHARACTERS \(THIS ONE HAS 79\) IS NOT PART/],
+    ['a doubled quote in a string', '20 PRINT "A""B"', /"" \(A QUOTE INSIDE A STRING\) IS NOT PART/],
+    ['print items without a separator', '20 PRINT 1 "A"', /TWO PRINT ITEMS WITHOUT , OR ; BETWEEN THEM IS NOT PART/],
+    ['a character outside the standard set in a quoted datum', '20 DATA "A{B"', /THE CHARACTER "\{" IN A STRING IS NOT PART/],
+    ['a character outside the standard set in a string', '20 PRINT "A@B"', /THE CHARACTER "@" IN A STRING IS NOT PART/],
     ['MAT', '20 MAT A = ZER', /MAT IS NOT PART/],
     ['NEXT without a variable', '20 FOR I = 1 TO 2\n25 NEXT', /NEXT WITHOUT A VARIABLE IS NOT PART/],
     ['DIM with an expression', '20 LET N = 3\n25 DIM A(N)', /DIM NEEDS WHOLE NUMBERS AS BOUNDS/],
@@ -59,6 +68,10 @@ describe('ecma55 refuses each extension, naming the line', () => {
       if (!/DIM A\(N\)|IF 1 THEN|NEXT$/.test(body)) expect(extendedErrors(src), what).toEqual([]);
     });
   }
+  it('lower case in strings, data and remarks is accepted (documented), not in statements', () => {
+    expect(ecmaErrors('10 REM lower\n20 LET A$ = "abc"\n30 DATA "def"\n40 PRINT "ghi"\n50 END\n')).toEqual([]);
+    expect(ecmaErrors('10 print 1\n20 END\n')).toEqual(['LINE 10: LOWER CASE IS NOT PART OF ECMA-55 BASIC']);
+  });
   it('five-digit line numbers', () => {
     const src = '10 PRINT 1\n10000 END\n';
     expect(ecmaErrors(src)).toEqual(['LINE 10000: LINE NUMBER 10000: ECMA-55 LINE NUMBERS HAVE AT MOST FOUR DIGITS (1 TO 9999)']);
@@ -113,8 +126,9 @@ describe('exceptions ECMA-55 requires (both dialects)', () => {
     expect(r.stdout).toBe('? STRING LONGER THAN 18 CHARACTERS - TYPE THE WHOLE REPLY AGAIN\n? SHORT\n');
     const x = await runBasic('10 INPUT A$\n20 PRINT LEN(A$)\n30 END\n', `${long}\n${'B'.repeat(255)}\n`);
     expect(x.stdout).toBe('? ?REDO FROM START\n?  255 \n');
-    const nums = `${Array(200).fill('1').join(',')}`; // 399 characters of reply: fine for 200 numbers
-    const ok = await runEcma(`10 DIM A(200)\n20 INPUT ${Array.from({ length: 50 }, (_, i) => `A(${i})`).join(',')}\n30 PRINT A(49)\n40 END\n`, `${nums.slice(0, 99)}\n`);
+    const nums = Array(26).fill('1.0000000').join(','); // 259 characters of reply: fine for 26 numbers
+    const letters = Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i)).join(',');
+    const ok = await runEcma(`10 INPUT ${letters}\n20 PRINT Z\n30 END\n`, `${nums}\n`);
     expect(ok.stdout).toBe('?  1 \n');
   });
   it('TAB beyond the margin is reduced into it (no flood of spaces)', async () => {
@@ -131,6 +145,10 @@ describe('the margin', () => {
     expect(r.stdout).toBe('ABCDEFGHIJKLMNOPQRST\n 12345 \n');
     const s = await runBasic('10 FOR I = 1 TO 3\n20 PRINT "0123456789ABC";\n30 NEXT I\n40 END\n', '', { margin: 16 });
     expect(s.stdout).toBe('0123456789ABC012\n3456789ABC012345\n6789ABC');
+  });
+  it('in ecma55 a string item longer than the margin starts a new line and is cut every margin characters (14.4)', async () => {
+    const r = await runBasic('10 PRINT "X";\n20 PRINT "0123456789012345678901234"\n30 END\n', '', { dialect: 'ecma55', margin: 20 });
+    expect(r.stdout).toBe('X\n01234567890123456789\n01234\n');
   });
   it('sets the print zones: ECMA-55 has a partial last zone, Microsoft only whole ones', async () => {
     const src = '10 PRINT 1, 2, 3, 4\n20 END\n';

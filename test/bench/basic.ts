@@ -116,11 +116,12 @@ const STANDARD: Record<string, string> = {
 180 NEXT I
 190 PRINT C(1,1); C(N,N)
 200 END`,
-  MATH: `10 REM MATH FUNCTIONS: 40,000 ROUNDS OF SQR, SIN, COS, ATN, EXP, LOG, INT, ABS
+  // (ECMA-55 lines have at most 72 characters: line 50 is written without spaces)
+  MATH: `10 REM MATH FUNCTIONS: 40,000 ROUNDS OF SQR SIN COS ATN EXP LOG INT ABS
 20 LET S = 0
 30 FOR I = 1 TO 40000
 40 LET X = I / 4000
-50 LET S = S + SQR(X) + SIN(X) * COS(X) + ATN(X) + EXP(-X) + LOG(X) + INT(X) - ABS(X - 5)
+50 LET S=S+SQR(X)+SIN(X)*COS(X)+ATN(X)+EXP(-X)+LOG(X)+INT(X)-ABS(X-5)
 60 NEXT I
 70 PRINT S
 80 END`,

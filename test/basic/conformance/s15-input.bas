@@ -2,7 +2,7 @@
 20 INPUT A, B
 30 PRINT A + B
 40 INPUT N$, M$
-50 PRINT "["; N$; "] ["; M$; "]"
+50 PRINT "<"; N$; "> <"; M$; ">"
 60 INPUT X
 70 PRINT X
 9999 END
