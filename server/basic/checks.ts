@@ -264,6 +264,8 @@ class Checker {
   private pairLoops(): void {
     type Open = { v: string; id: number; line: number; closed: boolean };
     const open: Open[] = [];
+    /** ECMA-55 13.4's for-bodies, as [FOR line, NEXT line], of properly closed loops */
+    const bodies: [number, number][] = [];
     const last = new Map<string, Open>();
     const all: Open[] = [];
     for (const ln of this.prog.lines) {
@@ -290,6 +292,7 @@ class Checker {
           if (at >= 0) {
             if (this.strict && at !== open.length - 1) this.err(`NEXT ${v} CLOSES A LOOP WHILE THE LOOP ON ${open[open.length - 1].v} IS OPEN`);
             const o = open[at];
+            if (at === open.length - 1) bodies.push([o.line, ln.num]);
             for (const inner of open.slice(at)) inner.closed = true;
             open.length = at;
             s.loops.push(o.id);
@@ -302,6 +305,14 @@ class Checker {
     }
     if (this.strict) {
       for (const o of all) if (!o.closed) { this.line = o.line; this.err(`FOR ${o.v} HAS NO MATCHING NEXT ${o.v}`); }
+      // ECMA-55 13.4: "A program shall not transfer control into a for-body by any statement other
+      // than a return statement" (GOTO, IF, ON and GOSUB from outside to a line after the FOR line,
+      // up to its NEXT line; NBS program 55). Jumping to the FOR line itself starts the loop afresh.
+      const inside = (n: number, [f, nx]: [number, number]): boolean => n > f && n <= nx;
+      for (const [src, tgt] of this.prog.refs) {
+        const body = bodies.find((b) => inside(tgt, b) && !inside(src, b));
+        if (body) { this.line = src; this.err(`A JUMP TO LINE ${tgt} ENTERS THE LOOP OF LINE ${body[0]} FROM OUTSIDE (ONLY ITS FOR MAY)`); }
+      }
     }
   }
 }

@@ -39,6 +39,8 @@ describe('ecma55 refuses each extension, naming the line', () => {
     ['RESTORE n', '20 RESTORE 30\n30 DATA 1', /RESTORE WITH A LINE NUMBER IS NOT PART/],
     ['an empty DATA item', '20 DATA ABC,,GHI', /AN EMPTY DATA ITEM IS NOT PART/],
     ['a DATA list ending in a comma', '20 DATA 1,', /AN EMPTY DATA ITEM IS NOT PART/],
+    ['a GOTO into a FOR loop', '20 GOTO 26\n25 FOR I = 1 TO 3\n26 PRINT I\n27 NEXT I', /A JUMP TO LINE 26 ENTERS THE LOOP OF LINE 25 FROM OUTSIDE/],
+    ['a GOSUB into a FOR loop', '20 GOSUB 27\n25 FOR I = 1 TO 3\n26 PRINT I\n27 NEXT I\n28 RETURN', /A JUMP TO LINE 27 ENTERS THE LOOP OF LINE 25 FROM OUTSIDE/],
     ['two operators in a row', '20 LET A = 4 ^ -2', /\^ FOLLOWED BY - IS NOT PART/],
     ['a sign after *', '20 LET A = 2 * -3', /\* FOLLOWED BY - IS NOT PART/],
     ['two signs', '20 LET A = --3', /- FOLLOWED BY - IS NOT PART/],
@@ -71,6 +73,10 @@ describe('ecma55 refuses each extension, naming the line', () => {
   it('lower case in strings, data and remarks is accepted (documented), not in statements', () => {
     expect(ecmaErrors('10 REM lower\n20 LET A$ = "abc"\n30 DATA "def"\n40 PRINT "ghi"\n50 END\n')).toEqual([]);
     expect(ecmaErrors('10 print 1\n20 END\n')).toEqual(['LINE 10: LOWER CASE IS NOT PART OF ECMA-55 BASIC']);
+  });
+  it('jumps within a loop, out of it, and to its FOR are fine', () => {
+    const src = '10 FOR I = 1 TO 3\n20 IF I = 2 THEN 40\n30 GOTO 50\n40 GOSUB 100\n50 NEXT I\n60 FOR J = 1 TO 2\n70 IF J = 2 THEN 90\n80 NEXT J\n90 GOTO 10\n100 RETURN\n110 END\n';
+    expect(ecmaErrors(src)).toEqual([]);
   });
   it('five-digit line numbers', () => {
     const src = '10 PRINT 1\n10000 END\n';
