@@ -4,6 +4,7 @@ import { Op } from '../machine/isa.ts';
 import { Svc } from '../machine/services.ts';
 import type { ArrayRef, Expr } from './ast.ts';
 import { CodeContext, FHALF, FMAX, FONE, FTMP, FZERO } from './context.ts';
+import { FMT_MICROSOFT } from './numbers.ts';
 
 const {
   LD, ST, LI, MOV, ADD, SUB, MUL, SHL, LA, LDF, STF, FMOV, FADD, FSUB, FMUL, FDIV, FPOW, FNEG, FABS,
@@ -16,8 +17,6 @@ const INT_BRANCH: Record<string, number> = { '=': BEQ, '<>': BNE, '<': BLT, '<='
 const INVERSE: Record<string, string> = { '=': '<>', '<>': '=', '<': '>=', '>=': '<', '>': '<=', '<=': '>' };
 export const RELOPS = new Set(Object.keys(NUM_BRANCH));
 
-/** FMTNUM's r3: 1 asks for Microsoft's layout (numbers below .01 in E-notation). */
-export const FMT_MICROSOFT = 1;
 
 /** An element's address: label + addend + r[reg] (+ r[reg2] when not 0). */
 export interface Address { reg: number; reg2: number; label: number | null; addend: number }

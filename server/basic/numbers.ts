@@ -1,6 +1,11 @@
 // How BASIC lays out and reads numbers (ECMA-55 section 12.4 and 5). Used by the PUTNUM, FMTNUM
 // and PARSENUM supervisor calls, so that every job formats numbers identically on every host.
 
+/** FMTNUM's r3 bits: Microsoft's layout (numbers below .01 in E-notation, 1E+30)... */
+export const FMT_MICROSOFT = 1;
+/** ...or ECMA-55's explicit point in E-notation (1.E+30). */
+export const FMT_EXPLICIT_POINT = 2;
+
 /** Significance width: digits kept when a number is printed (ECMA-55 requires at least 6). */
 export const SIGNIFICANCE = 6;
 /** Exrad width: digits of the exponent in E-notation (at least 2 by the standard: E-05). */
@@ -9,8 +14,10 @@ export const EXRAD_WIDTH = 2;
 /**
  * The number as STR$ gives it: '-' for negatives, no leading or trailing space. `microsoft`: numbers
  * below .01 in E-notation (1E-03), as Microsoft BASIC prints them; ECMA-55 prints .001.
+ * `explicitPoint`: a significand of one digit keeps its point (1.E+30), as ECMA-55 14.4's "explicit
+ * point scaled" notation has it (NBS program 10 asks for the period); Microsoft prints 1E+30.
  */
-export function strNumber(x: number, microsoft = false): string {
+export function strNumber(x: number, microsoft = false, explicitPoint = false): string {
   if (Number.isNaN(x)) return 'NAN';
   if (x === Infinity) return 'INF';
   if (x === -Infinity) return '-INF';
@@ -35,7 +42,7 @@ export function strNumber(x: number, microsoft = false): string {
     const rest = digits.slice(1).replace(/0+$/, '');
     const e = Math.abs(exp);
     const es = String(e).padStart(EXRAD_WIDTH, '0');
-    body = `${m}${rest ? '.' + rest : ''}E${exp < 0 ? '-' : '+'}${es}`;
+    body = `${m}${rest || explicitPoint ? '.' + rest : ''}E${exp < 0 ? '-' : '+'}${es}`;
   }
   return neg ? `-${body}` : body;
 }

@@ -10,7 +10,7 @@ import { Op } from '../machine/isa.ts';
 import { Svc } from '../machine/services.ts';
 import type { Emitter } from './emitter.ts';
 import type { Settings } from './options.ts';
-import { FMT_MICROSOFT } from './expressions.ts';
+import { FMT_EXPLICIT_POINT, FMT_MICROSOFT } from './numbers.ts';
 
 /** ECMA-55's print zones are 15 columns wide; Microsoft's, 14. */
 export const ZONE_WIDTH_ECMA = 15;
@@ -275,7 +275,7 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.bind(pos);
     e.opL(ST, 4, 0, 0, numbuf);
     e.op(LI, 2, 0, 0, 30);
-    e.op(LI, 3, 0, 0, settings.strict ? 0 : FMT_MICROSOFT);
+    e.op(LI, 3, 0, 0, settings.strict ? FMT_EXPLICIT_POINT : FMT_MICROSOFT);
     e.bind(fmt);
     e.op(SVC, 0, 0, 0, Svc.FMTNUM);
     e.op(ADD, 5, 1, 0, 1); // with the sign

@@ -34,7 +34,7 @@ const list: ServiceInfo[] = [
   { number: 12, name: 'WARN', base: 10, perWord: 1, args: 'r1 = message address, r2 = length', result: 'types the message and " IN LINE n" on a line of its own; the job goes on' },
   // BASIC run-time library
   { number: 32, name: 'PUTNUM', base: 60, perWord: 0, args: 'f1 = number', result: 'types f1 as BASIC prints a number: sign or space, digits, a trailing space' },
-  { number: 33, name: 'FMTNUM', base: 60, perWord: 1, args: 'f1 = number, r1 = buffer address, r2 = capacity, r3 = 1 for Microsoft layout (below .01 as 1E-03), else 0', result: 'r1 = length of the number as STR$ gives it (no leading space for positives, no trailing space)' },
+  { number: 33, name: 'FMTNUM', base: 60, perWord: 1, args: 'f1 = number, r1 = buffer address, r2 = capacity, r3 = layout bits: 1 Microsoft (below .01 as 1E-03), 2 ECMA-55 explicit point (1.E+30), else 0', result: 'r1 = length of the number as STR$ gives it (no leading space for positives, no trailing space)' },
   { number: 34, name: 'PARSENUM', base: 40, perWord: 1, args: 'r1 = address, r2 = length', result: 'skips leading spaces, reads a BASIC numeric constant; r1 = characters consumed (0 if none), f1 = value' },
 ];
 

@@ -1,7 +1,7 @@
 // The supervisor calls (server/machine/services.ts is the contract): argument checks, the work, and
 // the documented fixed cycle charge. The monitor supplies the terminal, blocking and ending.
 import { SERVICE_BY_NUMBER, Svc, serviceCycles } from '../machine/services.ts';
-import { printNumber, strNumber, parseNumber } from '../basic/numbers.ts';
+import { FMT_EXPLICIT_POINT, FMT_MICROSOFT, printNumber, strNumber, parseNumber } from '../basic/numbers.ts';
 import type { EndReason } from './protocol.ts';
 import type { MonitorConfig } from './config.ts';
 import type { Job } from './job.ts';
@@ -183,7 +183,7 @@ export function serve(host: SvcHost, job: Job): boolean {
       const bad = badRange(ctx, r[1], r[2], 'CAPACITY');
       if (bad) return fail(host, job, pc, name, bad);
       // A number longer than the buffer is cut to it; r1 says how much was stored.
-      const s = strNumber(ctx.f[1], (r[3] & 1) === 1).slice(0, r[2]);
+      const s = strNumber(ctx.f[1], (r[3] & FMT_MICROSOFT) !== 0, (r[3] & FMT_EXPLICIT_POINT) !== 0).slice(0, r[2]);
       writeString(host.core, ctx.base + r[1], s);
       host.wrote(job, r[1], s.length);
       host.charge(job, serviceCycles(n, s.length));

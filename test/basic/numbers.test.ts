@@ -21,6 +21,13 @@ describe('strNumber', () => {
     expect(strNumber(-12.5)).toBe('-12.5');
     expect(strNumber(0.5)).toBe('.5');
   });
+  it("keeps the point of a one-digit significand in ECMA-55's explicit point layout (NBS program 10)", () => {
+    expect(strNumber(1e30, false, true)).toBe('1.E+30');
+    expect(strNumber(-1e-7, false, true)).toBe('-1.E-07');
+    expect(strNumber(1.5e30, false, true)).toBe('1.5E+30');
+    expect(strNumber(123456, false, true)).toBe('123456');
+    expect(strNumber(1e30, true)).toBe('1E+30'); // Microsoft's
+  });
 });
 
 describe('parseNumber', () => {
