@@ -62,11 +62,13 @@ class Parser {
   }
 
   run(source: string): ParseResult {
-    const rawLines = source.replace(/\r\n?/g, '\n').split('\n');
+    // CR LF or LF ends a line; a lone CR ends one only in a text without LFs (an old Macintosh
+    // file). Elsewhere it is a character of the line: Slalom as published has one inside a string.
+    const rawLines = (source.includes('\n') ? source.replace(/\r\n/g, '\n') : source.replace(/\r/g, '\n')).split('\n');
     let last = 0;
     rawLines.forEach((raw, idx) => {
       if (raw.trim() === '') return;
-      const m = /^\s*(\d+)\s?(.*)$/.exec(raw);
+      const m = /^\s*(\d+)\s?(.*)$/s.exec(raw);
       if (!m) {
         this.errors.push(`LINE ${last > 0 ? last : '?'}: the text line ${idx + 1} (${near(raw.trim())}) has no line number`);
         return;
