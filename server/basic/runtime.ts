@@ -262,7 +262,8 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.opL(JMP, 0, 0, 0, out);
   }
   // outnum(f1 = number): a sign or space, the digits, a trailing space; on a new line first when
-  // the digits do not fit in what is left of this one (ECMA-55 14.4)
+  // the digits (in extended, the digits and the space) do not fit in what is left of this one
+  // (ECMA-55 14.4)
   const outnum = L();
   {
     e.bind(outnum);
@@ -279,7 +280,13 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
     e.bind(fmt);
     e.op(SVC, 0, 0, 0, Svc.FMTNUM);
     e.op(ADD, 5, 1, 0, 1); // with the sign
-    newLineUnlessFits(5);
+    // Microsoft BASIC starts a new line unless the number and its trailing space fit
+    // (column + length < width): a number is never split from its space at the margin
+    if (settings.strict) newLineUnlessFits(5);
+    else {
+      e.op(ADD, 4, 5, 0, 1);
+      newLineUnlessFits(4);
+    }
     e.opL(LA, 1, 0, 0, numbuf);
     e.op(MOV, 2, 5);
     e.op(Op.PUSH, 5, 0, 0, 0);
