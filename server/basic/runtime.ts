@@ -369,11 +369,19 @@ export function emitRuntime(e: Emitter, settings: Settings, needs: RuntimeNeeds 
       e.op(SUB, 2, 4, 1, 0);
       e.opL(JMP, 0, 0, 0, spaces);
     } else {
+      // Microsoft BASIC types TAB(n) - POS spaces, which fold at the margin like any text, so a
+      // column past the margin lands on the next line (n up to 255 there; a larger n, an error
+      // there, is taken modulo the margin here, so TAB(9^(9^9)) cannot type forever)
+      const near = L();
       e.opL(BGE, 1, 0, 0, pos);
       e.op(LI, 1, 0, 0, 0);
       e.bind(pos);
+      e.op(MOV, 4, 1);
+      e.op(LI, 5, 0, 0, 255);
+      e.opL(BLE, 1, 5, 0, near);
       if (marginCell === null) e.op(MOD, 4, 1, 0, margin);
       else { e.opL(LD, 5, 0, 0, marginCell); e.op(MOD, 4, 1, 5, 0); }
+      e.bind(near);
       e.op(SVC, 0, 0, 0, Svc.COLUMN);
       e.op(SUB, 2, 4, 1, 0);
       e.opL(JMP, 0, 0, 0, spaces); // (spaces does nothing for a count below 1)
