@@ -43,8 +43,11 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
   let stderr = '';
   let acks = 0;
   let ended: Extract<FromMainframe, { t: 'end' }> | null = null;
+  /** the program's last line lacks its end (PRINT "111";): a final message starts a line of its own */
+  let midLine = false;
   const say = (s: string): void => {
     stderr += s;
+    if (s.length > 0) midLine = false;
     opts.onSystem?.(s);
   };
   const emit = (msg: FromMainframe): void => {
@@ -54,6 +57,7 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
         if (msg.sys) say(msg.text);
         else {
           stdout += msg.text;
+          if (msg.text.length > 0) midLine = !msg.text.endsWith('\n');
           opts.onOutput?.(msg.text);
         }
         return;
@@ -62,7 +66,8 @@ export async function runStandalone(source: string, lang: Lang, opts: Standalone
         return;
       case 'end':
         ended = msg;
-        if (msg.message) say(`${msg.message}\n`);
+        // on stderr, as the teletype does: stdout keeps exactly what the program typed
+        if (msg.message) say(`${midLine ? '\n' : ''}${msg.message}\n`);
         return;
       default:
         return;

@@ -26,6 +26,13 @@ describe('run-time errors', () => {
     expect(messages(r.stderr)).toEqual(['DIVISION BY ZERO IN LINE 20', 'DIVISION BY ZERO IN LINE 20']);
     expect(r.exitCode).toBe(0);
   });
+  it('a fatal error after an unfinished line starts a line of its own (NBS program 173)', async () => {
+    const r = await runEcma('10 PRINT "111";\n20 PRINT SQR(-1)\n30 END\n');
+    expect(r.stdout).toBe('111'); // exactly what the program typed
+    expect(r.stderr).toBe('\nSQUARE ROOT OF A NEGATIVE NUMBER IN LINE 20\n');
+    const s = await runEcma('10 PRINT "111"\n20 PRINT SQR(-1)\n30 END\n');
+    expect(s.stderr).toBe('SQUARE ROOT OF A NEGATIVE NUMBER IN LINE 20\n');
+  });
   it('TAB below 1 warns and uses 1 (ECMA-55)', async () => {
     const r = await runEcma('10 PRINT TAB(0); "X"\n20 END\n');
     expect(r.stdout).toBe('X\n');
