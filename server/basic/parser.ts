@@ -3,7 +3,7 @@
 // functions, loops, line numbers) are in checks.ts. Every error is collected; a bad line is skipped
 // and parsing goes on, so the user sees all errors at once.
 import type { DimSpec, Datum, Expr, FnDef, Line, LValue, MatRef, MatValue, PrintItem, Program, Stmt, Ty } from './ast.ts';
-import { ScanError, scanLine, strictString, type Token } from './scanner.ts';
+import { KEYWORDS, ScanError, scanLine, strictString, type Token } from './scanner.ts';
 import { parseNumber } from './numbers.ts';
 import type { Settings } from './options.ts';
 
@@ -76,6 +76,11 @@ class Parser {
       const num = Number(m[1]);
       this.lineNum = num;
       this.lastDropped = true; // until the line is taken
+      // `2 40 PRINT` (NBS program 188): a space inside a line number; the line is dropped
+      if (this.strict && /^\d/.test(m[2])) {
+        this.err(`A SPACE INSIDE A LINE NUMBER (${m[1]} ${/^\d+/.exec(m[2])![0]}) IS NOT PART OF ECMA-55 MINIMAL BASIC`);
+        return;
+      }
       if (num < 1 || num > MAX_LINE) { this.err(`LINE NUMBER ${m[1]} IS OUTSIDE 1 TO ${MAX_LINE}`); return; }
       // ECMA-55 4: a line number has one to four digits
       if (this.strict && (num > 9999 || m[1].length > 4)) { this.err(`LINE NUMBER ${m[1]}: ECMA-55 LINE NUMBERS HAVE AT MOST FOUR DIGITS (1 TO 9999)`); return; }
@@ -206,6 +211,10 @@ class Parser {
     const t = this.peek();
     if (t.k === 'id') {
       if (t.text === 'MAT' && !this.isOp('=', 1) && !this.isOp('(', 1)) { this.i++; return this.matStmt(t.pos); }
+      // `L E T X=10` (NBS program 189): say what is wrong, not that LET is missing
+      const spaced = /^\s*([A-Z](?: +[A-Z])+)/.exec(this.text.slice(t.pos).toUpperCase());
+      const word = spaced ? KEYWORDS.find((k) => spaced[1].replace(/ /g, '').startsWith(k) && k.length > 1) : undefined;
+      if (this.strict && word) this.fail(`SPACES INSIDE THE KEYWORD ${word} ARE NOT PART OF ECMA-55 MINIMAL BASIC`, t.pos);
       this.standard('LET LEFT OUT');
       return this.letStmt();
     }

@@ -78,6 +78,12 @@ describe('ecma55 refuses each extension, naming the line', () => {
     const src = '10 FOR I = 1 TO 3\n20 IF I = 2 THEN 40\n30 GOTO 50\n40 GOSUB 100\n50 NEXT I\n60 FOR J = 1 TO 2\n70 IF J = 2 THEN 90\n80 NEXT J\n90 GOTO 10\n100 RETURN\n110 END\n';
     expect(ecmaErrors(src)).toEqual([]);
   });
+  it('spaces inside a line number or a keyword are named as such (NBS programs 188, 189)', () => {
+    expect(ecmaErrors('10 PRINT 1\n2 40 PRINT 2\n50 L E T X = 10\n60 END\n')).toEqual([
+      'LINE 2: A SPACE INSIDE A LINE NUMBER (2 40) IS NOT PART OF ECMA-55 MINIMAL BASIC',
+      'LINE 50: SPACES INSIDE THE KEYWORD LET ARE NOT PART OF ECMA-55 MINIMAL BASIC NEAR "L E T X = 10"',
+    ]);
+  });
   it('five-digit line numbers', () => {
     const src = '10 PRINT 1\n10000 END\n';
     expect(ecmaErrors(src)).toEqual(['LINE 10000: LINE NUMBER 10000: ECMA-55 LINE NUMBERS HAVE AT MOST FOUR DIGITS (1 TO 9999)']);
