@@ -282,7 +282,12 @@ class Parser {
         items.push({ k, e });
         continue;
       }
-      items.push({ k: 'e', e: this.expr() });
+      this.printDepth = this.exprDepth + 1;
+      try {
+        items.push({ k: 'e', e: this.expr() });
+      } finally {
+        this.printDepth = -1;
+      }
     }
     return { k: 'print', items };
   }
@@ -544,6 +549,8 @@ class Parser {
   /** the expression depth at which a relation is the IF's condition (ECMA-55 has relations there only) */
   private relationDepth = -1;
   private exprNodes = 0;
+  /** the expression depth of a PRINT item being parsed (a string item may end before a minus) */
+  private printDepth = -1;
 
   expr(): Expr {
     if (this.exprDepth === 0) this.exprNodes = 0;
@@ -602,6 +609,10 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (t.k !== 'op' || (t.v !== '+' && t.v !== '-')) return l;
+      // A string is never subtracted from: in a PRINT item, the extended dialect ends the string item
+      // there and the minus begins the next item, run on as `;` does (Stock Market's
+      // PRINT "YOU HAVE USED $"-C5" MORE THAN YOU HAVE.", a type error in Microsoft BASIC)
+      if (t.v === '-' && l.t === 's' && !this.strict && this.exprDepth === this.printDepth) return l;
       this.i++;
       this.countNode();
       const r = this.mulExpr();
