@@ -70,7 +70,7 @@ class Parser {
       if (raw.trim() === '') return;
       const m = /^\s*(\d+)\s?(.*)$/s.exec(raw);
       if (!m) {
-        this.errors.push(`LINE ${last > 0 ? last : '?'}: the text line ${idx + 1} (${near(raw.trim())}) has no line number`);
+        this.errors.push(`LINE ${last > 0 ? last : '?'}: TEXT LINE ${idx + 1} (${near(raw.trim())}) HAS NO LINE NUMBER`);
         return;
       }
       const num = Number(m[1]);

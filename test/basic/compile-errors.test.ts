@@ -29,7 +29,7 @@ describe('compile errors', () => {
     ['unknown statement', '10 FROB X\n20 END\n', /^LINE 10: /],
     ['bad character', '10 PRINT 1 # 2\n20 END\n', /^LINE 10: THE CHARACTER "#" IS NOT PART OF BASIC/],
     ['lines out of order', '20 PRINT 1\n10 PRINT 2\n30 END\n', /^LINE 10: LINE NUMBERS MUST GO UP/],
-    ['line without number', 'PRINT 1\n10 END\n', /has no line number/],
+    ['line without number', 'PRINT 1\n10 END\n', /^LINE \?: TEXT LINE 1 \(PRINT 1\) HAS NO LINE NUMBER$/],
     ['three dimensions', '10 DIM A(2,2,2)\n20 END\n', /^LINE 10: AN ARRAY HAS ONE OR TWO DIMENSIONS/],
     ['wrong dimension count', '10 DIM A(3)\n20 LET A(1,2) = 0\n30 END\n', /^LINE 20: A HAS 1 DIMENSION\(S\), NOT 2/],
     ['incomplete expression', '10 PRINT 1 +\n20 END\n', /^LINE 10: THE EXPRESSION IS INCOMPLETE/],
