@@ -22,7 +22,7 @@ export interface ServerProcess {
  *  node itself (a benchmark's `--cpu-prof`). `built`: the bundle users run (`server/launch.mjs
  *  main`, rebuilt first if a source changed) instead of the sources through tsx: benchmarks measure
  *  that (tsx adds its loader thread and a naming call at every closure created, which a profile
- *  of the compiler showed as 7% of the mainframe thread); tests run the sources. */
+ *  of the hostile bench showed as 12% of the mainframe thread); tests run the sources. */
 export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean; nodeArgs?: string[]; built?: boolean } = {}): Promise<ServerProcess> {
   const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
   const entry = opts.built ? ['server/launch.mjs', 'main'] : ['--import', 'tsx', 'server/main.ts'];
