@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Term } from '../frontend/client.ts';
 import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
-import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
+import { ROUNDS, after, rounds, runSums } from './rounds.ts';
 
 const pool = new Pool();
 afterAll(() => pool.cleanup());
@@ -22,10 +22,7 @@ describe('a running job let go by its host to another on request', () => {
       pool.server(['--store', store, '--system-name', 'BETA'], undefined, { paced: true }),
     ]);
     const onA = await user(a.url, 'ann', true);
-    await onA.command('NEW SUMS');
-    for (const l of PROGRAM) onA.line(l);
-    onA.line('RUN');
-    await onA.expect(/\r\n 3 +\d+ \r\n/);
+    await runSums(onA);
     const n = Number(/\n +(\d+) +SUMS +ALPHA +ON A LINE/.exec((await user(b.url, 'ann')).out)?.[1]);
     expect(n).toBeGreaterThan(0);
 

@@ -1,6 +1,7 @@
 // The program the move and takeover tests run on two hosts: a long computation whose every round
 // prints a number that says exactly how far it got, so a job moved between hosts can be checked to
 // go on from the next round, with no round lost or done twice.
+import type { Term } from '../frontend/client.ts';
 
 export const M = 99_991;
 export const ROUNDS = 1000;
@@ -14,3 +15,11 @@ export const PROGRAM = [
 ];
 /** The rounds printed in `text`, with their sums. */
 export const rounds = (text: string) => [...text.matchAll(/\r\n (\d+) +(\d+) (?=\r\n)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+
+/** Types the program as SUMS on `t` and runs it until it has printed its third round. */
+export async function runSums(t: Term): Promise<void> {
+  await t.command('NEW SUMS');
+  for (const l of PROGRAM) t.line(l);
+  t.line('RUN');
+  await t.expect(/\r\n 3 +\d+ \r\n/);
+}

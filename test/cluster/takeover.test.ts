@@ -10,7 +10,7 @@ import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
 import { until } from '../helpers/until.ts';
 import { PgStore } from '../../server/store/postgres.ts';
-import { ROUNDS, after, PROGRAM, rounds } from './rounds.ts';
+import { ROUNDS, after, rounds, runSums } from './rounds.ts';
 
 const pool = new Pool();
 const stores: PgStore[] = [];
@@ -32,10 +32,7 @@ describe('a crashed host\'s jobs', () => {
       pool.server([...opts, '--system-name', 'BETA'], undefined, { paced: true }),
     ]);
     const onA = await user(a.url, 'ann', true);
-    await onA.command('NEW SUMS');
-    for (const l of PROGRAM) onA.line(l);
-    onA.line('RUN');
-    await onA.expect(/\r\n 3 +\d+ \r\n/);
+    await runSums(onA);
     const c = new pg.Client({ connectionString: store });
     await c.connect();
     try {
@@ -120,10 +117,7 @@ describe('a crashed host\'s jobs', () => {
     const store = await freshDatabase('fenced');
     const a = await pool.server(['--store', store, '--system-name', 'ALPHA'], undefined, { paced: true });
     const onA = await user(a.url, 'ann', true);
-    await onA.command('NEW SUMS');
-    for (const l of PROGRAM) onA.line(l);
-    onA.line('RUN');
-    await onA.expect(/\r\n 3 +\d+ \r\n/);
+    await runSums(onA);
     const c = new pg.Client({ connectionString: store });
     await c.connect();
     try {
