@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Term } from '../frontend/client.ts';
 import { Pool } from '../e2e/pool.ts';
 import { freshDatabase } from '../helpers/pg-db.ts';
+import { until } from '../helpers/until.ts';
 import { ROUNDS, after, rounds, runSums } from './rounds.ts';
 
 const pool = new Pool();
@@ -23,8 +24,12 @@ describe('a running job let go by its host to another on request', () => {
     ]);
     const onA = await user(a.url, 'ann', true);
     await runSums(onA);
-    const n = Number(/\n +(\d+) +SUMS +ALPHA +ON A LINE/.exec((await user(b.url, 'ann')).out)?.[1]);
-    expect(n).toBeGreaterThan(0);
+    // BETA lists it at login once ALPHA has written its row (a job's first row waits FIRST_ROW_MS)
+    const n = await until(async () => {
+      const t = await user(b.url, 'ann');
+      t.close();
+      return Number(/\n +(\d+) +SUMS +ALPHA +ON A LINE/.exec(t.out)?.[1]) || null;
+    }, 'the job on ALPHA listed at login on BETA', 10_000, 100);
 
     // another user cannot take it: the job goes on on ALPHA
     const bob = await user(b.url, 'bob', true);

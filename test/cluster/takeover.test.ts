@@ -121,7 +121,8 @@ describe('a crashed host\'s jobs', () => {
     const c = new pg.Client({ connectionString: store });
     await c.connect();
     try {
-      const n = Number((await c.query<{ job: string }>(`SELECT job FROM snapshots WHERE host = 'ALPHA'`)).rows[0]!.job);
+      // (its row is written FIRST_ROW_MS after it started)
+      const n = Number(await until(async () => (await c.query<{ job: string }>(`SELECT job FROM snapshots WHERE host = 'ALPHA'`)).rows[0]?.job, 'the job\'s row in the store', 10_000, 50));
       const entries = async () => Number((await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ledger WHERE job = $1 AND host = 'ALPHA'`, [`J${n}`])).rows[0]!.n);
       // what a takeover by BETA leaves in the store while ALPHA was not heard from (as in the test
       // above, where HotelStore.claim does it): the row is BETA's and ALPHA is fenced for the job
