@@ -40,22 +40,26 @@ export class TypistsPool {
   private constructor(private readonly procs: ChildProcess[]) {}
 
   /** `terminals` split evenly over `processes` client processes; resolves when all are connected. */
-  static async start(url: string, terminals: number, processes: number, mode: 'login' | 'raw', prefix = 'typist', periodMs = 100): Promise<TypistsPool> {
+  static async start(url: string, terminals: number, processes: number, mode: 'login' | 'town' | 'raw', prefix = 'typist', periodMs = 100): Promise<TypistsPool> {
     const procs: ChildProcess[] = [];
+    let first = 0;
     for (let p = 0; p < processes; p++) {
       const share = Math.floor(terminals / processes) + (p < terminals % processes ? 1 : 0);
-      procs.push(fork(join(HERE, '_typists-proc.ts'), [url, String(share), `${prefix}${p}x`, mode, String(periodMs)], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      procs.push(fork(join(HERE, '_typists-proc.ts'), [url, String(share), `${prefix}${p}x`, mode, String(periodMs), String(first)], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      first += share;
     }
     await Promise.all(procs.map((c) => once(c, 'ready')));
     return new TypistsPool(procs);
   }
 
   /** Types for `warmupMs`, then measures for `seconds`; the echo percentiles over every process. */
-  async measure(warmupMs: number, seconds: number): Promise<EchoFigures> {
+  async measure(warmupMs: number, seconds: number, window: { start?(): void; end?(): void } = {}): Promise<EchoFigures> {
     for (const c of this.procs) c.send({ t: 'go' });
     await sleep(warmupMs);
     for (const c of this.procs) c.send({ t: 'measure', on: true });
+    window.start?.();
     await sleep(seconds * 1000);
+    window.end?.();
     for (const c of this.procs) c.send({ t: 'measure', on: false });
     const replies = await Promise.all(this.procs.map((c) => {
       const r = once(c, 'samples');

@@ -3,17 +3,23 @@
 // several such processes keeps the client side from adding pauses of its own (one process's GC or
 // timer lateness would show up as server tail). Started by typists-pool.ts; never run by hand.
 //
-// argv: URL N PREFIX MODE PERIOD_MS
+// argv: URL N PREFIX MODE PERIOD_MS [FIRST]
 //   MODE "login": each terminal registers and logs in through the real dialog (Timeshare);
+//   MODE "town": the same, calling from 250 loopback addresses, four terminals each, as a town's
+//     users would (the hostile bench: its attackers hold most handshakes one address may have);
+//     FIRST is the place of this process's first terminal among all of them;
 //   MODE "raw": each terminal only connects (the bare ws echo server, the floor).
 import WebSocket from 'ws';
 import { loginMany } from '../e2e/many.ts';
 import type { Term } from '../frontend/client.ts';
 import { Typists } from '../hostile/typists.ts';
 
+/** Terminal g of the town calls from 127.0.2.1 ... (four a place, 250 places a thousand). */
+const townAddress = (g: number) => `127.0.${2 + Math.floor(g / 1000)}.${1 + ((g >> 2) % 250)}`;
+
 type Command = { t: 'go' } | { t: 'measure'; on: boolean } | { t: 'take' } | { t: 'stop' };
 
-const [url, nText, prefix, mode, periodText] = process.argv.slice(2);
+const [url, nText, prefix, mode, periodText, firstText] = process.argv.slice(2);
 const n = Number(nText);
 
 /** One raw connection, tried again (three times in all) if a loaded host resets it. */
@@ -49,7 +55,9 @@ async function connectRaw(count: number): Promise<Term[]> {
   return terms;
 }
 
-const terms = mode === 'raw' ? await connectRaw(n) : await loginMany(url!, n, prefix!);
+const first = Number(firstText ?? 0);
+const terms = mode === 'raw' ? await connectRaw(n)
+  : await loginMany(url!, n, prefix!, 64, mode === 'town' ? (i) => townAddress(first + i) : undefined);
 const typists = new Typists(terms, Number(periodText));
 process.on('message', (m: Command) => {
   if (m.t === 'go') typists.go();

@@ -12,9 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Term } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
-import { loginMany, percentile, rssKiB } from '../e2e/many.ts';
-import { Typists } from '../hostile/typists.ts';
-import { measureFloor, show } from './_typists-pool.ts';
+import { loginMany, rssKiB } from '../e2e/many.ts';
+import { measureFloor, show, TypistsPool, type EchoFigures } from './_typists-pool.ts';
 import { startAttacks, type AttackStats } from './_attacks.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -114,6 +113,8 @@ export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     terminals: { type: 'string', default: '1000' }, hostile: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
     kinds: { type: 'string' }, unleash: { type: 'string' },
+    // the typists' client processes, the same for the floor and for Timeshare (as the echo bench)
+    procs: { type: 'string', default: '2' },
     // the attacks of issue 12 (LIST flood, SUBMIT storm, core hog, 2,000 idle handshakes, guessing
     // over 32 connections) beside the hostile jobs; --no-attacks leaves them out
     'no-attacks': { type: 'boolean', default: false },
@@ -131,19 +132,21 @@ export async function main(args: string[]): Promise<void> {
   const nTerms = Number(values.terminals);
   const nHostile = Number(values.hostile);
   const seconds = Number(values.seconds);
+  const procs = Number(values.procs);
   if (values.unleash) return hostileProcess(values.unleash, nHostile, values.kinds, attacks);
   // The saturated case (the mainframe flat out, --unthrottled) first, then the server's default
   // configuration (paced at its rated clock); the JSON is the first, with the second as `paced`.
   // The floor, as the echo bench measures it: a bare ws echo server typed at by the same number of
-  // typists at the same rate (from one client process; here the typists share this process),
-  // before and after the two runs; each run's p99 is printed as a ratio to it (target <= 3).
-  const floorBefore = await measureFloor(nTerms, 1, 2000, seconds);
+  // typists at the same rate from the same client processes (--procs, default 2), before and after
+  // the two runs; each run's p99 is printed as a ratio to it (target <= 3).
+  console.log(`${nTerms} typists in ${procs} client process(es), for the floor and for Timeshare alike`);
+  const floorBefore = await measureFloor(nTerms, procs, 2000, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
   const empty: Record<string, unknown> = { p99_ms: NaN };
   const saturated = values.only === 'paced' ? empty : await once(false);
   console.log('--- the same, with the server paced at its rated clock (its default) ---');
   const paced = values.only === 'flat' ? empty : await once(true);
-  const floorAfter = await measureFloor(nTerms, 1, 2000, seconds);
+  const floorAfter = await measureFloor(nTerms, procs, 2000, seconds);
   console.log(show('floor (bare ws echo), after', floorAfter));
   const floorP99 = (floorBefore.p99_ms + floorAfter.p99_ms) / 2;
   const ratio = (r: Record<string, unknown>) => Math.round(((r.p99_ms as number) / floorP99) * 100) / 100;
@@ -193,34 +196,45 @@ export async function main(args: string[]): Promise<void> {
     // the typists call from 250 addresses, four each (127.0.2.1 ...), as a town's users would: from
     // one address, 64 logins at a time passed the 16 handshakes an address may hold while the
     // attack's 2,000 idle sockets took the rest, and a loaded host lost typists that way
-    const typists = await loginMany(server.url, nTerms, 'typist', 64, (i) => `127.0.${2 + Math.floor(i / 1000)}.${1 + ((i >> 2) % 250)}`);
+    // (they type from client processes of their own, as the floor's typists do: measured in this
+    // process, beside the hostile process's reports and the samplers, they were not the floor's
+    // clients, and a pause of this process counted as the server's)
+    const pool = await TypistsPool.start(server.url, nTerms, procs, 'town');
     const rssStart = rssKiB(pid, readFileSync);
-    const ty = new Typists(typists);
-    ty.go();
-    await new Promise((r) => setTimeout(r, 2000)); // warm up
-    ty.take();
-    ty.measuring = true;
     let rssPeak = 0;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(pid, readFileSync))), 250);
-    const runsBefore = runs.n;
-    const atk0 = atk as AttackStats | null;
+    let sampler: NodeJS.Timeout | null = null;
+    let runsBefore = 0;
+    let atk0 = null as AttackStats | null;
     // CPU time is a figure that a busy host disturbs less than latency: how much of a core the
     // front end (which must answer every echo) spends while the hostile jobs run
-    const cpu0 = cpuSample(pid);
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-    const cpu1 = cpuSample(pid);
-    clearInterval(sampler);
-    ty.stop();
-    const { sorted: s, stuck } = ty.take();
+    let cpu0 = { main: 0, other: 0 };
+    let cpu1 = cpu0;
+    let echo: EchoFigures;
+    try {
+      echo = await pool.measure(2000, seconds, {
+        start: () => {
+          sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(pid, readFileSync))), 250);
+          runsBefore = runs.n;
+          atk0 = atk;
+          cpu0 = cpuSample(pid);
+        },
+        end: () => {
+          cpu1 = cpuSample(pid);
+          clearInterval(sampler!);
+        },
+      });
+    } finally {
+      await pool.stop();
+    }
     const rssEnd = rssKiB(pid, readFileSync);
     const atk1 = atk as AttackStats | null;
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     const mb = (kib: number) => Math.round(kib / 102.4) / 10;
     const result = {
       bench: 'hostile', terminals: nTerms, hostile_jobs: nHostile,
-      p50_ms: r3(percentile(s, 50)), p99_ms: r3(percentile(s, 99)), p999_ms: r3(percentile(s, 99.9)), max_ms: r3(s[s.length - 1]),
+      p50_ms: echo.p50_ms, p99_ms: echo.p99_ms, p999_ms: echo.p999_ms, max_ms: echo.max_ms,
       server_rss_mb: mb(rssPeak), server_rss_start_mb: mb(rssStart), server_rss_end_mb: mb(rssEnd),
-      hostile_runs: runs.n - runsBefore, echoes: s.length, unanswered: stuck,
+      hostile_runs: runs.n - runsBefore, echoes: echo.samples, unanswered: echo.stuck,
       frontend_cpu_pct: Math.round(((cpu1.main - cpu0.main) / seconds) * 100), mainframe_cpu_pct: Math.round(((cpu1.other - cpu0.other) / seconds) * 100),
       ...(atk1 ? {
         guesses_per_min_per_account: Math.round((((atk1.guesses - (atk0?.guesses ?? 0)) * 60) / seconds) * 10) / 10,
@@ -230,7 +244,7 @@ export async function main(args: string[]): Promise<void> {
       } : {}),
     };
     console.log(`kinds: ${kinds.map((k) => k.name).join(', ')}`);
-    console.log(`${s.length} echoes in ${seconds} s; ${stuck} unanswered after 1 s; ${result.hostile_runs} hostile runs started while measuring`);
+    console.log(`${echo.samples} echoes in ${seconds} s; ${echo.stuck} unanswered after 1 s; ${result.hostile_runs} hostile runs started while measuring`);
     console.log(`echo p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, p99.9 ${result.p999_ms} ms, max ${result.max_ms} ms (target p99 <= 5)`);
     console.log(`front-end thread ${result.frontend_cpu_pct}% of a core, mainframe thread ${result.mainframe_cpu_pct}%`);
     console.log(`server RSS ${result.server_rss_start_mb} MiB at start, peak ${result.server_rss_mb}, end ${result.server_rss_end_mb}`);
@@ -239,7 +253,6 @@ export async function main(args: string[]): Promise<void> {
       console.log(`SUBMIT storm: ${atk1.submitsAccepted} accepted, ${atk1.submitsRefused} refused; core hog: ${atk1.hogJobs} 1M-word jobs submitted by 4 users (each user's core limit lets one hold core; the mainframe ends the rest with a message in their .OUT), ${atk1.hogRefused} refused at SUBMIT`);
       console.log(`idle handshakes: ${atk1.handshakesOpen} open now, ${atk1.handshakesClosed} closed by the server; LIST flood: ${atk1.listsSent} LISTs sent to a line that does not read`);
     }
-    for (const t of typists) t.close();
     evil.stdin!.end();
     await new Promise((r) => evil.once('exit', r));
     return result;
