@@ -8,7 +8,7 @@ import type { Lang } from './monitor/protocol.ts';
 import { type BasicOptions, isDialect, MAX_MARGIN, MIN_MARGIN } from './basic/options.ts';
 
 /** Cycles a private machine's only job runs between looks by the monitor (unpaced). */
-const PRIVATE_QUANTUM = 1_000_000;
+const PRIVATE_QUANTUM = 4_000_000;
 
 const USAGE = 'usage: npm run job -- [--dialect ecma55|extended] [--margin N] FILE [--bill] [--paced]   (FILE.bas is BASIC, FILE.s is assembly; --paced keeps the rated clock)';
 
@@ -80,8 +80,14 @@ const result = await runStandalone(source, lang, {
   onSystem: (s) => process.stderr.write(s),
   basic,
   // A private machine runs one job, so its time slice only decides how often the monitor looks up:
-  // unpaced, a long one (100 ms of rated CPU) spares a compute-bound program thousands of returns
-  // from translated code (results and cycle counts do not depend on slicing).
+  // unpaced, a long one (400 ms of rated CPU) spares a compute-bound program thousands of returns
+  // from translated code (results and cycle counts do not depend on slicing). Why not 100 ms: every
+  // slice ends in the interpreter (the last block that does not fit is run instruction by
+  // instruction, for exact slicing), and at 1,000,000 cycles MATMUL's 48 slice ends made V8 start
+  // optimising the interpreter just before the program ended; a Node process waits for background
+  // compiles before it exits, so that cost 10-15 ms at exit (measured with --trace-opt and
+  // timestamps, 2026-12-02). 4,000,000 still returns to the dispatcher often enough for V8 to put
+  // optimised WebAssembly in place of its baseline code, which it can only do between calls.
   config: paced ? { paced } : { paced, quantum: PRIVATE_QUANTUM },
 });
 process.stdin.destroy(); // the program may end before its input does
