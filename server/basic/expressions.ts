@@ -2,8 +2,9 @@
 // into branches, and the addresses of array elements.
 import { Op } from '../machine/isa.ts';
 import { Svc } from '../machine/services.ts';
-import type { ArrayRef, Expr } from './ast.ts';
-import { CodeContext, FHALF, FMAX, FONE, FTMP, FZERO } from './context.ts';
+import type { ArrayRef, Expr, Stmt } from './ast.ts';
+import { CodeContext, FHALF, FMAX, FONE, FREG0, FTMP, FZERO } from './context.ts';
+import { hoistKey, type Hoisted, type HoistPlan } from './hoist.ts';
 import { FMT_MICROSOFT } from './numbers.ts';
 
 const {
@@ -33,6 +34,8 @@ export class Expressions {
    *  converts K once. */
   private subCache: Map<string, number> | null = null;
   private subCacheFree: number[] = [];
+  /** The loop whose invariant subscripts are in registers while its body is compiled (hoist.ts). */
+  private hoisted: HoistPlan | null = null;
 
   constructor(private readonly c: CodeContext) {}
 
@@ -94,7 +97,8 @@ export class Expressions {
     const slow = c.stub(() => { this.num(x, d); e.opL(JMP, 0, 0, 0, back); });
     this.slowPath = slow;
     this.subCache = new Map();
-    this.subCacheFree = [7, 8, 9, 10, 11, 12];
+    const held = new Set([...(this.hoisted?.items.values() ?? [])].map((h) => h.reg));
+    this.subCacheFree = [7, 8, 9, 10, 11, 12].filter((r) => !held.has(r));
     try { this.num(x, d); } finally { this.slowPath = null; this.subCache = null; }
     e.op(FSUB, FTMP, r, r); // 0 for a finite value, NaN for an infinity or NaN
     e.opL(FBNE, FTMP, FTMP, 0, slow);
@@ -364,6 +368,34 @@ export class Expressions {
     e.opL(jumpIf ? FBNE : FBEQ, c.fr(d), FZERO, 0, target);
   }
 
+  // ---- loop-invariant subscripts (hoist.ts)
+
+  /**
+   * Before the first pass of a loop with a plan: each hoisted subscript converted, checked and
+   * scaled into its register, or -1 there when it is out of range (reported only when a pass
+   * uses it, as before). Then the body's element addresses use the registers, until `hoistEnd`.
+   * Free to use: f2, f14, r1-r3 (nothing lives across a FOR statement in registers).
+   */
+  hoistBegin(plan: HoistPlan): void {
+    const c = this.c;
+    const e = c.e;
+    for (const h of plan.items.values()) {
+      const skip = e.label();
+      e.op(LI, h.reg, 0, 0, -1);
+      e.opL(LDF, FREG0, 0, 0, c.store.variable(h.v));
+      this.subscript(FREG0, 1, h.lo, h.hi, skip);
+      if (h.mul !== null) e.op(MUL, h.reg, 1, 0, h.mul); else e.op(SHL, h.reg, 1, 0, h.shl!);
+      e.bind(skip);
+    }
+    this.hoisted = plan;
+  }
+
+  /** The loop's body has been compiled (its NEXT is next), or `s` is not part of it: no register
+   *  holds a subscript any more. */
+  hoistEnd(s: Stmt | null = null): void {
+    if (this.hoisted !== null && (s === null || !this.hoisted.body.has(s) || s === this.hoisted.next)) this.hoisted = null;
+  }
+
   // ---- array elements
 
   /**
@@ -420,13 +452,26 @@ export class Expressions {
         return { reg: 0, reg2: 0, label: a.label, addend: flat * a.esize };
       }
       const cache = this.subCache;
-      const keys = t.subs.map((s, i) => (cache !== null && s.k === 'var' ? `${s.name}:${a.lo}:${a.hi[i]}` : null));
-      t.subs.forEach((s, i) => { if (keys[i] === null || !cache!.has(keys[i]!)) this.num(s, d + i); });
+      // hoisted subscripts: the first of two is scaled by the row length, the other by the element size
+      const hoist = t.subs.map((s, i): Hoisted | undefined => {
+        if (this.hoisted === null || s.k !== 'var') return undefined;
+        const mul = t.subs.length === 2 && i === 0 ? a.cols * a.esize : null;
+        return this.hoisted.items.get(hoistKey(s.name, a.lo, a.hi[i], mul, mul === null ? shift : null));
+      });
+      const keys = t.subs.map((s, i) => (cache !== null && s.k === 'var' && hoist[i] === undefined ? `${s.name}:${a.lo}:${a.hi[i]}` : null));
+      t.subs.forEach((s, i) => { if (hoist[i] === undefined && (keys[i] === null || !cache!.has(keys[i]!))) this.num(s, d + i); });
       // each subscript's checked integer: r1 and r3, a cached one's register, or a register to cache it in
       const ireg = [1, 3];
       const src: number[] = [];
       let r2: number | null = null; // the bound r2 holds
       t.subs.forEach((_, i) => {
+        const h = hoist[i];
+        if (h !== undefined) {
+          // converted before the loop: -1 there when out of range, reported here, at this pass
+          e.opL(BLT, h.reg, 0, 0, bad());
+          src.push(h.reg);
+          return;
+        }
         const key = keys[i];
         const hit = key === null ? undefined : cache!.get(key);
         if (hit !== undefined) { src.push(hit); return; }
@@ -439,10 +484,12 @@ export class Expressions {
       // element (i, j) is at label + (i * cols + j - (lo * cols + lo)) * esize: r1 * (cols * esize)
       // plus r3 * esize, added by the load itself
       if (t.subs.length === 2) {
-        e.op(MUL, 1, src[0], 0, a.cols * a.esize);
-        e.op(SHL, 3, src[1], 0, shift);
-        return { reg: 1, reg2: 3, label: a.label, addend: -(a.lo * a.cols + a.lo) * a.esize };
+        let row = hoist[0]?.reg, col = hoist[1]?.reg;
+        if (row === undefined) { e.op(MUL, 1, src[0], 0, a.cols * a.esize); row = 1; }
+        if (col === undefined) { e.op(SHL, 3, src[1], 0, shift); col = 3; }
+        return { reg: row, reg2: col, label: a.label, addend: -(a.lo * a.cols + a.lo) * a.esize };
       }
+      if (hoist[0] !== undefined) return { reg: hoist[0].reg, reg2: 0, label: a.label, addend: -a.lo * a.esize };
       e.op(SHL, 1, src[0], 0, shift);
       return { reg: 1, reg2: 0, label: a.label, addend: -a.lo * a.esize };
     }

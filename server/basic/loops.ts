@@ -16,6 +16,7 @@ import type { Expr, Stmt } from './ast.ts';
 import { eachStmt } from './checks.ts';
 import { CodeContext, FONE, FREG0, FZERO } from './context.ts';
 import type { Expressions } from './expressions.ts';
+import { hoistPlans, type HoistPlan } from './hoist.ts';
 import { LOOP_WORDS, MAX_LOOPS } from './storage.ts';
 
 const { LD, ST, LI, LA, LDF, STF, FADD, FSUB, FMUL, FSGN, FBLE, FBGT, FBGE, FBLT, FBEQ, JMP, BEQ, BNE, BLE, BGE, CALL, RET, SUB, ADD } = Op;
@@ -25,6 +26,8 @@ interface Loop { id: number; v: string; body: number; exit: number; limit: Part;
 
 export class Loops {
   private readonly loops = new Map<number, Loop>();
+  /** loops whose invariant subscripts are converted once, before the first pass (hoist.ts) */
+  private readonly plans: Map<number, HoistPlan>;
 
   constructor(private readonly c: CodeContext, private readonly x: Expressions) {
     const constant = (e: Expr | null): Part => (e === null ? { c: 1 } : e.k === 'num' ? { c: e.v } : {});
@@ -33,12 +36,21 @@ export class Loops {
         if (s.k === 'for') this.loops.set(s.id, { id: s.id, v: s.v, body: c.e.label(), exit: c.e.label(), limit: constant(s.to), step: constant(s.step) });
       });
     }
+    this.plans = hoistPlans(c.prog, c.store);
+  }
+
+  /** Before the body: its invariant subscripts into registers, if the loop has a plan. NEXT jumps
+   *  back past this, so it runs once per execution of the FOR. */
+  private enterBody(s: Extract<Stmt, { k: 'for' }>): void {
+    const plan = this.plans.get(s.id);
+    if (plan) this.x.hoistBegin(plan);
   }
 
   forStmt(s: Extract<Stmt, { k: 'for' }>): void {
     if (this.c.strict) this.staticFor(s); else this.stackFor(s);
   }
   nextStmt(s: Extract<Stmt, { k: 'next' }>): void {
+    this.x.hoistEnd(s);
     const names = s.vars.length ? s.vars : [null];
     names.forEach((v, i) => {
       const loop = this.loops.get(s.loops[i] ?? -1);
@@ -59,6 +71,7 @@ export class Loops {
     e.opL(STF, FREG0, 0, 0, store.variable(s.v));
     const lim = this.loadPart(info.limit, 3);
     this.loopTest(info.step, lim, info.exit, false);
+    this.enterBody(s);
     e.bind(info.body);
   }
 
@@ -130,6 +143,7 @@ export class Loops {
     e.op(LI, 3, 0, 0, s.id + 1);
     e.opL(CALL, 0, 0, 0, this.pushRoutine());
     e.opL(BNE, 4, 0, 0, c.errStub('TOO MANY NESTED FOR LOOPS'));
+    this.enterBody(s);
     e.bind(info.body);
   }
 

@@ -28,6 +28,7 @@ export class Statements {
     const e = c.e;
     c.numDepth = 0;
     c.strDepth = 0;
+    this.x.hoistEnd(s); // a statement outside the loop whose subscripts are hoisted (hoist.ts)
     switch (s.k) {
       case 'nop': case 'option': return;
       case 'clear': return this.clearStmt();
