@@ -235,6 +235,11 @@ export class JitState {
         }
         // return points: a subroutine or the supervisor comes back there
         if (op === Op.CALL || op === Op.SVC) { leaders.add(p + 2); queue.push(p + 2); }
+        // A loop's closing branch ends its block, so that a body branching back to its own start
+        // becomes a loop of its own (blocksOf's selfLoop) and not a pass through the region's
+        // dispatch at every iteration: the extended dialect's NEXT goes on after its branch back
+        // (popping the loop's record), and MATMUL's inner loop ran 3-4 times slower that way.
+        if (cond && target >= 0 && target <= p) leaders.add(p + 2);
         if (ENDS_WALK.has(op)) break;
         if (cond && !warm(p + 2)) { if (wasm) cold.push(p + 2); break; }
         p += 2;
