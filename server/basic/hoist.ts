@@ -67,9 +67,14 @@ function plainLet(s: Stmt): s is Extract<Stmt, { k: 'let' }> {
   return s.k === 'let' && s.target.t === 'n' && (s.target.k === 'var' || s.target.subs.every(pureNum)) && pureNum(s.e);
 }
 
+/** For tests: `enabled: false` compiles every subscript at every pass, as before (hoist-diff.test.ts
+ *  compares the two). */
+export const hoistOptions = { enabled: true };
+
 /** The loops whose subscripts may be hoisted, by FOR id. */
 export function hoistPlans(prog: Program, store: Storage): Map<number, HoistPlan> {
   const plans = new Map<number, HoistPlan>();
+  if (!hoistOptions.enabled) return plans;
   const targets = new Set(prog.refs.map(([, tgt]) => tgt));
   const flat: { line: number; s: Stmt }[] = [];
   for (const ln of prog.lines) for (const s of ln.stmts) flat.push({ line: ln.num, s });
