@@ -15,6 +15,9 @@
 // body any other way: the loop's record is on the stack only between its FOR and its NEXT, and
 // nothing between them leaves the body.
 //
+// The same conditions let the extended dialect's NEXT skip its test that the loop on top of the
+// stack of active loops is its own: only the FOR can have put it there (loops.ts `stackNext`).
+//
 // Errors stay exactly where they were. A subscript out of range is not reported before the loop:
 // the register gets -1 instead of the scaled index (a valid one is never negative), and each use
 // tests it (`BLT reg, r0, bad`) where the conversion used to be, going to the same place the full
@@ -120,7 +123,8 @@ export function hoistPlans(prog: Program, store: Storage): Map<number, HoistPlan
       }
     };
     for (const s of body) if (s.k === 'let') { visit(s.target); visit(s.e); }
-    if (items.size > 0) plans.set(f.id, { body: new Set([...body, next]), next, items });
+    // (a plan with nothing to hoist still tells the extended dialect's NEXT that its loop is on top)
+    plans.set(f.id, { body: new Set([...body, next]), next, items });
   }
   return plans;
 }
