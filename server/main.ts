@@ -49,14 +49,14 @@ function threadIds(): number[] {
  * The mainframe's thread yields the host's cores to everything else, as on DTSS, where the
  * Datanet-30 was a machine of its own: an echo must never wait for guest code. On Linux a thread
  * has its own nice value and scheduling policy.
- * - `low` (the default): nice 19. With 50 busy jobs and 1,000 typists on two cores, echo p99.9
- *   measured 7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest throughput on an
- *   otherwise idle host.
- * - `idle`: nice 19, then SCHED_IDLE (set with util-linux's `chrt`; Node has no call for it): a
- *   thread that wakes takes the core from it at once rather than after its time slice. Measured
- *   against nice 19 in one A/B (echo bench, three alternating rounds, load 6): no better with 50
- *   unthrottled jobs (p99 5.49 against 5.17 ms) and worse with 50 paced ones (5.50 against 2.68 ms),
- *   so it is not the default.
+ * - `low` (the default for a paced mainframe): nice 19. With 50 busy jobs and 1,000 typists on two
+ *   cores, echo p99.9 measured 7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest
+ *   throughput on an otherwise idle host.
+ * - `idle` (the default `--unthrottled`): nice 19, then SCHED_IDLE (set with util-linux's `chrt`;
+ *   Node has no call for it): a thread that wakes takes the core from it at once rather than after
+ *   its time slice. A flat-out mainframe fills every idle moment of the host, so that is when it
+ *   matters: hostile bench flat out, three alternating rounds, echo p99 7.1, 8.1, 11.4 ms against
+ *   17.5, 24.7, 27.3 at nice 19. Paced (a tenth of a core) the A/Bs were a toss-up.
  * - `normal`: the server's own priority.
  * The mainframe still gets every cycle nobody else wants.
  */

@@ -16,7 +16,7 @@ export class Pool {
   private dirs = new Set<string>();
 
   /** Starts a server (in `dir`, e.g. a stopped server's, to restart it; `paced`: see spawnServer). */
-  async server(args: string[] = [], dir?: string, opts: { paced?: boolean } = {}): Promise<ServerProcess> {
+  async server(args: string[] = [], dir?: string, opts: { paced?: boolean; hostPriority?: boolean } = {}): Promise<ServerProcess> {
     const s = await spawnServer(args, dir, opts);
     this.servers.push(s);
     this.dirs.add(s.dir);

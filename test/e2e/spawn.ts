@@ -23,7 +23,7 @@ export interface ServerProcess {
  *  main`, rebuilt first if a source changed) instead of the sources through tsx: benchmarks measure
  *  that (tsx adds its loader thread and a naming call at every closure created, which a profile
  *  of the hostile bench showed as 12% of the mainframe thread); tests run the sources. */
-export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean; nodeArgs?: string[]; built?: boolean } = {}): Promise<ServerProcess> {
+export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean; nodeArgs?: string[]; built?: boolean; hostPriority?: boolean } = {}): Promise<ServerProcess> {
   const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
   const entry = opts.built ? ['server/launch.mjs', 'main'] : ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10',
@@ -36,7 +36,11 @@ export async function spawnServer(args: string[] = [], dir?: string, opts: { pac
     '--max-jobs', '64',
     // With the JIT a tight loop uses the default 60 CPU seconds in well under a wall second; tests
     // whose jobs must outlive a SYSTAT or a Ctrl-C get 2,000 (a test may pass its own, later wins).
-    '--cpu-limit', '20000000000', ...(opts.paced ? [] : ['--unthrottled']), ...args], {
+    '--cpu-limit', '20000000000', ...(opts.paced ? [] : ['--unthrottled']),
+    // Tests keep the mainframe at nice 19, not the idle policy an unthrottled server takes by
+    // default: beside the suite's other workers a SCHED_IDLE thread gets a fifth of what a nice-19
+    // one gets. Benchmarks (built) and `hostPriority` (the test of the defaults) keep the server's.
+    ...(opts.built || opts.hostPriority ? [] : ['--mainframe-priority', 'low']), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -125,9 +125,15 @@ describe('the mainframe yields the host to the lines (Linux)', () => {
     return grown.sort((x, y) => y.grew - x.grew)[0];
   }
 
-  it('guest code runs at nice 19 by default, under the idle scheduling policy with --mainframe-priority idle; the lines stay normal', async () => {
-    for (const [args, policy] of [[[], 0], [['--mainframe-priority', 'idle'], 5]] as [string[], number][]) {
-      const s = await pool.server(args);
+  it('guest code runs at nice 19, paced by default, and flat out (--unthrottled) under the idle scheduling policy too; --mainframe-priority sets either; the lines stay normal', async () => {
+    const cases: [string[], boolean, number][] = [
+      [[], true, 0], // paced: nice 19
+      [[], false, 5], // flat out: nice 19 and SCHED_IDLE
+      [['--mainframe-priority', 'low'], false, 0],
+      [['--mainframe-priority', 'idle'], true, 5],
+    ];
+    for (const [args, paced, policy] of cases) {
+      const s = await pool.server(args, undefined, { paced, hostPriority: true });
       const t = await user(s.url, 'spin');
       await t.command('NEW SPIN.S');
       t.line('10 start: JMP start');
