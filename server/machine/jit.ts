@@ -77,6 +77,9 @@ interface Region {
   growth: number;
 }
 
+/** A region translated, before it is installed. */
+interface Built { fn: RegionFn; leaders: number[]; pcs: number[]; inner: number[]; exits: Set<number> }
+
 /** One decoded instruction of a region. */
 export interface Ins { pc: number; op: number; a: number; b: number; c: number; imm: number; cyc: number }
 
@@ -126,7 +129,7 @@ export class JitState {
     this.install(g, pc, hotAt, 0);
   }
 
-  private install(g: { fn: RegionFn; leaders: number[]; pcs: number[]; inner: number[]; exits: Set<number> }, entryPc: number, hotAt: number, growth: number): void {
+  private install(g: Built, entryPc: number, hotAt: number, growth: number): void {
     this.translated += g.pcs.length;
     jitCounters.regions++;
     jitCounters.instructions += g.pcs.length;
@@ -160,9 +163,7 @@ export class JitState {
     if (old === undefined) return false;
     const g = this.build(old.entryPc, core);
     if (g === null || !g.leaders.includes(pc)) return false;
-    for (const p of old.pcs) { this.cover[p]--; this.cover[p + 1]--; }
-    for (const p of old.inner) this.inner[p]--;
-    for (const s of old.claimed) this.entry[s] = undefined;
+    this.release(old);
     this.regions = this.regions.filter((x) => x !== old);
     this.install(g, old.entryPc, hotAt, old.growth + 1);
     return true;
@@ -184,16 +185,20 @@ export class JitState {
     for (let v = lo; v < hi; v++) if (this.cover[v] !== 0) { this.hit(lo, hi); return; }
   }
 
+  /** Its code was overwritten: gone, and its entries counted towards never translating them again. */
   private drop(g: Region): void {
-    for (const p of g.pcs) { this.cover[p]--; this.cover[p + 1]--; }
-    for (const p of g.inner) this.inner[p]--;
-    for (const s of g.claimed) {
-      this.entry[s] = undefined;
-      this.hot[s] = ++this.drops[s] >= MAX_DROPS ? NEVER : 0;
-    }
+    this.release(g);
+    for (const s of g.claimed) this.hot[s] = ++this.drops[s] >= MAX_DROPS ? NEVER : 0;
   }
 
-  private build(entryPc: number, core: Int32Array): { fn: RegionFn; leaders: number[]; pcs: number[]; inner: number[]; exits: Set<number> } | null {
+  /** Its words and entries are no longer covered by it (dropped, or replaced by a grown copy). */
+  private release(g: Region): void {
+    for (const p of g.pcs) { this.cover[p]--; this.cover[p + 1]--; }
+    for (const p of g.inner) this.inner[p]--;
+    for (const s of g.claimed) this.entry[s] = undefined;
+  }
+
+  private build(entryPc: number, core: Int32Array): Built | null {
     const ctx = this.ctx, code = ctx.code, cacheEnd = ctx.cacheEnd, kop = this.dec.kop, hot = this.hot;
     const seen = new Map<number, Ins>();
     const leaders = new Set<number>([entryPc]);
