@@ -125,7 +125,9 @@ export class Foreground {
 
   /** Programs end lines with LF; a teletype needs CR LF (Unix calls this ONLCR). */
   private onlcr(text: string): string {
-    let out = text.replace(/(?<!\r)\n/g, '\r\n');
+    // most output has no CR of its own: a plain replace is several times cheaper than the
+    // look-behind, and a flooding job's output all passes through here on the lines' thread
+    let out = text.indexOf('\r') < 0 ? text.replaceAll('\n', '\r\n') : text.replace(/(?<!\r)\n/g, '\r\n');
     if (this.lastOutCR && text.startsWith('\n')) out = out.slice(1);
     this.lastOutCR = text.endsWith('\r');
     this.lastOutLF = text.endsWith('\n');

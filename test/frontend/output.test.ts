@@ -1,18 +1,20 @@
 // A line's output on a fake clock: its speed, Ctrl-C's discard, hurry, and back-pressure.
 import { describe, expect, it } from 'vitest';
-import { LineOutput } from '../../server/frontend/output.ts';
+import { LineOutput, UNPACED_GAP_MS } from '../../server/frontend/output.ts';
 import { charsPerSecond } from '../../shared/pacer.ts';
 import { FakeClock } from '../terminal/helpers.ts';
 
 function rig(baud: number) {
   const clock = new FakeClock();
   let sent = '';
+  let frames = 0;
   let buffered = 0;
   const held: (() => void)[] = [];
   let holding = false;
   const wire = {
     send(text: string, done: () => void) {
       sent += text;
+      frames++;
       if (holding) {
         buffered += text.length;
         held.push(() => {
@@ -23,11 +25,12 @@ function rig(baud: number) {
     },
     buffered: () => buffered,
   };
-  const out = new LineOutput(wire, clock);
+  const out = new LineOutput(wire, clock, clock);
   out.baud = baud;
   return {
     clock, out,
     sent: () => sent,
+    frames: () => frames,
     /** the peer stops reading: nothing sent is acknowledged until release() */
     hold() { holding = true; },
     release() { holding = false; for (const f of held.splice(0)) f(); },
@@ -99,5 +102,41 @@ describe('line output', () => {
     s.release();
     s.clock.advance(1000);
     expect(s.sent().length).toBeGreaterThan(20_000);
+  });
+
+  it('an unpaced line sends a quiet line\'s text at once, and what a flood writes meanwhile as one frame every 10 ms', () => {
+    const r = rig(0);
+    let credit = 0;
+    r.out.write('A', () => credit++); // a quiet line: the echo goes now
+    expect(r.sent()).toBe('A');
+    for (let i = 0; i < 100; i++) r.out.write('x', () => credit++); // a job printing flat out
+    expect(r.sent()).toBe('A');
+    expect(credit).toBe(1); // the job's credit comes back only when its text has gone
+    expect(r.out.pending).toBe(100);
+    r.clock.advance(UNPACED_GAP_MS);
+    expect(r.sent()).toBe('A' + 'x'.repeat(100));
+    expect(r.frames()).toBe(2);
+    expect(credit).toBe(101);
+    r.out.write('B');
+    expect(r.frames()).toBe(2); // still within the gap after that frame
+    r.clock.advance(UNPACED_GAP_MS);
+    expect(r.frames()).toBe(3);
+    r.clock.advance(1000);
+    r.out.write('C'); // quiet again: at once
+    expect(r.sent().endsWith('BC')).toBe(true);
+    expect(r.frames()).toBe(4);
+  });
+
+  it('Ctrl-C on an unpaced line: the waiting text is dropped and the answer goes at once', () => {
+    const r = rig(0);
+    r.out.write('first');
+    r.out.write('never sent');
+    expect(r.out.discard()).toBe('never sent'.length);
+    r.out.hurry();
+    r.out.write('^C\r\n');
+    expect(r.sent()).toBe('first^C\r\n');
+    r.out.calm();
+    r.clock.advance(100);
+    expect(r.sent()).toBe('first^C\r\n');
   });
 });
