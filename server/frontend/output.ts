@@ -20,14 +20,16 @@ export const SPEEDS = [0, 110, 150, 300, 600, 1200, 2400, 4800, 9600, 19200] as 
 /** A paced line sends at most this often, so a fast line is a few frames a second, not one per character. */
 const MIN_TICK_MS = 50;
 /**
- * An unpaced line sends at most one frame every this often: what is written meanwhile waits and
- * goes as one frame. A keystroke's echo on a quiet line still goes at once (typing is slower than
- * this); a job printing as fast as the machine runs no longer costs the lines' thread a socket
- * write for every batch of the mainframe's output (the division-storm job of the hostile bench,
- * 50 of them flat out, took 19% of the thread in writes alone). At 4,096 characters of a job's
- * output window that still lets a job print 200,000 characters a second.
+ * An unpaced line sends a frame every this often on average, and what is written meanwhile waits
+ * and goes with everything else waiting as one frame. A few frames in a row go at once
+ * (UNPACED_BURST): an echo and the reply that follows it are not held back, and a keystroke's echo
+ * on a quiet line never is; a job printing as fast as the machine runs no longer costs the lines'
+ * thread a socket write for every batch of the mainframe's output (the division-storm jobs of the
+ * hostile bench, 50 of them flat out, took 19% of the thread in writes alone). At 4,096
+ * characters of a job's output window that still lets a job print 400,000 characters a second.
  */
 export const UNPACED_GAP_MS = 10;
+export const UNPACED_BURST = 4;
 /** A paced line stops feeding a socket whose peer has this much unsent (it is not reading). */
 const WIRE_HIGH = 16 * 1024;
 
@@ -46,8 +48,10 @@ export class LineOutput {
   private hurrying = false;
   private waiters: { limit: number; resolve: () => void }[] = [];
   private closed = false;
-  /** when the last frame went (unpaced lines), and the timer that sends what waits after it */
-  private lastSent = -Infinity;
+  /** unpaced lines: frames that may go at once (one comes back every UNPACED_GAP_MS, up to
+   *  UNPACED_BURST), when they were counted, and the timer that sends what waits for one */
+  private frames = UNPACED_BURST;
+  private framesAt = 0;
   private gapTimer: unknown = null;
 
   constructor(
@@ -92,9 +96,8 @@ export class LineOutput {
         return;
       }
       if (this.cadence.cps === 0) {
-        const now = this.gapClock.now();
-        if (now - this.lastSent >= UNPACED_GAP_MS) {
-          this.lastSent = now;
+        if (this.frameFree(this.gapClock.now())) {
+          this.frames--;
           this.send(text, done);
           return;
         }
@@ -155,6 +158,13 @@ export class LineOutput {
     });
   }
 
+  /** Whether an unpaced line may send a frame now (the frames that came back are counted). */
+  private frameFree(now: number): boolean {
+    this.frames = Math.min(UNPACED_BURST, this.frames + (now - this.framesAt) / UNPACED_GAP_MS);
+    this.framesAt = now;
+    return this.frames >= 1;
+  }
+
   private cancelGap(): void {
     if (this.gapTimer === null) return;
     this.gapClock.clearTimeout(this.gapTimer);
@@ -177,12 +187,11 @@ export class LineOutput {
     if (this.wire.buffered() > WIRE_HIGH) return;
     const now = this.cadence.now();
     const unpaced = this.cadence.cps === 0 && !this.hurrying;
-    const gapNow = this.gapClock.now();
-    if (unpaced && gapNow - this.lastSent < UNPACED_GAP_MS) {
+    if (unpaced && !this.frameFree(this.gapClock.now())) {
       this.gapTimer = this.gapClock.setTimeout(() => {
         this.gapTimer = null;
         this.pump();
-      }, Math.ceil(this.lastSent + UNPACED_GAP_MS - gapNow));
+      }, Math.ceil((1 - this.frames) * UNPACED_GAP_MS));
       return;
     }
     let allowed = this.hurrying || unpaced ? Infinity : this.cadence.allowance(now);
@@ -204,7 +213,7 @@ export class LineOutput {
       }
     }
     if (text.length > 0) {
-      this.lastSent = gapNow;
+      if (unpaced) this.frames--;
       const finished = dones;
       this.send(text, finished === null ? undefined : finished.length === 1 ? finished[0] : () => { for (const d of finished) d(); });
     }

@@ -1,6 +1,6 @@
 // A line's output on a fake clock: its speed, Ctrl-C's discard, hurry, and back-pressure.
 import { describe, expect, it } from 'vitest';
-import { LineOutput, UNPACED_GAP_MS } from '../../server/frontend/output.ts';
+import { LineOutput, UNPACED_BURST, UNPACED_GAP_MS } from '../../server/frontend/output.ts';
 import { charsPerSecond } from '../../shared/pacer.ts';
 import { FakeClock } from '../terminal/helpers.ts';
 
@@ -104,39 +104,45 @@ describe('line output', () => {
     expect(s.sent().length).toBeGreaterThan(20_000);
   });
 
-  it('an unpaced line sends a quiet line\'s text at once, and what a flood writes meanwhile as one frame every 10 ms', () => {
+  it('an unpaced line sends an echo and its reply at once, and what a flood writes after them as one frame every 10 ms', () => {
     const r = rig(0);
     let credit = 0;
-    r.out.write('A', () => credit++); // a quiet line: the echo goes now
-    expect(r.sent()).toBe('A');
+    r.out.write('A', () => credit++); // a quiet line: the echo goes now ...
+    r.out.write('REPLY', () => credit++); // ... and so does the reply after it
+    expect(r.sent()).toBe('AREPLY');
     for (let i = 0; i < 100; i++) r.out.write('x', () => credit++); // a job printing flat out
-    expect(r.sent()).toBe('A');
-    expect(credit).toBe(1); // the job's credit comes back only when its text has gone
-    expect(r.out.pending).toBe(100);
+    expect(r.frames()).toBe(UNPACED_BURST); // a few frames in a row go at once, then they wait
+    const waiting = 100 - (UNPACED_BURST - 2);
+    expect(r.out.pending).toBe(waiting);
+    expect(credit).toBe(UNPACED_BURST); // the job's credit comes back only when its text has gone
     r.clock.advance(UNPACED_GAP_MS);
-    expect(r.sent()).toBe('A' + 'x'.repeat(100));
-    expect(r.frames()).toBe(2);
-    expect(credit).toBe(101);
-    r.out.write('B');
-    expect(r.frames()).toBe(2); // still within the gap after that frame
-    r.clock.advance(UNPACED_GAP_MS);
-    expect(r.frames()).toBe(3);
+    expect(r.sent()).toBe('AREPLY' + 'x'.repeat(100));
+    expect(r.frames()).toBe(UNPACED_BURST + 1); // everything that waited went as one frame
+    expect(credit).toBe(102);
+    for (let i = 0; i < 50; i++) {
+      r.out.write('y'); // still flooding: one frame a gap
+      r.clock.advance(1);
+    }
+    const flood = r.frames() - (UNPACED_BURST + 1);
+    expect(flood).toBeGreaterThanOrEqual(4); // 50 ms of flood: about a frame each 10 ms
+    expect(flood).toBeLessThanOrEqual(5);
     r.clock.advance(1000);
+    const before = r.frames();
     r.out.write('C'); // quiet again: at once
-    expect(r.sent().endsWith('BC')).toBe(true);
-    expect(r.frames()).toBe(4);
+    expect(r.sent().endsWith('C')).toBe(true);
+    expect(r.frames()).toBe(before + 1);
   });
 
   it('Ctrl-C on an unpaced line: the waiting text is dropped and the answer goes at once', () => {
     const r = rig(0);
-    r.out.write('first');
+    for (let i = 0; i < UNPACED_BURST; i++) r.out.write('sent');
     r.out.write('never sent');
     expect(r.out.discard()).toBe('never sent'.length);
     r.out.hurry();
     r.out.write('^C\r\n');
-    expect(r.sent()).toBe('first^C\r\n');
+    expect(r.sent()).toBe('sent'.repeat(UNPACED_BURST) + '^C\r\n');
     r.out.calm();
     r.clock.advance(100);
-    expect(r.sent()).toBe('first^C\r\n');
+    expect(r.sent()).toBe('sent'.repeat(UNPACED_BURST) + '^C\r\n');
   });
 });
