@@ -234,16 +234,23 @@ export class Expressions {
       case 'LOG': arg0(); e.opL(FBLE, r, FZERO, 0, c.errStub('LOG OF ZERO OR OF A NEGATIVE NUMBER')); e.op(FLOG, r, r); return;
       case 'RND': {
         if (c.strict) { e.op(SVC, 0, 0, 0, Svc.RANDOM); e.op(FMOV, r, 1); return; }
-        // Microsoft: RND(0) gives the last number again; any other argument, the next one.
+        // Microsoft: RND(0) gives the last number again; a negative argument restarts the
+        // generator from itself first (so RND(-3) always begins the same sequence: programs use
+        // it for repeatable games); a positive one, or none, gives the next number.
         const last = c.store.cell('RND');
         const done = e.label();
         if (x.args.length) {
           arg0();
+          const draw = e.label();
           const next = e.label();
           e.opL(FBNE, r, FZERO, 0, next);
           e.opL(LDF, r, 0, 0, last);
           e.opL(JMP, 0, 0, 0, done);
           e.bind(next);
+          e.opL(FBGT, r, FZERO, 0, draw);
+          e.op(FMOV, 1, r);
+          e.op(SVC, 0, 0, 0, Svc.SEED);
+          e.bind(draw);
         }
         e.op(SVC, 0, 0, 0, Svc.RANDOM);
         e.op(FMOV, r, 1);

@@ -32,6 +32,7 @@ const list: ServiceInfo[] = [
   { number: 10, name: 'COLUMN', base: 5, perWord: 0, args: '', result: 'r1 = the column (0-based) where the job\'s next character will be typed' },
   { number: 11, name: 'ERROR', base: 10, perWord: 1, args: 'r1 = message address, r2 = length', result: 'ends the job with a run-time error: the message, then " IN LINE n" (or " AT n" without line numbers)' },
   { number: 12, name: 'WARN', base: 10, perWord: 1, args: 'r1 = message address, r2 = length', result: 'types the message and " IN LINE n" on a line of its own; the job goes on' },
+  { number: 13, name: 'SEED', base: 20, perWord: 0, args: 'f1 = seed', result: 'restarts the job\'s generator from a state made from f1: the same f1 starts the same sequence' },
   // BASIC run-time library
   { number: 32, name: 'PUTNUM', base: 60, perWord: 0, args: 'f1 = number', result: 'types f1 as BASIC prints a number: sign or space, digits, a trailing space' },
   { number: 33, name: 'FMTNUM', base: 60, perWord: 1, args: 'f1 = number, r1 = buffer address, r2 = capacity, r3 = layout bits: 1 Microsoft (below .01 as 1E-03), 2 ECMA-55 explicit point (1.E+30), else 0', result: 'r1 = length of the number as STR$ gives it (no leading space for positives, no trailing space)' },
@@ -44,7 +45,7 @@ export const SERVICE_BY_NAME: ReadonlyMap<string, ServiceInfo> = new Map(list.ma
 
 export const Svc = {
   EXIT: 0, PUTC: 1, PUTS: 2, GETS: 3, TIME: 4, CPUTIME: 5, RANDOM: 6, RANDOMIZE: 7, SLEEP: 8,
-  PUTINT: 9, COLUMN: 10, ERROR: 11, WARN: 12, PUTNUM: 32, FMTNUM: 33, PARSENUM: 34,
+  PUTINT: 9, COLUMN: 10, ERROR: 11, WARN: 12, SEED: 13, PUTNUM: 32, FMTNUM: 33, PARSENUM: 34,
 } as const;
 
 /** Cycles charged for one call of service `n` that moved `words` words. */

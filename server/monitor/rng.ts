@@ -19,6 +19,16 @@ export function nextRandom(state: number): [number, number] {
   return [value, b];
 }
 
+/** The state SEED restarts from: every bit of the number counts, so nearby seeds (-1, -1.5, -2)
+ *  start unrelated sequences, and the same number always the same one. Never 0 (a dead state). */
+export function seedFromNumber(x: number): number {
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, x);
+  let s = xorshift32((bits.getInt32(0) ^ RNG_SEED) | 0 || RNG_SEED);
+  s = xorshift32((s ^ Math.imul(bits.getInt32(4), 0x9e3779b1)) | 0 || RNG_SEED);
+  return s === 0 ? RNG_SEED : s;
+}
+
 /** A non-zero seed from the clock, for RANDOMIZE. */
 export function seedFromClock(ms: number, salt: number): number {
   const s = xorshift32((Math.floor(ms) ^ Math.imul(salt, 0x9e3779b1)) | 0);

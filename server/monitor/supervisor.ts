@@ -5,7 +5,7 @@ import { FMT_EXPLICIT_POINT, FMT_MICROSOFT, printNumber, strNumber, parseNumber 
 import type { EndReason } from './protocol.ts';
 import type { MonitorConfig } from './config.ts';
 import type { Job } from './job.ts';
-import { nextRandom, seedFromClock } from './rng.ts';
+import { nextRandom, seedFromClock, seedFromNumber } from './rng.ts';
 
 /** Longest string a service moves in one call. */
 export const MAX_SERVICE_WORDS = 65536;
@@ -139,6 +139,11 @@ export function serve(host: SvcHost, job: Job): boolean {
     case Svc.RANDOMIZE: {
       host.charge(job, serviceCycles(n, 0));
       job.rng = seedFromClock(host.now(), job.id);
+      return true;
+    }
+    case Svc.SEED: {
+      host.charge(job, serviceCycles(n, 0));
+      job.rng = seedFromNumber(ctx.f[1]);
       return true;
     }
     case Svc.SLEEP: {

@@ -95,6 +95,36 @@ l: SVC RANDOM
     expect(c).not.toBe(a);
   });
 
+  it('SEED restarts the generator from f1: the same seed gives the same numbers, another seed others', () => {
+    // seed from r6 (an integer, made a double), then five numbers; the seed is reset each time
+    const PROG = (seed: number, again = false) => `start: LI r6, ${seed}
+ ITOF f1, r6
+ SVC SEED
+ LI r5, 3
+l: SVC RANDOM
+ SVC PUTNUM
+ SUB r5, r5, 1
+ BGT r5, r0, l
+${again ? ' ITOF f1, r6\n SVC SEED\n SVC RANDOM\n SVC PUTNUM\n' : ''} HALT
+`;
+    const a = once(PROG(-3)).output(1);
+    const plain = once(`start: LI r5, 3
+l: SVC RANDOM
+ SVC PUTNUM
+ SUB r5, r5, 1
+ BGT r5, r0, l
+ HALT
+`).output(1);
+    expect(once(PROG(-3)).output(1)).toBe(a);
+    expect(a).not.toBe(plain);
+    expect(once(PROG(-4)).output(1)).not.toBe(a);
+    expect(once(PROG(3)).output(1)).not.toBe(a);
+    // seeding again in the same job starts over: the fourth number is the first one again
+    const nums = once(PROG(-3, true)).output(1).trim().split(/\s+/);
+    expect(nums).toHaveLength(4);
+    expect(nums[3]).toBe(nums[0]);
+  });
+
   it('tracks the column through CR, LF and backspace', () => {
     const h = once(`start: LA r1, m
  LI r2, 6
