@@ -102,6 +102,8 @@ export class JitState {
    *  a block a slice ended in the middle of; that is no reason to translate the code again. */
   private readonly inner: Uint16Array;
   private readonly drops: Uint8Array;
+  /** WebAssembly: 1 where an instruction ran before the JIT started watching the job (see build) */
+  private readonly ranCold: Uint8Array | null;
   private regions: Region[] = [];
   private translated = 0;
 
@@ -112,6 +114,13 @@ export class JitState {
     this.cover = new Uint16Array(ctx.codeEnd + 2);
     this.inner = new Uint16Array(ctx.cacheEnd);
     this.drops = new Uint8Array(ctx.cacheEnd);
+    // The interpreter decodes an instruction when it first runs it, and so far only it has decoded
+    // any: the code that ran in the job's first cycles, before arrivals were counted.
+    this.ranCold = wasm === null ? null : new Uint8Array(ctx.cacheEnd);
+    if (this.ranCold !== null) {
+      const code = ctx.code, ran = this.ranCold;
+      for (let p = 0; p < ran.length; p++) if (code[p << 1] !== 0) ran[p] = 1;
+    }
   }
 
   /** live regions and translated instructions (for tests and the bench) */
@@ -220,7 +229,11 @@ export class JitState {
     const wasm = this.wasm !== null;
     const max = wasm ? MAX_REGION_WASM : MAX_REGION;
     const cold: number[] = [];
-    const warm = (p: number) => hot[p] !== 0;
+    // Code that ran before the JIT watched the job is warm too: the extended dialect's FOR calls a
+    // routine that pushes the loop's record, and MATMUL's first FORs called it only then; left out,
+    // it made the region be translated again (grow) as soon as the region left for it, 3-5 ms.
+    const ranCold = this.ranCold;
+    const warm = (p: number) => hot[p] !== 0 || (ranCold !== null && ranCold[p] !== 0);
     while ((queue.length > 0 || cold.length > 0) && seen.size < max) {
       let p = queue.length > 0 ? queue.shift()! : cold.shift()!;
       while (inRange(p) && !seen.has(p) && seen.size < max) {
