@@ -138,6 +138,14 @@ export class Loops {
     e.opL(STF, FREG0, 0, 0, c.store.variable(s.v));
     this.x.num(s.to, 0);
     if (s.step) this.x.num(s.step, 1); else e.op(Op.FMOV, FREG0 + 1, FONE);
+    if (this.plans.has(s.id)) {
+      // Its NEXT is known (stackNext): it reads the limit and step from cells of this FOR's own,
+      // at fixed addresses, not from the record through the stack's top (an address that a
+      // WebAssembly region must check at every pass). Only this FOR writes them, just before it
+      // pushes the same values, and nothing runs between the FOR and that NEXT but the body.
+      if (info.limit.c === undefined) { info.limit.slot = e.bss(2); e.opL(STF, FREG0, 0, 0, info.limit.slot); }
+      if (info.step.c === undefined) { info.step.slot = e.bss(2); e.opL(STF, FREG0 + 1, 0, 0, info.step.slot); }
+    }
     e.opL(LA, 1, 0, 0, c.store.variable(s.v));
     e.opL(LA, 2, 0, 0, info.body);
     e.op(LI, 3, 0, 0, s.id + 1);
@@ -153,18 +161,31 @@ export class Loops {
     const c = this.c;
     const e = c.e;
     const { base, top, floor } = c.store.loops();
+    if (known && guess) {
+      // A pass is what ECMA-55's NEXT does (limit and step from the FOR's cells, stackFor); the
+      // record is popped when the loop ends. No other path: nothing else can be on top.
+      const vl = c.store.variable(guess.v);
+      e.opL(LDF, FREG0, 0, 0, vl);
+      const st = this.loadPart(guess.step, 3);
+      e.op(FADD, FREG0, FREG0, st);
+      e.opL(STF, FREG0, 0, 0, vl);
+      const lim = this.loadPart(guess.limit, 4);
+      this.loopTest(guess.step, lim, guess.body, true, st);
+      e.opL(LD, 1, 0, 0, top);
+      e.op(SUB, 1, 1, 0, LOOP_WORDS);
+      e.opL(ST, 1, 0, 0, top);
+      return;
+    }
     const after = e.label();
     const slow = e.label();
     if (guess && (v === null || guess.v === v)) {
       const vl = c.store.variable(guess.v);
       e.opL(LD, 1, 0, 0, top);
-      if (!known) {
-        e.opL(LD, 2, 0, 0, floor);
-        e.opL(BEQ, 1, 2, 0, slow); // no loop of this subroutine is active
-        e.opL(LD, 2, 1, 0, base, -LOOP_WORDS + 6);
-        e.op(LI, 3, 0, 0, guess.id + 1);
-        e.opL(BNE, 2, 3, 0, slow);
-      }
+      e.opL(LD, 2, 0, 0, floor);
+      e.opL(BEQ, 1, 2, 0, slow); // no loop of this subroutine is active
+      e.opL(LD, 2, 1, 0, base, -LOOP_WORDS + 6);
+      e.op(LI, 3, 0, 0, guess.id + 1);
+      e.opL(BNE, 2, 3, 0, slow);
       e.opL(LDF, FREG0, 0, 0, vl);
       let st: number;
       if (guess.step.c !== undefined) st = this.loadPart(guess.step, 3);
