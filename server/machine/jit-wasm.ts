@@ -129,11 +129,11 @@ export class WasmJit {
     this.cache.set(key, inst);
     wasmCounters.regions++;
     return this.wrap(inst.exports.run as (pc: number, budget: number, base: number, limit: number, sl: number, sh: number) => number,
-      Int8Array.from(w.usedR), Int8Array.from(w.wroteR), Int8Array.from(w.usedF), Int8Array.from(w.wroteF));
+      Int8Array.from(w.usedR), Int8Array.from(w.wroteR), Int8Array.from(w.usedF), Int8Array.from(w.wroteF), w.sites);
   }
 
   private wrap(run: (pc: number, budget: number, base: number, limit: number, sl: number, sh: number) => number,
-    usedR: Int8Array, wroteR: Int8Array, usedF: Int8Array, wroteF: Int8Array): RegionFn {
+    usedR: Int8Array, wroteR: Int8Array, usedF: Int8Array, wroteF: Int8Array, sites: Sites): RegionFn {
     const xr = this.xr, xf = this.xf;
     return (ctx: Context, r: Int32Array, f: Float64Array, _core: Int32Array, _f64: Float64Array,
       code: Int32Array, cover: Uint16Array, budget: number, J: JitState): number => {
@@ -147,20 +147,43 @@ export class WasmJit {
       for (let i = 0; i < wroteF.length; i++) f[wroteF[i]] = xf[wroteF[i]];
       ctx.pc = xr[X_PC >> 2];
       J.used = xr[X_USED >> 2];
-      if (st === Stop.TRAP) { ctx.trapKind = xr[X_TK >> 2]; ctx.trapPc = ctx.pc; ctx.trapAddr = xr[X_TA >> 2]; }
-      else if (st === Stop.SVC) ctx.svcNumber = xr[X_TK >> 2];
-      else if (st === REGION_TAIL) {
-        if (xr[X_TK >> 2] === DECLINED) wasmCounters.declined++;
-        // a budget cut to fit: the block that did not fit may fit in the rest; pc is at its start
-        else if (b !== budget) st = REGION_LEFT;
-      }
+      if (st === AT_SITE) {
+        // left at a site, its number in tk: where it goes on, the cycles to give back, and why
+        const i = xr[X_TK >> 2], v = xr[X_TA >> 2], kind = sites.kind[i];
+        ctx.pc = sites.pc[i];
+        J.used -= sites.back[i];
+        if (kind === SIDE_EXIT) st = REGION_LEFT;
+        // a budget cut to fit: the block that did not fit may fit in the rest
+        else if (kind === TAIL) st = b !== budget ? REGION_LEFT : REGION_TAIL;
+        else {
+          st = Stop.TRAP;
+          ctx.trapPc = ctx.pc;
+          if (kind !== DOUBLE_ACCESS) { ctx.trapKind = kind; ctx.trapAddr = v; }
+          // the interpreter's order: the first word, the second, then the alignment
+          else if ((v >>> 0) >= ctx.limit) { ctx.trapKind = Trap.ADDRESS; ctx.trapAddr = v; }
+          else if (v + 1 >= ctx.limit) { ctx.trapKind = Trap.ADDRESS; ctx.trapAddr = v + 1; }
+          else { ctx.trapKind = Trap.ALIGNMENT; ctx.trapAddr = v; }
+        }
+      } else if (st === Stop.SVC) ctx.svcNumber = xr[X_TK >> 2];
+      else if (st === REGION_TAIL) wasmCounters.declined++;
       return st;
     };
   }
 }
 
-/** tk of a region that declined to run (a fixed address outside the partition) */
-const DECLINED = -1;
+/** st of a region that left at one of its sites (the site's number in tk) */
+const AT_SITE = -3;
+/** Kinds of site besides a trap's kind: a conditional branch out of the region, a block that does
+ *  not fit in the budget left (pc at its start), LDF/STF at a computed address (one test in the
+ *  region covers the three traps it may raise; the wrapper tells which from the address). */
+const SIDE_EXIT = -1, TAIL = -2, DOUBLE_ACCESS = -3;
+
+/** The places a region leaves from, by number, other than its blocks' ends, SVC and HALT: it leaves
+ *  with only that number (and an address) set, a few bytes where setting pc, cycles, kind and
+ *  state took up to thirty. The extended dialect's MATMUL region had about 150 of them, and every
+ *  byte is written by the translator (unoptimised in a fresh process), compiled by the baseline
+ *  compiler and again by the optimising one, which a short program's process waits for at exit. */
+interface Sites { pc: number[]; back: number[]; kind: number[] }
 
 /** An address known when translating, small enough that its byte offset is a memory immediate. */
 const isFixed = (x: Ins): boolean => x.b === 0 && x.c === 0 && x.imm >= 0 && x.imm < 2 ** 28;
@@ -192,6 +215,7 @@ class RegionWriter {
   private readonly w = new FuncWriter();
   /** the helpers called, in the order of their function indices in the module */
   readonly imports: number[] = [];
+  readonly sites: Sites = { pc: [], back: [], kind: [] };
 
   constructor(private readonly starts: number[], private readonly codeEnd: number, private readonly xb: number) {
     this.isLeader = new Set(starts);
@@ -201,14 +225,14 @@ class RegionWriter {
     const w = this.w, starts = this.starts;
     const blocks = blocksOf(starts, seen);
     const lo = starts[0], span = starts[starts.length - 1] - lo + 1;
-    w.block('exit');
+    w.block('exit').block('site');
     // The fixed addresses (a BASIC program's variables) are checked against the limit once, at
     // entry, not at every access: if one is outside the partition, the region declines to run and
     // the slice is interpreted, which traps exactly where it must (nothing has run yet).
     const need = fixedNeed(seen, this.codeEnd);
     if (need >= 0) {
       w.i32(need).get(P_LIMIT).op(O.i32_ge_s).if_();
-      w.i32(DECLINED).set(L_TK).i32(REGION_TAIL).set(L_ST).br('exit').end();
+      w.i32(REGION_TAIL).set(L_ST).br('exit').end();
     }
     w.loop('disp').block('leave');
     for (let i = blocks.length - 1; i >= 0; i--) w.block(`c${blocks[i].start}`);
@@ -227,7 +251,7 @@ class RegionWriter {
       if (selfLoop) w.loop('self');
       // enter only if every instruction of the block would start inside the budget
       w.get(L_USED).i32(cost - last.cyc).op(O.i32_add).get(P_BUDGET).op(O.i32_ge_s).if_();
-      this.setPc(start); w.i32(REGION_TAIL).set(L_ST).br('exit').end();
+      this.site(start, 0, TAIL); w.end();
       w.get(L_USED).i32(cost).op(O.i32_add).set(L_USED);
       let done = 0;
       for (const x of ins) {
@@ -238,7 +262,9 @@ class RegionWriter {
       else if (!ENDS_WALK.has(last.op) && !isBranch(last.op)) this.goTo(last.pc + 2, next);
     }
     w.end(); // 'leave': pc is not a block of this region (st is already REGION_LEFT)
-    w.end().end(); // 'disp', 'exit'
+    w.end().br('exit'); // 'disp'
+    w.end().i32(AT_SITE).set(L_ST); // 'site': tk (and ta) are set
+    w.end(); // 'exit'
     // prologue and epilogue, now that the registers used are known
     const f = new FuncWriter();
     f.get(P_BASE).i32(2).op(O.i32_shl).set(L_MB).i32(REGION_LEFT).set(L_ST);
@@ -290,9 +316,15 @@ class RegionWriter {
 
   /** A trap at s: addr() pushes the address reported. */
   private trap(s: Site, kind: number, addr: () => void): void {
-    const w = this.w;
-    this.setPc(s.ins.pc); this.giveBack(s);
-    w.i32(kind).set(L_TK); addr(); w.set(L_TA); w.i32(Stop.TRAP).set(L_ST).br('exit');
+    addr(); this.w.set(L_TA);
+    this.site(s.ins.pc, s.back, kind);
+  }
+
+  /** Leaves at a new site: on at pc, `back` cycles given back. */
+  private site(pc: number, back: number, kind: number): void {
+    const t = this.sites;
+    this.w.i32(t.pc.length).set(L_TK).br('site');
+    t.pc.push(pc); t.back.push(back); t.kind.push(kind);
   }
 
   /** if (cond on the stack) trap */
@@ -330,7 +362,9 @@ class RegionWriter {
     const w = this.w;
     cond();
     if (s.loopBack) { w.brIf('self'); return; }
-    w.if_(); this.giveBack(s); this.goTo(s.ins.imm); w.end();
+    w.if_();
+    if (this.isLeader.has(s.ins.imm)) { this.giveBack(s); this.goTo(s.ins.imm); } else this.site(s.ins.imm, s.back, SIDE_EXIT);
+    w.end();
     if (s.last) this.goTo(s.ins.pc + 2, s.next);
   }
 
@@ -390,11 +424,11 @@ class RegionWriter {
           else { w.get(L_MB); this.fr(a); w.mem(O.f64_store, 3, imm * 4); }
           return;
         }
-        this.checkedAddr(s);
-        w.get(L_V).get(P_LIMIT).i32(1).op(O.i32_sub).op(O.i32_ge_s); // v + 1 >= limit, without overflow
-        this.trapIf(s, Trap.ADDRESS, () => w.get(L_V).i32(1).op(O.i32_add));
-        w.get(L_V).i32(1).op(O.i32_and);
-        this.trapIf(s, Trap.ALIGNMENT, () => w.get(L_V));
+        // v >= limit, v + 1 >= limit or v odd, in one test: v >= limit - 1 as unsigned (a partition
+        // is never empty when its code runs)
+        this.addr(b, c, imm); w.tee(L_V).get(P_LIMIT).i32(1).op(O.i32_sub).op(O.i32_ge_u);
+        w.get(L_V).i32(1).op(O.i32_and).op(O.i32_or);
+        this.trapIf(s, DOUBLE_ACCESS, () => w.get(L_V));
         if (op === Op.LDF) { this.byteAddr(L_V); w.mem(O.f64_load, 3, 0).set(this.fw(a)); return; }
         this.byteAddr(L_V); this.fr(a); w.mem(O.f64_store, 3, 0);
         w.get(L_V).i32(this.codeEnd).op(O.i32_le_s).if_().get(L_V).call(this.fn(FN_SMCF)).if_(); this.leave(s); w.end().end();

@@ -285,6 +285,35 @@ sub:  ADD  r10, r10, 1
     expect(jitCounters.regions - translated).toBe(1);
   });
 
+  it('traps as the interpreter does when a double at a computed address leaves the partition or is odd', () => {
+    // one test in the region covers the three traps of LDF and STF; which one it was (and its
+    // address) is worked out after it leaves: the first word outside, the second, or alignment
+    for (const op of ['LDF', 'STF']) {
+      for (const bad of [63, 64, 100, 33, -2]) {
+        const src = `
+      .equ BAD, ${bad}
+      .stack 8
+      LI   r1, 0
+      LI   r4, 40
+loop: ADD  r1, r1, 1
+      LI   r3, 30
+      BLT  r1, r3, ok
+      LI   r4, BAD
+ok:   ${op}  f1, 0(r4)
+      LI   r3, 100
+      BLT  r1, r3, loop
+      HALT`;
+        const m = wasmMachine(src, { hotThreshold: 5, jitAfter: 0 }, 64);
+        const ref = withCpu(src, { jit: false });
+        expect(finish(m, 97), `${op} at ${bad}`).toEqual(finish(ref, 97));
+        expect([m.ctx.trapKind, m.ctx.trapPc, m.ctx.trapAddr, m.ctx.pc], `${op} at ${bad}`)
+          .toEqual([ref.ctx.trapKind, ref.ctx.trapPc, ref.ctx.trapAddr, ref.ctx.pc]);
+        expect(m.ctx.trapKind).toBe(bad === 33 ? Trap.ALIGNMENT : Trap.ADDRESS);
+        expect(m.ctx.jit!.stats().regions).toBe(1);
+      }
+    }
+  });
+
   it('a region whose fixed addresses are outside the partition declines, and the job traps where the interpreter does', () => {
     const src = `
       .stack 8
