@@ -9,6 +9,8 @@
 // closed on a later line. The body runs once even when the limit is already passed (8K BASIC does
 // not test before the first pass). A NEXT whose loop is the one the text suggests takes a short
 // path with the loop's constants; anything else calls the `next` routine, which searches the stack.
+// The NEXT of a loop whose body is plain LETs that no jump enters (hoist.ts) knows its record is on
+// top: its pass is ECMA-55's, with the limit and step in cells its FOR fills.
 // As in 8K BASIC, a subroutine's loops sit above its GOSUB: inside it FOR and NEXT see only its own
 // loops, and RETURN leaves those it did not finish (see `gosub`).
 import { Op } from '../machine/isa.ts';

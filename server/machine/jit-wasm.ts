@@ -180,7 +180,7 @@ const SIDE_EXIT = -1, TAIL = -2, DOUBLE_ACCESS = -3;
 
 /** The places a region leaves from, by number, other than its blocks' ends, SVC and HALT: it leaves
  *  with only that number (and an address) set, a few bytes where setting pc, cycles, kind and
- *  state took up to thirty. The extended dialect's MATMUL region had about 150 of them, and every
+ *  state took up to thirty. The extended dialect's MATMUL region has 95 of them, and every
  *  byte is written by the translator (unoptimised in a fresh process), compiled by the baseline
  *  compiler and again by the optimising one, which a short program's process waits for at exit. */
 interface Sites { pc: number[]; back: number[]; kind: number[] }

@@ -114,8 +114,10 @@ export class JitState {
     this.cover = new Uint16Array(ctx.codeEnd + 2);
     this.inner = new Uint16Array(ctx.cacheEnd);
     this.drops = new Uint8Array(ctx.cacheEnd);
-    // The interpreter decodes an instruction when it first runs it, and so far only it has decoded
-    // any: the code that ran in the job's first cycles, before arrivals were counted.
+    // The interpreter decodes an instruction when it first runs it: before any translation, the
+    // decoded ones are the code that ran in the job's first cycles, before arrivals were counted.
+    // (A JitState made again later also counts what translations decoded; only regions' shapes
+    // depend on it, never results.)
     this.ranCold = wasm === null ? null : new Uint8Array(ctx.cacheEnd);
     if (this.ranCold !== null) {
       const code = ctx.code, ran = this.ranCold;
