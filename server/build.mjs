@@ -5,6 +5,7 @@
 //
 // Plain JavaScript (not TypeScript) because it must run before anything is built. esbuild bundles
 // the whole project in a fraction of a second; type checking is `npm run typecheck`'s job.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,8 @@ export const OUT = join(ROOT, '.build');
 /** The commands: name in `.build/` -> its source. */
 export const ENTRIES = {
   main: 'server/main.ts',
-  job: 'server/job.ts',
+  // the job command's entry only sets V8's flags and runs job-main.cjs through its code cache (below)
+  job: 'server/job-start.ts',
   admin: 'server/admin.ts',
   bills: 'server/bills.ts',
   worker: 'server/monitor/worker.ts',
@@ -72,6 +74,18 @@ const keepSourceUrls = {
   },
 };
 
+/**
+ * V8's code cache of the job command's bundle (server/code-cache.ts): made by running the bundle
+ * once on server/job-train.ts (a BASIC program in both dialects), so that it holds what a job
+ * compiles. Without it, or if V8 refuses it, jobs run the same, compiling as they go, so a failure
+ * here fails nothing. (Measured 2026-12-02: README, BASIC.)
+ */
+function makeJobCache() {
+  spawnSync(process.execPath, [join(OUT, 'job.js')], {
+    env: { ...process.env, TIMESHARE_CODE_CACHE_TRAIN: '1' }, stdio: 'ignore', timeout: 60_000,
+  });
+}
+
 /** Builds every command into `.build/` (replaced whole, so a reader never sees half a build). */
 export async function buildAll() {
   const { build } = await import('esbuild'); // only when building: a fresh start need not load it
@@ -84,6 +98,8 @@ export async function buildAll() {
   const workerFromMainframe = relative(join(ROOT, 'server/monitor'), join(OUT, 'worker.js')).split(sep).join('/');
   // ... and the SQLite store its thread's from worker-store.ts's.
   const storeWorkerFromStore = relative(join(ROOT, 'server/store'), join(OUT, 'store-worker.js')).split(sep).join('/');
+  // ... and the job command's entry its bundle, from job-start.ts's.
+  const jobMainFromStart = relative(join(ROOT, 'server'), join(OUT, 'job-main.cjs')).split(sep).join('/');
   await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
     outdir: tmp,
@@ -94,7 +110,24 @@ export async function buildAll() {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
-    define: { __TIMESHARE_WORKER__: JSON.stringify(workerFromMainframe), __TIMESHARE_STORE_WORKER__: JSON.stringify(storeWorkerFromStore) },
+    define: { __TIMESHARE_WORKER__: JSON.stringify(workerFromMainframe), __TIMESHARE_STORE_WORKER__: JSON.stringify(storeWorkerFromStore), __TIMESHARE_JOB_MAIN__: JSON.stringify(jobMainFromStart) },
+    plugins: [keepSourceUrls],
+  });
+  // The job command itself, as CommonJS: V8 keeps a code cache for a script, not for an ES module.
+  // import.meta.url (written in by keepSourceUrls) becomes the bundle's own URL.
+  await build({
+    entryPoints: { 'job-main': join(ROOT, 'server/job.ts') },
+    outdir: tmp,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    define: { 'import.meta.url': '__bundle_url', __TIMESHARE_WORKER__: JSON.stringify(workerFromMainframe), __TIMESHARE_STORE_WORKER__: JSON.stringify(storeWorkerFromStore) },
+    banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [keepSourceUrls],
   });
   writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
@@ -113,6 +146,7 @@ export async function buildAll() {
     rmSync(tmp, { recursive: true, force: true });
   }
   rmSync(old, { recursive: true, force: true });
+  makeJobCache();
   return Date.now() - startedMs;
 }
 

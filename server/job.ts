@@ -7,6 +7,9 @@ import { createInterface } from 'node:readline';
 import { extname } from 'node:path';
 import type { Lang } from './monitor/protocol.ts';
 import { type BasicOptions, isDialect, MAX_MARGIN, MIN_MARGIN } from './basic/options.ts';
+import { JOB_V8_FLAGS } from './job-v8.ts';
+import { train } from './job-train.ts';
+import { TRAIN_ENV } from './code-cache.ts';
 
 /** Cycles a private machine's only job runs between looks by the monitor (unpaced). */
 const PRIVATE_QUANTUM = 4_000_000;
@@ -16,43 +19,6 @@ const USAGE = 'usage: npm run job -- [--dialect ecma55|extended] [--margin N] FI
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
-}
-
-let args = process.argv.slice(2).filter((a) => a !== '--');
-// BASIC's options: --dialect ecma55|extended (default extended), --margin N (default 72)
-const basic: BasicOptions = {};
-for (const opt of ['--dialect', '--margin']) {
-  const at = args.findIndex((a) => a === opt || a.startsWith(`${opt}=`));
-  if (at < 0) continue;
-  const inline = args[at].includes('=') ? args[at].slice(opt.length + 1) : null;
-  const value = inline ?? args[at + 1];
-  args = args.filter((_, i) => i !== at && (inline !== null || i !== at + 1));
-  if (value === undefined) fail(`job: ${opt} needs a value\n${USAGE}`);
-  if (opt === '--dialect') {
-    if (!isDialect(value)) fail(`job: --dialect must be ecma55 or extended, not ${value}`);
-    basic.dialect = value;
-  } else {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < MIN_MARGIN || n > MAX_MARGIN) fail(`job: --margin must be a whole number from ${MIN_MARGIN} to ${MAX_MARGIN}`);
-    basic.margin = n;
-  }
-}
-const bill = args.includes('--bill');
-const paced = args.includes('--paced');
-const files = args.filter((a) => a !== '--bill' && a !== '--paced');
-const unknown = files.filter((a) => a.startsWith('-'));
-if (unknown.length > 0) fail(`job: unknown option ${unknown[0]}\n${USAGE}`);
-if (files.length !== 1) fail(USAGE);
-const file = files[0];
-const langs: Record<string, Lang> = { '.bas': 'basic', '.s': 'asm' };
-const lang = langs[extname(file).toLowerCase()];
-if (!lang) fail(`job: ${file}: the name must end in .bas (BASIC) or .s (assembly)`);
-
-let source: string;
-try {
-  source = readFileSync(file, 'utf8');
-} catch (e) {
-  fail(`job: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
 }
 
 // A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do.
@@ -72,44 +38,74 @@ async function* stdinLines(): AsyncGenerator<string> {
     rl.close();
   }
 }
-// V8 runs a new WebAssembly region as baseline (Liftoff) code, and once it has run a little
-// (--wasm-tiering-budget, 1,800,000 by default, a rough count of code bytes executed) compiles it
-// again, optimised, on another thread. A job here lasts at most 60 rated seconds (600 million
-// cycles, some 60 ms of baseline code) and most last a few milliseconds: that compile (5-20 ms of
-// a core for MATMUL's region on this host) rarely finished before the end, took a core the program
-// could use (2 on the project's host), and a Node process waits for it before it exits. At the
-// largest budget the flag takes (2^31 - 1) a region is optimised after about 5 ms of baseline code
-// (measured: MATMUL, 33 million cycles, stays baseline in both dialects; the extended SIEVE tiers
-// up): at most a few ms later for the longest job than at 10 times the default, which MATMUL's
-// region used up in well under a millisecond. 2026-12-02, 15 interleaved rounds against 10 times the default,
-// whole process minus start-up, CPU (perf task-clock): MATMUL extended 21.7 -> 14.7 ms, ecma55
-// 17.7 -> 13.6; SIEVE 18.2 -> 16.6 and 13.7 -> 11.2; MATH 11.6 -> 7.6 and 10.5 -> 8.2; MATMUL at
-// 200 by 200 (522 million cycles, near the limit): 64.8 -> 68.6 ms CPU, wall 63.9 -> 50.3 ms.
-// Set before any WebAssembly is compiled; the private machine's process only (the server, whose
-// jobs run for hours, keeps V8's default).
-setFlagsFromString('--wasm-tiering-budget=2147483647');
 
-// The user sees plain messages on stderr; the internal log (with stack traces) only on request.
-process.env.LOG_LEVEL ??= 'silent';
-const { runStandalone } = await import('./monitor/standalone.ts');
-const result = await runStandalone(source, lang, {
-  inputLines: stdinLines(),
-  onOutput: (s) => process.stdout.write(s),
-  onSystem: (s) => process.stderr.write(s),
-  basic,
-  // A private machine runs one job, so its time slice only decides how often the monitor looks up:
-  // unpaced, a long one (400 ms of rated CPU) spares a compute-bound program thousands of returns
-  // from translated code (results and cycle counts do not depend on slicing). Why not 100 ms: every
-  // slice ends in the interpreter (the last block that does not fit is run instruction by
-  // instruction, for exact slicing), and at 1,000,000 cycles MATMUL's 48 slice ends made V8 start
-  // optimising the interpreter just before the program ended; a Node process waits for background
-  // compiles before it exits, so that cost 10-15 ms at exit (measured with --trace-opt and
-  // timestamps, 2026-12-02). 4,000,000 still returns to the dispatcher often enough for V8 to put
-  // optimised WebAssembly in place of its baseline code, which it can only do between calls.
-  config: paced ? { paced } : { paced, quantum: PRIVATE_QUANTUM },
-});
-process.stdin.destroy(); // the program may end before its input does
-if (bill) {
-  process.stderr.write(`${result.cycles} CYCLES, ${result.cpuSeconds.toFixed(6)} CPU SECONDS\n`);
+// (set again by the launcher, job-start.ts, before this bundle is compiled: see job-v8.ts)
+for (const flag of JOB_V8_FLAGS) setFlagsFromString(flag);
+
+/** Runs the program named on the command line. */
+async function main(): Promise<void> {
+  let args = process.argv.slice(2).filter((a) => a !== '--');
+  // BASIC's options: --dialect ecma55|extended (default extended), --margin N (default 72)
+  const basic: BasicOptions = {};
+  for (const opt of ['--dialect', '--margin']) {
+    const at = args.findIndex((a) => a === opt || a.startsWith(`${opt}=`));
+    if (at < 0) continue;
+    const inline = args[at].includes('=') ? args[at].slice(opt.length + 1) : null;
+    const value = inline ?? args[at + 1];
+    args = args.filter((_, i) => i !== at && (inline !== null || i !== at + 1));
+    if (value === undefined) fail(`job: ${opt} needs a value\n${USAGE}`);
+    if (opt === '--dialect') {
+      if (!isDialect(value)) fail(`job: --dialect must be ecma55 or extended, not ${value}`);
+      basic.dialect = value;
+    } else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < MIN_MARGIN || n > MAX_MARGIN) fail(`job: --margin must be a whole number from ${MIN_MARGIN} to ${MAX_MARGIN}`);
+      basic.margin = n;
+    }
+  }
+  const bill = args.includes('--bill');
+  const paced = args.includes('--paced');
+  const files = args.filter((a) => a !== '--bill' && a !== '--paced');
+  const unknown = files.filter((a) => a.startsWith('-'));
+  if (unknown.length > 0) fail(`job: unknown option ${unknown[0]}\n${USAGE}`);
+  if (files.length !== 1) fail(USAGE);
+  const file = files[0];
+  const langs: Record<string, Lang> = { '.bas': 'basic', '.s': 'asm' };
+  const lang = langs[extname(file).toLowerCase()];
+  if (!lang) fail(`job: ${file}: the name must end in .bas (BASIC) or .s (assembly)`);
+
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`job: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+
+  // The user sees plain messages on stderr; the internal log (with stack traces) only on request.
+  process.env.LOG_LEVEL ??= 'silent';
+  const { runStandalone } = await import('./monitor/standalone.ts');
+  const result = await runStandalone(source, lang, {
+    inputLines: stdinLines(),
+    onOutput: (s) => process.stdout.write(s),
+    onSystem: (s) => process.stderr.write(s),
+    basic,
+    // A private machine runs one job, so its time slice only decides how often the monitor looks up:
+    // unpaced, a long one (400 ms of rated CPU) spares a compute-bound program thousands of returns
+    // from translated code (results and cycle counts do not depend on slicing). Why not 100 ms: every
+    // slice ends in the interpreter (the last block that does not fit is run instruction by
+    // instruction, for exact slicing), and at 1,000,000 cycles MATMUL's 48 slice ends made V8 start
+    // optimising the interpreter just before the program ended; a Node process waits for background
+    // compiles before it exits, so that cost 10-15 ms at exit (measured with --trace-opt and
+    // timestamps, 2026-12-02). 4,000,000 still returns to the dispatcher often enough for V8 to put
+    // optimised WebAssembly in place of its baseline code, which it can only do between calls.
+    config: paced ? { paced } : { paced, quantum: PRIVATE_QUANTUM },
+  });
+  process.stdin.destroy(); // the program may end before its input does
+  if (bill) {
+    process.stderr.write(`${result.cycles} CYCLES, ${result.cpuSeconds.toFixed(6)} CPU SECONDS\n`);
+  }
+  process.exitCode = result.exitCode;
 }
-process.exitCode = result.exitCode;
+
+// (no top-level await: the build makes this bundle CommonJS, for V8's code cache: job-start.ts)
+void (process.env[TRAIN_ENV] === '1' ? train() : main());

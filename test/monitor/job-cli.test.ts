@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +36,18 @@ describe('the launcher', () => {
 });
 
 describe('npm run job', () => {
+  it('runs from the code cache the build made, which V8 takes: it was made under the job\'s own flags', () => {
+    expect(statSync('.build/job-main.cjs.cache').size).toBeGreaterThan(100_000);
+    const dir = mkdtempSync(join(tmpdir(), 'ts-job-'));
+    const file = join(dir, 'sum.bas');
+    writeFileSync(file, '10 FOR I = 1 TO 3\n20 LET S = S + I\n30 NEXT I\n40 PRINT S\n50 END\n');
+    for (const dialect of ['ecma55', 'extended']) {
+      const r = spawnSync(process.execPath, ['server/launch.mjs', 'job', '--dialect', dialect, file],
+        { encoding: 'utf8', timeout: 20_000, env: { ...process.env, TIMESHARE_CODE_CACHE_REPORT: '1' } });
+      expect([r.stdout, r.stderr, r.status]).toEqual([' 6 \n', 'code cache: taken\n', 0]);
+    }
+  });
+
   it('runs hello.s: exact output, exit 0, and --bill on stderr', () => {
     const r = job([`${EX}/hello.s`, '--bill']);
     expect(r.stdout).toBe('HELLO, WORLD\n');
