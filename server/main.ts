@@ -49,14 +49,18 @@ function threadIds(): number[] {
  * The mainframe's thread yields the host's cores to everything else, as on DTSS, where the
  * Datanet-30 was a machine of its own: an echo must never wait for guest code. On Linux a thread
  * has its own nice value and scheduling policy.
- * - `low` (the default for a paced mainframe): nice 19. With 50 busy jobs and 1,000 typists on two
- *   cores, echo p99.9 measured 7-10 ms at nice 19 against 10-15 ms at nice 10, at no cost in guest
- *   throughput on an otherwise idle host.
- * - `idle` (the default `--unthrottled`): nice 19, then SCHED_IDLE (set with util-linux's `chrt`;
- *   Node has no call for it): a thread that wakes takes the core from it at once rather than after
- *   its time slice. A flat-out mainframe fills every idle moment of the host, so that is when it
- *   matters: hostile bench flat out, three alternating rounds, echo p99 7.1, 8.1, 11.4 ms against
- *   17.5, 24.7, 27.3 at nice 19. Paced (a tenth of a core) the A/Bs were a toss-up.
+ * - `idle` (the default): nice 19, then SCHED_IDLE (set with util-linux's `chrt`; Node has no
+ *   call for it): a thread that wakes takes the core from it at once rather than after its time
+ *   slice. Flat out, hostile bench, three alternating rounds: echo p99 7.1, 8.1, 11.4 ms against
+ *   17.5, 24.7, 27.3 at nice 19. Paced, on a quiet host (floor p99 0.5 ms), echo bench with 50
+ *   busy jobs, two A/Bs of three alternating rounds: p99.9 5.5, 3.1, 6.1 and 3.8, 2.6, 4.0 ms
+ *   against 11.9, 14.4, 12.2 and 2.3, 17.1, 11.0 at nice 19 (p99 medians 1.34 / 1.14 against
+ *   1.45 / 1.36). The price: beside other normal-priority work that fills every core, the
+ *   mainframe gets a fifth of the little a nice-19 thread would, so paced jobs fall behind the
+ *   rated clock (they are billed by cycles, so they cost the same; they take longer).
+ * - `low`: nice 19 alone: a host that must keep the rated clock under other load. With 50 busy
+ *   jobs and 1,000 typists on two cores, echo p99.9 measured 7-10 ms at nice 19 against 10-15 ms
+ *   at nice 10.
  * - `normal`: the server's own priority.
  * The mainframe still gets every cycle nobody else wants.
  */

@@ -65,7 +65,7 @@ export const USAGE = `usage: npm start -- [options]
   --mainframe-priority low|idle|normal
                       the mainframe thread's priority on the host (Linux): low is nice 19;
                       idle adds the SCHED_IDLE policy (any thread that wakes takes the core at
-                      once); normal is the server's own. Default: low, or idle --unthrottled
+                      once); normal is the server's own. Default: idle
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
   --takeover-s S      several hosts: a host not heard from for S seconds is taken for crashed; its
@@ -204,7 +204,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
     // flat out, the mainframe takes every idle cycle of the host, so it must give a core back the
     // moment a line's thread wakes (measured: hostile flat-out echo p99 7.1-11.4 ms under idle
     // against 17.5-27.3 at nice 19, three alternating rounds); paced, it uses a tenth of a core
-    mainframePriority: mainframePriority(values['mainframe-priority'] ?? (values.unthrottled ? 'idle' : 'low')),
+    mainframePriority: mainframePriority(values['mainframe-priority'] ?? 'idle'),
     server: {
       ...DEFAULT_FRONTEND,
       host: values.host!,
