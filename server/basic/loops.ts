@@ -78,6 +78,13 @@ export class Loops {
   }
 
   private staticNext(info: Loop): void {
+    this.stepAndLoop(info);
+    this.c.e.bind(info.exit);
+  }
+
+  /** A NEXT's pass with its limit and step where its FOR left them: the variable steps, and the
+   *  loop goes back to its body unless the variable is past the limit. */
+  private stepAndLoop(info: Loop): void {
     const e = this.c.e;
     const vl = this.c.store.variable(info.v);
     e.opL(LDF, FREG0, 0, 0, vl);
@@ -86,7 +93,6 @@ export class Loops {
     e.opL(STF, FREG0, 0, 0, vl);
     const lim = this.loadPart(info.limit, 4);
     this.loopTest(info.step, lim, info.body, true, st);
-    e.bind(info.exit);
   }
 
   /** A limit or step: its register (a fixed one for 0 and 1), loading it into f[r] if needed. */
@@ -166,13 +172,7 @@ export class Loops {
     if (known && guess) {
       // A pass is what ECMA-55's NEXT does (limit and step from the FOR's cells, stackFor); the
       // record is popped when the loop ends. No other path: nothing else can be on top.
-      const vl = c.store.variable(guess.v);
-      e.opL(LDF, FREG0, 0, 0, vl);
-      const st = this.loadPart(guess.step, 3);
-      e.op(FADD, FREG0, FREG0, st);
-      e.opL(STF, FREG0, 0, 0, vl);
-      const lim = this.loadPart(guess.limit, 4);
-      this.loopTest(guess.step, lim, guess.body, true, st);
+      this.stepAndLoop(guess);
       e.opL(LD, 1, 0, 0, top);
       e.op(SUB, 1, 1, 0, LOOP_WORDS);
       e.opL(ST, 1, 0, 0, top);
