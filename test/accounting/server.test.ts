@@ -21,6 +21,18 @@ const HELLO = readFileSync(join(ROOT, 'server/machine/examples/hello.s'), 'utf8'
 const LOOP = '10 start: JMP start';
 const micros = (s: string) => { const [w, f] = s.split('.'); return Number(w) * 1_000_000 + Number(f); };
 
+/** CPU charges by job, each job's in ledger order, checked to overlap nowhere: its cumulative
+ *  readings strictly increase and its increments add up to the last one. */
+function cpuChargesWithoutOverlap<R extends { job: string; quantity: number; cum: number }>(rows: R[]): Map<string, R[]> {
+  const byJob = new Map<string, R[]>();
+  for (const r of rows) (byJob.get(r.job) ?? byJob.set(r.job, []).get(r.job)!).push(r);
+  for (const [job, es] of byJob) {
+    for (let i = 1; i < es.length; i++) expect(es[i]!.cum, job).toBeGreaterThan(es[i - 1]!.cum);
+    expect(es.reduce((a, e) => a + e.quantity, 0), job).toBe(es.at(-1)!.cum);
+  }
+  return byJob;
+}
+
 describe('accounting in the server', () => {
   it('types TIME after RUN, a statement for BILL and a summary at BYE', async () => {
     const s = await server();
@@ -101,14 +113,10 @@ describe('accounting in the server', () => {
 
     const rows = db.prepare(`SELECT job, kind, quantity, cum, at, key FROM ledger WHERE job IS NOT NULL ORDER BY id`).all() as { job: string; kind: string; quantity: number; cum: number; at: number; key: string }[];
     db.close();
-    const byJob = new Map<string, typeof rows>();
-    for (const r of rows) if (r.kind === 'cpu') (byJob.get(r.job) ?? byJob.set(r.job, []).get(r.job)!).push(r);
+    const byJob = cpuChargesWithoutOverlap(rows.filter((r) => r.kind === 'cpu'));
     expect(byJob.size).toBe(20);
     const checkpointTimes = [...new Set(rows.map((r) => r.at))].sort((a, b) => a - b);
     for (const [job, es] of byJob) {
-      // cumulative readings strictly increase and the increments add up to the last one: no overlap
-      for (let i = 1; i < es.length; i++) expect(es[i]!.cum, job).toBeGreaterThan(es[i - 1]!.cum);
-      expect(es.reduce((a, e) => a + e.quantity, 0), job).toBe(es.at(-1)!.cum);
       // every job was charged up to one of the last two checkpoints in the ledger
       expect(checkpointTimes.slice(-2), job).toContain(es.at(-1)!.at);
     }
@@ -135,13 +143,7 @@ describe('accounting in the server', () => {
     const all = db2.prepare(`SELECT job, quantity, cum FROM ledger WHERE kind = 'cpu' AND job IS NOT NULL ORDER BY id`).all() as { job: string; quantity: number; cum: number }[];
     const dupStorage = db2.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'storage' GROUP BY user, at / 3600000 HAVING n > 1`).all();
     db2.close();
-    const cpuByJob = new Map<string, typeof all>();
-    for (const r of all) (cpuByJob.get(r.job) ?? cpuByJob.set(r.job, []).get(r.job)!).push(r);
-    expect(cpuByJob.size).toBe(20);
-    for (const [job, es] of cpuByJob) {
-      for (let i = 1; i < es.length; i++) expect(es[i]!.cum, job).toBeGreaterThan(es[i - 1]!.cum);
-      expect(es.reduce((a, e) => a + e.quantity, 0), job).toBe(es.at(-1)!.cum);
-    }
+    expect(cpuChargesWithoutOverlap(all).size).toBe(20);
     expect(dupStorage).toEqual([]);
   });
 });
