@@ -8,6 +8,7 @@ import pretty from 'pino-pretty';
 import { DirectoryLibrary } from './library/library.ts';
 import { makeConfig } from './monitor/config.ts';
 import { Mainframe } from './monitor/mainframe.ts';
+import { askSlice } from './thread-slice.ts';
 import { parseOptions, USAGE, type MainOptions, type MainframePriority } from './frontend/options.ts';
 import { FrontEnd } from './frontend/server.ts';
 import { openStore } from './store/open.ts';
@@ -133,6 +134,13 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   const accounting = attached as unknown as ReturnType<typeof attachAccounting>;
   const web = attachWeb(fe, { accountant: accounting.accountant, log, trustProxy: o.trustProxy });
   const cluster: Cluster | null = shared ? await attachCluster(fe, { store, host: o.systemName, log }) : null;
+  // after the other threads have started, so that none of them copies the lines' thread's slice
+  if (o.linesSliceUs > 0) {
+    void askSlice(process.pid, o.linesSliceUs).then((r) => {
+      if (r.why) log.info({ sliceUs: r.sliceUs, why: r.why }, "the lines' thread keeps the kernel's time slice");
+      else log.info({ sliceUs: r.sliceUs }, `the lines' thread asks for ${r.sliceUs} µs time slices`);
+    });
+  }
   // always printed, whatever --log-level says: scripts and people read the address from it
   log.child({}, { level: 'info' }).info(
     { url: fe.url, store: store.where, storeKind: store.kind, system: o.systemName, maxLines: o.server.maxLines },

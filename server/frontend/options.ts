@@ -35,9 +35,15 @@ export interface MainOptions {
   trustProxy: boolean;
   /** the mainframe thread's place in the host's scheduler (main.ts): low (default), idle, normal */
   mainframePriority: MainframePriority;
+  /** the lines' thread's time slice in µs (thread-slice.ts); 0 leaves the kernel's */
+  linesSliceUs: number;
 }
 
 export type MainframePriority = 'idle' | 'low' | 'normal';
+
+/** The lines' thread's slice unless told (µs): longer than most of its turns (about 130 µs each
+ *  under 1,000 typists), shorter than the kernel's 0.7-3 ms default. */
+export const DEFAULT_LINES_SLICE_US = 300;
 
 export const USAGE = `usage: npm start -- [options]
   --host HOST         address to listen on (default 127.0.0.1; anything else is reachable from
@@ -66,6 +72,9 @@ export const USAGE = `usage: npm start -- [options]
                       the mainframe thread's priority on the host (Linux): low is nice 19;
                       idle adds the SCHED_IDLE policy (any thread that wakes takes the core at
                       once); normal is the server's own. Default: idle
+  --lines-slice US    the time slice the lines' thread asks of the kernel (Linux 6.12 and later),
+                      in microseconds, 100 to 100000: a woken line answers sooner; its share of
+                      the cores stays the same. 0 leaves the kernel's. Default: ${DEFAULT_LINES_SLICE_US}
   --detached-hours H  a detached job not attached for H hours is ended, its output saved as NAME.OUT (default ${DEFAULT_FRONTEND.detachedHours})
   --snapshot-s S      snapshot every job after each S seconds of its CPU, for recovery after a crash (default ${DEFAULT_CONFIG.snapshotSeconds})
   --takeover-s S      several hosts: a host not heard from for S seconds is taken for crashed; its
@@ -133,6 +142,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
       'rated-clock': { type: 'string' },
       unthrottled: { type: 'boolean', default: false },
       'mainframe-priority': { type: 'string' },
+      'lines-slice': { type: 'string' },
       'detached-hours': { type: 'string' },
       'snapshot-s': { type: 'string' },
       'takeover-s': { type: 'string' },
@@ -205,6 +215,7 @@ export function parseOptions(argv: string[]): MainOptions | null {
     // moment a line's thread wakes (measured: hostile flat-out echo p99 7.1-11.4 ms under idle
     // against 17.5-27.3 at nice 19, three alternating rounds); paced, it uses a tenth of a core
     mainframePriority: mainframePriority(values['mainframe-priority'] ?? 'idle'),
+    linesSliceUs: linesSlice(values['lines-slice']),
     server: {
       ...DEFAULT_FRONTEND,
       host: values.host!,
@@ -237,6 +248,13 @@ export function parseOptions(argv: string[]): MainOptions | null {
       takeoverSeconds: int('takeover-s', values['takeover-s'], 1) ?? DEFAULT_FRONTEND.takeoverSeconds,
     },
   };
+}
+
+function linesSlice(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_LINES_SLICE_US;
+  const n = Number(v);
+  if (/^\d+$/.test(v) && (n === 0 || (n >= 100 && n <= 100_000))) return n;
+  throw new Error(`--lines-slice is 0 or 100 to 100000 microseconds, not "${v}"`);
 }
 
 function mainframePriority(v: string): MainframePriority {

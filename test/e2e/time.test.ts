@@ -125,6 +125,36 @@ describe('the mainframe yields the host to the lines (Linux)', () => {
     return grown.sort((x, y) => y.grew - x.grew)[0];
   }
 
+  /** A thread's EEVDF time slice in µs as /proc reports it (Linux 6.6 and later), or null. */
+  const sliceUs = (pid: number, tid: number) => {
+    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
+    return m ? Number(m[1]) / 1000 : null;
+  };
+
+  it("the lines' thread asks for 300 µs time slices and keeps its nice value and policy; the other threads keep the kernel's; --lines-slice 0 asks nothing", async () => {
+    const kernel = sliceUs(process.pid, process.pid);
+    const s = await pool.server([], undefined, { paced: true, hostPriority: true });
+    const pid = s.child.pid!;
+    if (kernel === null) {
+      // a kernel before 6.6 has no slices to ask for: the server says so and goes on
+      await until(() => s.stdout().includes("the lines' thread keeps the kernel's time slice"), 'the log line saying why');
+    } else {
+      await until(() => sliceUs(pid, pid) === 300, "the lines' thread at 300 µs", 10_000);
+      expect(s.stdout()).toContain("the lines' thread asks for 300 µs time slices");
+      for (const t of threads(pid)) if (t.tid !== pid && t.policy === 0) expect(sliceUs(pid, t.tid)).toBe(kernel);
+    }
+    const main = threads(pid).find((x) => x.tid === pid)!;
+    expect(main.policy).toBe(0);
+    expect(main.nice).toBe(getPriority());
+    await pool.stop(s);
+
+    const left = await pool.server(['--lines-slice', '0'], undefined, { paced: true, hostPriority: true });
+    await user(left.url, 'slice0'); // the server has been up a while: it would have asked by now
+    expect(sliceUs(left.child.pid!, left.child.pid!)).toBe(kernel);
+    expect(left.stdout()).not.toContain('time slice');
+    await pool.stop(left);
+  }, 60_000);
+
   it('guest code runs at nice 19 under the idle scheduling policy by default, paced or flat out (--unthrottled); --mainframe-priority low leaves it at nice 19 alone; the lines stay normal', async () => {
     const cases: [string[], boolean, number][] = [
       [[], true, 5], // paced: nice 19 and SCHED_IDLE
