@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../server/node-flags.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -25,7 +26,8 @@ export interface ServerProcess {
  *  of the hostile bench showed as 12% of the mainframe thread); tests run the sources. */
 export async function spawnServer(args: string[] = [], dir?: string, opts: { paced?: boolean; nodeArgs?: string[]; built?: boolean; hostPriority?: boolean } = {}): Promise<ServerProcess> {
   const data = dir ?? mkdtempSync(join(tmpdir(), 'timeshare-e2e-'));
-  const entry = opts.built ? ['server/launch.mjs', 'main'] : ['--import', 'tsx', 'server/main.ts'];
+  // built: as `npm start` runs it, with its node flags (server/node-flags.ts)
+  const entry = opts.built ? [...SERVER_NODE_FLAGS, 'server/launch.mjs', 'main'] : ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, '--port', '0', '--data', data, '--scrypt-n', '16', '--fail-delay-ms', '10',
     // Tests are a crowded classroom on loopback: 127.0.0.1 is trusted (no per-address limits) and
     // accounts may log in often. Tests of the limits themselves connect from 127.0.0.2 and up.
