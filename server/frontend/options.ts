@@ -33,7 +33,7 @@ export interface MainOptions {
   rates?: string;
   /** behind a TLS-terminating reverse proxy: Secure cookies, client address from X-Forwarded-For */
   trustProxy: boolean;
-  /** the mainframe thread's place in the host's scheduler (main.ts): low (default), idle, normal */
+  /** the mainframe thread's place in the host's scheduler (main.ts): idle (default), low, normal */
   mainframePriority: MainframePriority;
   /** the lines' thread's time slice in µs (thread-slice.ts); 0 leaves the kernel's */
   linesSliceUs: number;
