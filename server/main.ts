@@ -66,14 +66,19 @@ function threadIds(): number[] {
  * The mainframe still gets every cycle nobody else wants.
  */
 const MAINFRAME_NICE = 19;
+/** One thread of this process to nice 19 (what: the thread, for the log if the kernel refuses). */
+function lowerNice(tid: number, what: string): void {
+  try {
+    setPriority(tid, Math.min(19, getPriority(tid) + MAINFRAME_NICE));
+  } catch (err) {
+    log.debug({ err, tid }, `could not lower ${what}'s priority`);
+  }
+}
+
 function yieldCores(tids: number[], how: MainframePriority): void {
   if (how === 'normal') return;
   for (const tid of tids) {
-    try {
-      setPriority(tid, Math.min(19, getPriority(tid) + MAINFRAME_NICE));
-    } catch (err) {
-      log.debug({ err, tid }, 'could not lower the mainframe thread priority');
-    }
+    lowerNice(tid, 'the mainframe thread');
     if (how !== 'idle') continue;
     execFile('chrt', ['--idle', '--pid', '0', String(tid)], (err) => {
       if (err) log.info({ tid, why: err.message.split('\n')[0] }, 'the mainframe thread stays at nice 19: chrt --idle failed');
@@ -143,13 +148,7 @@ timeshare:   sqlite3 timeshare.db ".recover" | sqlite3 repaired.db   (then put r
   if (o.mainframePriority !== 'normal') {
     const helpers = v8Workers();
     if (helpers.length === 0) log.info('V8\'s platform workers were not found by their places: they keep the server\'s priority');
-    for (const tid of helpers) {
-      try {
-        setPriority(tid, Math.min(19, getPriority(tid) + MAINFRAME_NICE));
-      } catch (err) {
-        log.debug({ err, tid }, 'could not lower a V8 platform worker\'s priority');
-      }
-    }
+    for (const tid of helpers) lowerNice(tid, 'a V8 platform worker');
   }
   let attached: ReturnType<typeof attachAccounting> | null = null;
   // The accountant attaches before the jobs kept in the store come back, so that it knows what

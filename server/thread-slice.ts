@@ -36,10 +36,10 @@ export interface SliceResult {
   why?: string;
 }
 
-/** The thread's current slice as /proc reports it (Linux 6.6 and later), in µs. */
-export function currentSliceUs(tid: number): number | null {
+/** A thread's current slice as /proc reports it (Linux 6.6 and later), in µs; this process's unless `pid`. */
+export function currentSliceUs(tid: number, pid = process.pid): number | null {
   try {
-    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${process.pid}/task/${tid}/sched`, 'utf8'));
+    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 1000) : null;
   } catch {
     return null;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool } from './pool.ts';
 import { ROOT } from './spawn.ts';
+import { currentSliceUs } from '../../server/thread-slice.ts';
 import { until } from '../helpers/until.ts';
 
 const pool = new Pool();
@@ -131,10 +132,7 @@ describe('the mainframe yields the host to the lines (Linux)', () => {
   }
 
   /** A thread's EEVDF time slice in µs as /proc reports it (Linux 6.6 and later), or null. */
-  const sliceUs = (pid: number, tid: number) => {
-    const m = /^se\.slice\s*:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
-    return m ? Number(m[1]) / 1000 : null;
-  };
+  const sliceUs = (pid: number, tid: number) => currentSliceUs(tid, pid);
 
   it("the lines' thread asks for 300 µs time slices and keeps its nice value and policy; the other threads keep the kernel's; --lines-slice 0 asks nothing", async () => {
     const kernel = sliceUs(process.pid, process.pid);
