@@ -1,6 +1,6 @@
 // The accountant as the front end uses it: sessions, jobs, checkpoints, budgets, BYE and TIME.
 import { describe, expect, it } from 'vitest';
-import { Accountant } from '../../server/accounting/accountant.ts';
+import { Accountant, BUDGET_FRESH_MS } from '../../server/accounting/accountant.ts';
 import { Meter } from '../../server/accounting/meter.ts';
 import { SqliteLedger } from '../../server/store/ledger.ts';
 import type { Meters } from '../../server/monitor/protocol.ts';
@@ -39,14 +39,30 @@ describe('budgets', () => {
     const ledger = SqliteLedger.memory();
     await ledger.append(new Meter(book()).job(payer('BOB', 9), meters(60 * CLOCK), PRIME - 3_600_000));
     const store: Record<string, number | null> = { BOB: 2_000_000 };
-    const { acct } = make(store, ledger);
+    const { acct, t } = make(store, ledger);
     expect(await acct.budgetState('BOB')).toEqual({ spent: 2_000_000 + 491_520, budget: 2_000_000 });
     expect(await acct.refuseRun('BOB')).toMatch(/BUDGET EXHAUSTED/);
-    store.BOB = 5_000_000; // raised with npm run admin while the server runs: RUN reads it afresh
+    store.BOB = 5_000_000; // raised with npm run admin while the server runs: RUN reads it afresh,
+    expect(await acct.refuseRun('BOB')).toMatch(/BUDGET EXHAUSTED/); // once the last read is a second old
+    t.now += BUDGET_FRESH_MS;
     expect(await acct.refuseRun('BOB')).toBeNull();
     acct.setBudget('BOB', null); // the BUDGET command sets both the store and the accountant
     store.BOB = null;
     expect(await acct.refuseRun('BOB')).toBeNull();
+  });
+
+  it('reads a budget from the store at most once a second, however often RUN asks', async () => {
+    let reads = 0;
+    const t = { now: PRIME };
+    const acct = new Accountant({
+      ledger: SqliteLedger.memory(), rates: book(), bootId: 'B3', now: () => t.now,
+      budgetOf: async () => (reads++, 2_000_000),
+    });
+    for (let i = 0; i < 100; i++, t.now += 25) expect(await acct.refuseRun('EVE')).toBeNull(); // 2.5 s of RUNs
+    expect(reads).toBe(3); // at 0, 1 and 2 s
+    acct.setBudget('EVE', 0); // the BUDGET command: seen at once, and counts as a read
+    expect(await acct.refuseRun('EVE')).toMatch(/BUDGET EXHAUSTED/);
+    expect(reads).toBe(3);
   });
 
   it('leaves users without a budget alone', async () => {
