@@ -2,7 +2,7 @@
 // against: a bare `ws` echo server in a child process of its own (_bare-echo.ts), driven by the
 // same client processes at the same rate, so the only difference between the two figures is the
 // server.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { percentile } from '../e2e/many.ts';
 import { sleep } from './_util.ts';
@@ -102,7 +102,13 @@ export async function startBareEcho(): Promise<{ url: string; stop(): Promise<vo
 }
 
 /** One floor run: the bare server, the same client processes and rate. */
-export async function measureFloor(terminals: number, processes: number, warmupMs: number, seconds: number): Promise<EchoFigures> {
+/**
+ * The floor. `hog`: beside a process that spins under the idle policy (`chrt -i 0`), as a flat-out
+ * mainframe thread does: what such a thread costs a bare server's echoes on this host, where the
+ * kernel must take the core back from it at each wake-up instead of finding it idle.
+ */
+export async function measureFloor(terminals: number, processes: number, warmupMs: number, seconds: number, hog = false): Promise<EchoFigures> {
+  const spinner = hog ? await startSpinner() : null;
   const bare = await startBareEcho();
   try {
     const pool = await TypistsPool.start(bare.url, terminals, processes, 'raw');
@@ -113,7 +119,20 @@ export async function measureFloor(terminals: number, processes: number, warmupM
     }
   } finally {
     await bare.stop();
+    spinner?.kill('SIGKILL');
   }
+}
+
+/** A process spinning at the idle policy; fails (never skips) where chrt cannot set it. */
+async function startSpinner(): Promise<ChildProcess> {
+  const child = spawn('chrt', ['-i', '0', process.execPath, '-e', 'process.stdout.write("spinning\\n"); for (;;);'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (e) => reject(new Error(`--hog-floor needs chrt (util-linux): ${e.message}`)));
+    child.once('exit', (code) => reject(new Error(`--hog-floor: chrt -i 0 exited with ${code}`)));
+    child.stdout!.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  return child;
 }
 
 export function show(label: string, f: EchoFigures): string {

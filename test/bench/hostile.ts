@@ -127,6 +127,9 @@ export async function main(args: string[]): Promise<void> {
     only: { type: 'string' },
     // --server-args "ARGS": more arguments for the server (an A/B of one setting)
     'server-args': { type: 'string' },
+    // --hog-floor: the floor once more, beside a process spinning at the idle policy as the flat-out
+    // mainframe does, and the flat-out run's ratio to that too (what the host's share of it is)
+    'hog-floor': { type: 'boolean', default: false },
   } });
   const attacks = !values['no-attacks'];
   // --kinds 0,2,5: only those kinds (by their place in KINDS), to find which one costs the most
@@ -157,8 +160,10 @@ export async function main(args: string[]): Promise<void> {
   const slow = outs.map((o) => (o.paced as { p99_floor_ratio: number }).p99_floor_ratio).filter((x) => !Number.isNaN(x));
   const said = (xs: number[]) => (xs.length ? `${median(xs)}x (runs ${xs.join(', ')})` : 'not run');
   console.log(`medians of ${repeat} runs, p99 against the floor: flat out ${said(flat)}, paced ${said(slow)} (target <= 3)`);
+  const hogs = outs.map((o) => o.p99_hog_floor_ratio as number | undefined).filter((x): x is number => typeof x === 'number' && !Number.isNaN(x));
+  if (hogs.length) console.log(`flat out against the floor beside an idle-policy spinner: ${said(hogs)}`);
   const m = (xs: number[]) => (xs.length ? median(xs) : null);
-  console.log(JSON.stringify({ bench: 'hostile', repeat, p99_floor_ratio: m(flat), paced: { p99_floor_ratio: m(slow) }, runs: outs }));
+  console.log(JSON.stringify({ bench: 'hostile', repeat, p99_floor_ratio: m(flat), ...(hogs.length ? { p99_hog_floor_ratio: m(hogs) } : {}), paced: { p99_floor_ratio: m(slow) }, runs: outs }));
 
   async function sequence(): Promise<Record<string, unknown>> {
     const floorBefore = await measureFloor(nTerms, procs, 2000, seconds);
@@ -172,7 +177,17 @@ export async function main(args: string[]): Promise<void> {
     const floorP99 = (floorBefore.p99_ms + floorAfter.p99_ms) / 2;
     const ratio = (r: Record<string, unknown>) => Math.round(((r.p99_ms as number) / floorP99) * 100) / 100;
     console.log(`p99 against the floor's ${floorP99.toFixed(2)} ms: flat out ${ratio(saturated)}x, paced ${ratio(paced)}x (target <= 3)`);
-    return { ...saturated, p99_floor_ratio: ratio(saturated), floor_p99_ms: Math.round(floorP99 * 100) / 100, floor_before: floorBefore, floor_after: floorAfter, paced: { ...paced, p99_floor_ratio: ratio(paced) } };
+    const hog = values['hog-floor'] ? await measureFloor(nTerms, procs, 2000, seconds, true) : null;
+    const hogRatio = hog ? Math.round(((saturated.p99_ms as number) / hog.p99_ms) * 100) / 100 : null;
+    if (hog) {
+      console.log(show('floor beside an idle spinner', hog));
+      console.log(`flat out against that floor's ${hog.p99_ms.toFixed(2)} ms: ${hogRatio}x`);
+    }
+    return {
+      ...saturated, p99_floor_ratio: ratio(saturated), floor_p99_ms: Math.round(floorP99 * 100) / 100, floor_before: floorBefore, floor_after: floorAfter,
+      ...(hog ? { hog_floor: hog, p99_hog_floor_ratio: hogRatio } : {}),
+      paced: { ...paced, p99_floor_ratio: ratio(paced) },
+    };
   }
 
   async function once(pacedServer: boolean): Promise<Record<string, unknown>> {
