@@ -125,8 +125,10 @@ export async function main(args: string[]): Promise<void> {
     'cpu-prof': { type: 'string' },
     // --only flat|paced: one of the two runs (a profile of one case, or a quicker A/B)
     only: { type: 'string' },
-    // --server-args "ARGS": more arguments for the server (an A/B of one setting)
+    // --server-args "ARGS": more arguments for the server (an A/B of one setting); --node-args
+    // "FLAGS": more flags for node itself, before npm start's own (an A/B of a V8 flag)
     'server-args': { type: 'string' },
+    'node-args': { type: 'string' },
     // --hog-floor: the floor once more, beside a process spinning at the idle policy as the flat-out
     // mainframe does, and the flat-out run's ratio to that too (what the host's share of it is)
     'hog-floor': { type: 'boolean', default: false },
@@ -196,7 +198,10 @@ export async function main(args: string[]): Promise<void> {
     ...(values['server-args'] ? values['server-args'].split(' ').filter(Boolean) : [])], undefined, {
     paced: pacedServer,
     built: true,
-    ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
+    nodeArgs: [
+      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+      ...(values['node-args'] ? values['node-args'].split(' ').filter(Boolean) : []),
+    ],
   });
   const pid = server.child.pid!;
   try {
