@@ -69,6 +69,9 @@ export async function main(args: string[]): Promise<void> {
       // --repeat N: the whole run (floor, scenarios, floor) N times, then each ratio's median: one
       // run's ratio is mostly how that run's floor went on a shared host
       repeat: { type: 'string', default: '1' },
+      // --hog-floor: the floor once more beside a process spinning at the idle policy, as the
+      // unthrottled scenario's mainframe thread does, and that scenario's ratio to it too
+      'hog-floor': { type: 'boolean', default: false },
     },
   });
   const terminals = Number(values.terminals);
@@ -93,7 +96,7 @@ export async function main(args: string[]): Promise<void> {
   const outs: Record<string, unknown>[] = [];
   for (let i = 0; i < repeat; i++) {
     if (repeat > 1) console.log(`--- run ${i + 1} of ${repeat} ---`);
-    outs.push(await sequence(terminals, procs, busyJobs, seconds, scenarios.map((x) => ({ name: x, ...known[x]! })), values['cpu-prof']));
+    outs.push(await sequence(terminals, procs, busyJobs, seconds, scenarios.map((x) => ({ name: x, ...known[x]! })), values['cpu-prof'], values['hog-floor']));
   }
   console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes compete with the server and the clients)`);
   if (repeat === 1) {
@@ -113,12 +116,17 @@ export async function main(args: string[]): Promise<void> {
     const target = sc === 'unthrottled' ? 3 : 2;
     console.log(`${sc}, medians of ${got.length} runs: p99 ${m.p99_ratio}x the floor (target <= ${target}; runs ${m.p99_ratios.join(', ')}), p99.9 ${m.p999_ratio}x (target <= 3; runs ${m.p999_ratios.join(', ')})`);
   }
+  const hogs = outs.map((o) => (o.unthrottled as { p99_hog_floor_ratio?: number } | undefined)?.p99_hog_floor_ratio).filter((x): x is number => typeof x === 'number');
+  if (hogs.length) {
+    summary.p99_hog_floor_ratio = median(hogs);
+    console.log(`unthrottled against the floor beside an idle spinner, median of ${hogs.length} runs: p99 ${median(hogs)}x (runs ${hogs.join(', ')})`);
+  }
   summary.runs = outs;
   console.log(JSON.stringify(summary));
 }
 
 /** One run: the floor, each scenario, the floor again; the figures and each ratio to the floor. */
-async function sequence(terminals: number, procs: number, busyJobs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], cpuProf?: string): Promise<Record<string, unknown>> {
+async function sequence(terminals: number, procs: number, busyJobs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], cpuProf?: string, hogFloor = false): Promise<Record<string, unknown>> {
   const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
   const results: Record<string, EchoFigures | string> = {};
@@ -153,6 +161,14 @@ async function sequence(terminals: number, procs: number, busyJobs: number, seco
     out[s] = { ...f, p99_ratio: ratio99, p999_ratio: ratio999 };
     const target = s === 'unthrottled' ? 3 : 2;
     console.log(`${s}: p99 ${ratio99}x the floor (target <= ${target}), p99.9 ${ratio999}x (target <= 3)`);
+  }
+  const flat = out.unthrottled as (EchoFigures & Record<string, unknown>) | undefined;
+  if (hogFloor && flat && typeof flat.p99_ms === 'number') {
+    const hog = await measureFloor(terminals, procs, WARMUP_MS, seconds, true);
+    console.log(show('floor beside an idle spinner', hog));
+    out.hog_floor = hog;
+    flat.p99_hog_floor_ratio = r2(flat.p99_ms / hog.p99_ms);
+    console.log(`unthrottled: p99 ${flat.p99_hog_floor_ratio}x the floor beside an idle spinner`);
   }
   return out;
 }
