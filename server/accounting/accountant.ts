@@ -337,9 +337,9 @@ export class Accountant {
     const stale = readAt === undefined || Math.abs(this.now() - readAt) >= BUDGET_FRESH_MS;
     if ((refreshBudget && stale) || !this.budgets.has(user)) {
       try {
-        const at = this.now();
+        const at = this.now(); // (as old as the read's start: a change during it is seen next time)
         this.budgets.set(user, await this.opts.budgetOf(user));
-        this.budgetReadAt.set(user, this.now());
+        this.budgetReadAt.set(user, at);
       } catch (err) {
         // Fail closed only when nothing is known: a budget read before the store went away still
         // holds (the month's charges are in memory too), so jobs go on within it.

@@ -101,24 +101,26 @@ export async function startBareEcho(): Promise<{ url: string; stop(): Promise<vo
   };
 }
 
-/** One floor run: the bare server, the same client processes and rate. */
 /**
- * The floor. `hog`: beside a process that spins under the idle policy (`chrt -i 0`), as a flat-out
- * mainframe thread does: what such a thread costs a bare server's echoes on this host, where the
- * kernel must take the core back from it at each wake-up instead of finding it idle.
+ * One floor run: the bare server, the same client processes and rate. `hog`: beside a process that
+ * spins under the idle policy (`chrt -i 0`), as a flat-out mainframe thread does: what such a
+ * thread costs a bare server's echoes on this host.
  */
 export async function measureFloor(terminals: number, processes: number, warmupMs: number, seconds: number, hog = false): Promise<EchoFigures> {
   const spinner = hog ? await startSpinner() : null;
-  const bare = await startBareEcho();
   try {
-    const pool = await TypistsPool.start(bare.url, terminals, processes, 'raw');
+    const bare = await startBareEcho();
     try {
-      return await pool.measure(warmupMs, seconds);
+      const pool = await TypistsPool.start(bare.url, terminals, processes, 'raw');
+      try {
+        return await pool.measure(warmupMs, seconds);
+      } finally {
+        await pool.stop();
+      }
     } finally {
-      await pool.stop();
+      await bare.stop();
     }
   } finally {
-    await bare.stop();
     spinner?.kill('SIGKILL');
   }
 }
