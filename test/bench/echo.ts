@@ -13,10 +13,13 @@ import { login } from '../frontend/client.ts';
 import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany } from '../e2e/many.ts';
 import { type EchoFigures, TypistsPool, measureFloor, show } from './_typists-pool.ts';
+import { cpuSample } from './_util.ts';
 
 const WARMUP_MS = 2000;
 
-async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string, nodeArgs: string[] = []): Promise<EchoFigures> {
+type RunFigures = EchoFigures & { frontend_cpu_pct: number; mainframe_cpu_pct: number };
+
+async function timeshareRun(terminals: number, procs: number, busyJobs: number, seconds: number, serverArgs: string[], cpuProf?: string, nodeArgs: string[] = []): Promise<RunFigures> {
   // the server's default configuration is paced; `unthrottled` passes --unthrottled
   const server = await spawnServer(['--max-lines', String(terminals + busyJobs + 10), '--log-level', 'warn', ...serverArgs], undefined,
     { built: true, paced: !serverArgs.includes('--unthrottled'), nodeArgs: [...nodeArgs, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])] });
@@ -33,7 +36,14 @@ async function timeshareRun(terminals: number, procs: number, busyJobs: number, 
     }
     const pool = await TypistsPool.start(server.url, terminals, procs, 'login');
     try {
-      return await pool.measure(WARMUP_MS, seconds);
+      // each thread's share of a core over the measured window: steadier than a tail, so an A/B of
+      // work taken off the lines' thread shows here first
+      const pid = server.child.pid!;
+      let cpu0 = { main: 0, other: 0 };
+      let cpu1 = cpu0;
+      const f = await pool.measure(WARMUP_MS, seconds, { start: () => (cpu0 = cpuSample(pid)), end: () => (cpu1 = cpuSample(pid)) });
+      const pct = (a: number, b: number) => Math.round(((b - a) / seconds) * 100);
+      return { ...f, frontend_cpu_pct: pct(cpu0.main, cpu1.main), mainframe_cpu_pct: pct(cpu0.other, cpu1.other) };
     } finally {
       await pool.stop();
       for (const t of busy) t.close();
@@ -132,8 +142,10 @@ async function sequence(terminals: number, procs: number, busyJobs: number, seco
   const results: Record<string, EchoFigures | string> = {};
   for (const { name: s, jobs, args } of scenarios) {
     try {
-      results[s] = await timeshareRun(terminals, procs, jobs, seconds, args, cpuProf);
-      console.log(show(`timeshare, ${s} (${jobs} jobs)`, results[s] as EchoFigures));
+      const r = await timeshareRun(terminals, procs, jobs, seconds, args, cpuProf);
+      results[s] = r;
+      console.log(show(`timeshare, ${s} (${jobs} jobs)`, r));
+      console.log(`  lines' thread ${r.frontend_cpu_pct}% of a core, mainframe thread ${r.mainframe_cpu_pct}%`);
     } catch (e) {
       results[s] = (e as Error).message.split('\n')[0]!;
       console.log(`timeshare, ${s}: could not run: ${results[s]}`);
@@ -177,13 +189,13 @@ async function sequence(terminals: number, procs: number, busyJobs: number, seco
 async function abRuns(terminals: number, procs: number, seconds: number, scenarios: { name: string; jobs: number; args: string[] }[], flags: string[], serverArgs: string[], rounds: number): Promise<void> {
   const floorBefore = await measureFloor(terminals, procs, WARMUP_MS, seconds);
   console.log(show('floor (bare ws echo), before', floorBefore));
-  const runs = new Map<string, EchoFigures[]>();
+  const runs = new Map<string, RunFigures[]>();
   for (let round = 0; round < rounds; round++) {
     for (const sc of scenarios) {
       for (const [label, nodeArgs, args] of [['A (as is)', [], []], [`B (${[...flags, ...serverArgs].join(' ')})`, flags, serverArgs]] as [string, string[], string[]][]) {
         const key = `${sc.name} ${label}`;
         const f = await timeshareRun(terminals, procs, sc.jobs, seconds, [...sc.args, ...args], undefined, nodeArgs);
-        console.log(show(`${key}, round ${round + 1}`, f));
+        console.log(`${show(`${key}, round ${round + 1}`, f)}; lines' thread ${f.frontend_cpu_pct}% of a core`);
         runs.set(key, [...(runs.get(key) ?? []), f]);
       }
     }
@@ -193,8 +205,8 @@ async function abRuns(terminals: number, procs: number, seconds: number, scenari
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const out: Record<string, unknown> = { bench: 'echo-ab', flags: flags.join(' '), server_args: serverArgs.join(' '), rounds, floor_before: floorBefore, floor_after: floorAfter };
   for (const [key, fs] of runs) {
-    const m = { p50_ms: median(fs.map((f) => f.p50_ms)), p99_ms: median(fs.map((f) => f.p99_ms)), p999_ms: median(fs.map((f) => f.p999_ms)) };
-    console.log(`${key}, medians of ${fs.length}: p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms`);
+    const m = { p50_ms: median(fs.map((f) => f.p50_ms)), p99_ms: median(fs.map((f) => f.p99_ms)), p999_ms: median(fs.map((f) => f.p999_ms)), frontend_cpu_pct: median(fs.map((f) => f.frontend_cpu_pct)) };
+    console.log(`${key}, medians of ${fs.length}: p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, lines' thread ${m.frontend_cpu_pct}% of a core`);
     out[key] = m;
   }
   console.log(`host: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -6,7 +6,7 @@
 // are the hostile lines (this file with --unleash URL).
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { removeDir, spawnServer } from '../e2e/spawn.ts';
 import { loginMany, rssKiB } from '../e2e/many.ts';
 import { measureFloor, show, TypistsPool, type EchoFigures } from './_typists-pool.ts';
 import { startAttacks, type AttackStats } from './_attacks.ts';
+import { cpuSample } from './_util.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -24,20 +25,6 @@ const bigProgram = (() => {
   const rows = Array.from({ length: 9998 }, (_, i) => `${i + 1} LET A = A + 1`);
   return [...rows, '9999 PRINT A', '10000 END'];
 })();
-
-/** CPU seconds used so far by one thread of a process (utime + stime, in clock ticks of 10 ms). */
-function threadCpu(pid: number, tid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** The server's main thread (the front end) and its busiest other thread (the mainframe). */
-function cpuSample(pid: number): { main: number; other: number } {
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) if (tid !== pid) other = Math.max(other, threadCpu(pid, tid));
-  return { main: threadCpu(pid, pid), other };
-}
 
 export const KINDS: Kind[] = [
   { name: 'tight loop', program: 'LOOP.S', lines: ['10 start: JMP start'], rerun: true },
