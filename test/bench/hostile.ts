@@ -164,10 +164,10 @@ export async function main(args: string[]): Promise<void> {
     const floorAfter = await measureFloor(nTerms, procs, 2000, seconds);
     console.log(show('floor (bare ws echo), after', floorAfter));
     const floorP99 = (floorBefore.p99_ms + floorAfter.p99_ms) / 2;
-    const ratio = (r: Record<string, unknown>) => Math.round(((r.p99_ms as number) / floorP99) * 100) / 100;
+    const ratio = (r: Record<string, unknown>, floor = floorP99) => Math.round(((r.p99_ms as number) / floor) * 100) / 100;
     console.log(`p99 against the floor's ${floorP99.toFixed(2)} ms: flat out ${ratio(saturated)}x, paced ${ratio(paced)}x (target <= 3)`);
     const hog = values['hog-floor'] && values.only !== 'paced' ? await measureFloor(nTerms, procs, 2000, seconds, true) : null;
-    const hogRatio = hog ? Math.round(((saturated.p99_ms as number) / hog.p99_ms) * 100) / 100 : null;
+    const hogRatio = hog ? ratio(saturated, hog.p99_ms) : null;
     if (hog) {
       console.log(show('floor beside an idle spinner', hog));
       console.log(`flat out against that floor's ${hog.p99_ms.toFixed(2)} ms: ${hogRatio}x`);
